@@ -1,0 +1,1 @@
+"""settlebot's composition root, configuration, scheduler, command line and HTTP server."""

@@ -1,0 +1,1 @@
+"""settlebot's domain: entities, value objects, ports and use cases (standard library only)."""

@@ -1,0 +1,115 @@
+"""Entities and value objects of billing: accounts, admins, cards, subscriptions, invoices."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from domain.money import Money
+
+
+class Role(StrEnum):
+    GLOBAL_ADMIN = "global_admin"
+    BILLING_ADMIN = "billing_admin"
+    BILLING_READER = "billing_reader"
+
+    @property
+    def may_settle(self) -> bool:
+        return self is not Role.BILLING_READER
+
+
+class SubscriptionStatus(StrEnum):
+    ACTIVE = "active"
+    PAST_DUE = "past_due"
+
+
+class InvoiceStatus(StrEnum):
+    OPEN = "open"
+    PAID = "paid"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: str
+    name: str
+    currency: str
+    channel: str | None = None  # alert channel; None falls back to BILLING_CHANNEL
+    locale: str = "en"  # language of the channel alerts
+
+
+@dataclass(frozen=True, slots=True)
+class Admin:
+    account_id: str
+    slack_user_id: str
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A payment method. Only brand, last 4, expiry, owner and an opaque token are kept."""
+
+    id: str
+    account_id: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    owner_slack_user_id: str
+    token: str
+
+    def is_expired(self, today: dt.date) -> bool:
+        return (self.exp_year, self.exp_month) < (today.year, today.month)
+
+    def with_expiry(self, month: int, year: int) -> Card:
+        return Card(
+            self.id, self.account_id, self.brand, self.last4, month, year,
+            self.owner_slack_user_id, self.token,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    id: str
+    account_id: str
+    product: str
+    payment_method_id: str | None
+    status: SubscriptionStatus = SubscriptionStatus.ACTIVE
+
+
+@dataclass(frozen=True, slots=True)
+class Invoice:
+    id: str
+    subscription_id: str
+    amount: Money
+    due_date: dt.date
+    status: InvoiceStatus = InvoiceStatus.OPEN
+
+    def is_overdue(self, today: dt.date) -> bool:
+        return self.status is InvoiceStatus.OPEN and self.due_date < today
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """What a subscription owes: the sum of its open invoices."""
+
+    amount: Money
+    invoice_ids: tuple[str, ...]
+    oldest_overdue: dt.date | None  # due date of the oldest open invoice already past due
+
+    def days_past_due(self, today: dt.date) -> int:
+        return 0 if self.oldest_overdue is None else (today - self.oldest_overdue).days
+
+    @property
+    def is_past_due(self) -> bool:
+        return self.oldest_overdue is not None
+
+
+def balance_of(invoices: list[Invoice], currency: str, today: dt.date) -> Balance:
+    """Sum the open invoices; the balance is past due when any open one's due date has passed."""
+    open_ = sorted((i for i in invoices if i.status is InvoiceStatus.OPEN), key=lambda i: i.id)
+    total = Money.zero(currency)
+    for invoice in open_:
+        total = total + invoice.amount
+    overdue = [i.due_date for i in open_ if i.is_overdue(today)]
+    return Balance(total, tuple(i.id for i in open_), min(overdue) if overdue else None)

@@ -1,0 +1,107 @@
+"""Records the product keeps about what happened: settlement attempts, payments, alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from domain.money import Money
+
+
+class Outcome(StrEnum):
+    PENDING = "pending"  # claimed, gateway not yet answered (or the process died)
+    SUCCEEDED = "succeeded"
+    DECLINED = "declined"  # the card was declined; the balance stays open
+    FAILED = "failed"  # processing error at the gateway; retryable
+    REFUSED = "refused"  # refused before any charge (expired card)
+
+    @property
+    def is_final(self) -> bool:
+        return self is not Outcome.PENDING
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementAttempt:
+    """The audit record of one attempt: who, when, which card, amount, outcome, reference."""
+
+    id: str
+    subscription_id: str
+    account_id: str
+    card_id: str
+    actor: str
+    amount: Money
+    invoice_ids: tuple[str, ...]
+    idempotency_key: str
+    outcome: Outcome
+    created_at: dt.datetime
+    completed_at: dt.datetime | None = None
+    gateway_reference: str | None = None
+    decline_code: str | None = None
+
+    def finish(
+        self, outcome: Outcome, at: dt.datetime, reference: str | None, decline_code: str | None
+    ) -> SettlementAttempt:
+        return replace(
+            self, outcome=outcome, completed_at=at,
+            gateway_reference=reference, decline_code=decline_code,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    id: str
+    subscription_id: str
+    attempt_id: str
+    card_id: str
+    actor: str
+    amount: Money
+    paid_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One past-due episode of a subscription, posted once to a channel.
+
+    ``version`` grows whenever what the message should show changes; the deliverer
+    brings the Slack message up to date until ``delivered_version`` catches up.
+    """
+
+    id: str
+    subscription_id: str
+    episode: str  # id of the oldest overdue invoice that opened the episode
+    channel: str
+    created_at: dt.datetime
+    stage: int  # the last reminder stage (days past due) reached
+    version: int = 1
+    delivered_version: int = 0
+    ts: str | None = None  # Slack message timestamp once posted
+    settled_attempt_id: str | None = None
+
+    @property
+    def is_settled(self) -> bool:
+        return self.settled_attempt_id is not None
+
+    @property
+    def needs_delivery(self) -> bool:
+        return self.ts is None or self.delivered_version < self.version
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    id: str
+    alert_id: str
+    stage: int
+    created_at: dt.datetime
+    ts: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PastDueRow:
+    """One subscription that is past due at scan time, with its open alert if any."""
+
+    subscription_id: str
+    account_id: str
+    oldest_overdue: dt.date
+    episode: str  # id of the oldest overdue open invoice
+    alert: Alert | None

@@ -1,0 +1,215 @@
+"""Settling a past-due balance: prepare the choice, fix a card, charge exactly once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+from domain.access import require_settler, visible_subscription
+from domain.errors import AlreadySettled, CardExpired, InvalidInput, NotAllowed, NotFound
+from domain.errors import SettlementInProgress
+from domain.model import Account, Balance, Card, Role, Subscription, balance_of
+from domain.ports import ChargeResult, ChargeStatus, Clock, PaymentGateway, UnitOfWork
+from domain.records import Outcome, SettlementAttempt
+from domain.settlement_commit import apply_outcome
+
+
+class Option(StrEnum):
+    CHANGE_EXPIRY = "change_expiry"
+    PICK_CARD = "pick_card"
+    ADD_CARD = "add_card"
+
+
+@dataclass(frozen=True, slots=True)
+class CardChoice:
+    card: Card
+    is_default: bool
+    is_owner: bool
+    expired: bool
+
+    @property
+    def may_change_expiry(self) -> bool:
+        return self.is_owner
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementPlan:
+    subscription: Subscription
+    account: Account
+    role: Role
+    balance: Balance
+    days_past_due: int
+    cards: tuple[CardChoice, ...]
+    options: frozenset[Option]
+
+    @property
+    def may_settle(self) -> bool:
+        return self.role.may_settle and self.balance.amount.is_positive()
+
+    @property
+    def default_card(self) -> CardChoice | None:
+        return next((c for c in self.cards if c.is_default), None)
+
+
+def options_for(role: Role, default_card_owner: str | None, actor: str) -> frozenset[Option]:
+    """Owner of the card: change its expiry, pick another, add one. Others: pick or add."""
+    if not role.may_settle:
+        return frozenset()
+    options = {Option.PICK_CARD, Option.ADD_CARD}
+    if default_card_owner == actor:
+        options.add(Option.CHANGE_EXPIRY)
+    return frozenset(options)
+
+
+def prepare_settlement(
+    uow: UnitOfWork, actor: str, subscription_id: str, today: dt.date
+) -> SettlementPlan:
+    with uow:
+        subscription, account, role = visible_subscription(uow, actor, subscription_id)
+        invoices = uow.invoices.for_subscriptions([subscription.id]).get(subscription.id, [])
+        balance = balance_of(invoices, account.currency, today)
+        cards = tuple(
+            CardChoice(
+                card, card.id == subscription.payment_method_id,
+                card.owner_slack_user_id == actor, card.is_expired(today),
+            )  # fmt: skip
+            for card in sorted(uow.cards.for_account(account.id), key=lambda c: c.id)
+        )
+    default = next((c.card for c in cards if c.is_default), None)
+    owner = default.owner_slack_user_id if default else None
+    options = options_for(role, owner, actor)
+    return SettlementPlan(
+        subscription, account, role, balance, balance.days_past_due(today), cards, options
+    )
+
+
+def check_expiry(month: int, year: int, today: dt.date) -> None:
+    if not 1 <= month <= 12:
+        raise InvalidInput("invalid_exp_month", field="exp_month")
+    if not today.year <= year <= today.year + 20:
+        raise InvalidInput("invalid_exp_year", field="exp_year")
+    if (year, month) < (today.year, today.month):
+        raise InvalidInput("expiry_in_past", field="exp_month")
+
+
+def change_card_expiry(
+    uow: UnitOfWork, actor: str, card_id: str, month: int, year: int, today: dt.date
+) -> Card:
+    """The card's owner (a settler on its account) changes its expiration date."""
+    with uow:
+        card = uow.cards.get(card_id)
+        if card is None or uow.accounts.roles_of(actor).get(card.account_id) is None:
+            raise NotFound("not_found")
+        require_settler(uow.accounts.roles_of(actor)[card.account_id])
+        if card.owner_slack_user_id != actor:
+            raise NotAllowed("not_card_owner")
+        check_expiry(month, year, today)
+        updated = card.with_expiry(month, year)
+        uow.cards.save(updated)
+        uow.commit()
+        return updated
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementResult:
+    attempt: SettlementAttempt
+    card: Card
+    subscription: Subscription
+    account: Account
+
+    @property
+    def outcome(self) -> Outcome:
+        return self.attempt.outcome
+
+
+def idempotency_key(subscription_id: str, invoice_ids: tuple[str, ...], attempt_no: int) -> str:
+    """Same balance + same try number -> same key, in every process."""
+    digest = hashlib.sha256("\x1f".join(invoice_ids).encode()).hexdigest()[:16]
+    return f"settle:{subscription_id}:{digest}:{attempt_no}"
+
+
+def _claim(
+    uow: UnitOfWork, clock: Clock, actor: str, subscription_id: str, card_id: str
+) -> tuple[SettlementAttempt, Card, Subscription, Account]:
+    """Record a pending attempt (or refuse) in one committed transaction before any charge."""
+    with uow:
+        subscription, account, role = visible_subscription(uow, actor, subscription_id, lock=True)
+        require_settler(role)
+        card = uow.cards.get(card_id)
+        if card is None or card.account_id != account.id:
+            raise NotFound("card_not_found")
+        today = clock.today()
+        invoices = uow.invoices.for_subscriptions([subscription.id]).get(subscription.id, [])
+        balance = balance_of(invoices, account.currency, today)
+        if not balance.amount.is_positive():
+            raise AlreadySettled(**_last_payment_params(uow, subscription.id))
+        if uow.attempts.pending_for(subscription.id) is not None:
+            raise SettlementInProgress()
+        prefix = idempotency_key(subscription.id, balance.invoice_ids, 0)[:-1]
+        number = uow.attempts.count_for_key_prefix(prefix) + 1
+        attempt = SettlementAttempt(
+            str(uuid.uuid4()), subscription.id, account.id, card.id, actor, balance.amount,
+            balance.invoice_ids, prefix + str(number), Outcome.PENDING, clock.now(),
+        )  # fmt: skip
+        if card.is_expired(today):
+            uow.attempts.add(attempt.finish(Outcome.REFUSED, clock.now(), None, "card_expired"))
+            uow.commit()
+            raise CardExpired(is_owner=card.owner_slack_user_id == actor, last4=card.last4)
+        uow.attempts.add(attempt)
+        uow.commit()
+        return attempt, card, subscription, account
+
+
+def _last_payment_params(uow: UnitOfWork, subscription_id: str) -> dict[str, object]:
+    payment = uow.payments.last_for(subscription_id)
+    if payment is None:
+        return {}
+    return {"actor": payment.actor, "amount": payment.amount, "at": payment.paid_at}
+
+
+def settle(
+    uow: UnitOfWork,
+    gateway: PaymentGateway,
+    clock: Clock,
+    actor: str,
+    subscription_id: str,
+    card_id: str,
+) -> SettlementResult:
+    """Charge the whole outstanding balance to one card, exactly once.
+
+    The attempt is committed as pending before the gateway is called, under an
+    idempotency key; the outcome is committed after. A crash in between is
+    completed later by ``reconcile`` from the gateway's own record.
+    """
+    attempt, card, subscription, account = _claim(uow, clock, actor, subscription_id, card_id)
+    charge = gateway.charge(
+        idempotency_key=attempt.idempotency_key, token=card.token, amount=attempt.amount
+    )
+    finished = apply_outcome(uow, clock, attempt, charge)
+    return SettlementResult(finished, card, subscription, account)
+
+
+def reconcile(uow: UnitOfWork, gateway: PaymentGateway, clock: Clock) -> list[SettlementAttempt]:
+    """Complete attempts left pending by a crash, from the gateway's record under their key.
+
+    A key the gateway never saw is charged now with the same key (so never twice).
+    """
+    with uow:
+        pending = uow.attempts.pending()
+    done = []
+    for attempt in pending:
+        charge: ChargeResult | None = gateway.find_charge(attempt.idempotency_key)
+        if charge is None:
+            with uow:
+                card = uow.cards.get(attempt.card_id)
+            if card is None:
+                charge = ChargeResult(ChargeStatus.DECLINED, decline_code="card_removed")
+            else:
+                charge = gateway.charge(
+                    idempotency_key=attempt.idempotency_key, token=card.token, amount=attempt.amount
+                )
+        done.append(apply_outcome(uow, clock, attempt, charge))
+    return done
