@@ -1,0 +1,25 @@
+"""Every action_id, callback_id and block_id, defined once for builders and listeners."""
+
+# Buttons that open the settle modal; value: subscription id.
+SETTLE_OPEN = "settle_open"
+# Url button to the add-card page (Slack still sends block_actions; it is acked).
+ADD_CARD = "add_card"
+# Card block buttons inside the modal; value: card id.
+SELECT_CARD = "select_card"
+EDIT_EXPIRY = "edit_expiry"
+
+# Views.
+SETTLE_MODAL = "settle_modal"
+PROCESSING_MODAL = "settle_processing"
+RESULT_MODAL = "settle_result"
+
+# Inputs of the settle modal.
+PAY_WITH_BLOCK = "pay_with"
+PAY_WITH_ACTION = "pay_with_card"
+EXP_MONTH_BLOCK = "exp_month"
+EXP_MONTH_ACTION = "exp_month_select"
+EXP_YEAR_BLOCK = "exp_year"
+EXP_YEAR_ACTION = "exp_year_select"
+
+# Blocks addressed by id.
+NOTICE_BLOCK = "notice"
