@@ -158,16 +158,24 @@ class DeliveryReport:
     failed: int = 0
 
 
-def deliver(uow: UnitOfWork, clock: Clock, notifier: Notifier, *, limit: int = 500) -> DeliveryReport:
-    """Bring Slack up to date with the alerts table; what fails stays for the next run."""
+def deliver(
+    uow: UnitOfWork, clock: Clock, notifier: Notifier, *, limit: int = 500, updates_only: bool = False
+) -> DeliveryReport:
+    """Bring Slack up to date with the alerts table; what fails stays for the next run.
+
+    ``updates_only`` edits messages already posted and posts nothing new (the scheduler
+    alone posts), so a serving process can refresh an alert right after a settlement.
+    """
     report = DeliveryReport()
     today = clock.today()
     with uow:
-        pending = uow.alerts.undelivered(limit)
+        pending = [a for a in uow.alerts.undelivered(limit) if a.ts or not updates_only]
         views = describe(uow, [a.id for a in pending], today)
     for alert in pending:
         if alert.id in views:
             _deliver_alert(uow, notifier, alert, views[alert.id], report)
+    if updates_only:
+        return report
     with uow:
         replies = uow.alerts.undelivered_reminders(limit)
         views = describe(uow, [r.alert_id for r in replies], today)

@@ -1,4 +1,7 @@
-"""Adding a card: raw details go to the gateway; only brand, last 4, expiry, owner, token stay."""
+"""Adding a card: raw details go to the gateway; only brand, last 4, expiry, owner, token stay.
+
+Two steps, so that the web page can spend its one-time link between them.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +10,31 @@ import uuid
 
 from domain.access import require_settler, role_on
 from domain.model import Card
-from domain.ports import PaymentGateway, UnitOfWork
+from domain.ports import PaymentGateway, TokenizedCard, UnitOfWork
 from domain.settlement import check_expiry
 
 
-def add_card(
+def tokenize_card(
     uow: UnitOfWork, gateway: PaymentGateway, actor: str, account_id: str, *,
     number: str, exp_month: int, exp_year: int, cvc: str, today: dt.date,
-) -> Card:  # fmt: skip
-    """Tokenize a new card and keep it on the account, owned by the actor."""
+) -> TokenizedCard:  # fmt: skip
+    """Check the actor may add a card here and hand the raw details to the gateway."""
     with uow:
         require_settler(role_on(uow, actor, account_id))
     check_expiry(exp_month, exp_year, today)
-    tokenized = gateway.tokenize(number=number, exp_month=exp_month, exp_year=exp_year, cvc=cvc)
+    return gateway.tokenize(number=number, exp_month=exp_month, exp_year=exp_year, cvc=cvc)
+
+
+def save_card(
+    uow: UnitOfWork, actor: str, account_id: str, tokenized: TokenizedCard, exp_month: int, exp_year: int
+) -> Card:
+    """Keep a tokenized card on the account, owned by the actor who added it."""
     card = Card(
         f"card_{uuid.uuid4().hex[:16]}", account_id, tokenized.brand, tokenized.last4,
         exp_month, exp_year, actor, tokenized.token,
     )  # fmt: skip
     with uow:
+        require_settler(role_on(uow, actor, account_id))
         uow.cards.save(card)
         uow.commit()
     return card

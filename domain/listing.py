@@ -79,3 +79,19 @@ def find_subscription(uow: UnitOfWork, actor: str, query: str) -> str:
     if not partial:
         raise NotFound("no_such_subscription", query=query.strip()[:80])
     raise NotFound("ambiguous_subscription", query=query.strip()[:80], count=len(partial))
+
+
+def balances(uow: UnitOfWork, today: dt.date) -> list[tuple[Account, ProductLine]]:
+    """Every subscription with an outstanding balance, for operators (no actor: CLI only)."""
+    with uow:
+        accounts = {a.id: a for a in uow.accounts.all()}
+        subscriptions = uow.subscriptions.for_accounts(accounts)
+        invoices = uow.invoices.for_subscriptions(s.id for s in subscriptions)
+    rows = []
+    for sub in subscriptions:
+        account = accounts[sub.account_id]
+        balance = balance_of(invoices.get(sub.id, []), account.currency, today)
+        if balance.amount.is_positive():
+            rows.append((account, ProductLine(sub, balance, None, balance.days_past_due(today))))
+    rows.sort(key=lambda r: (-r[1].days_past_due, r[0].id, r[1].subscription.id))
+    return rows

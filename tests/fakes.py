@@ -46,6 +46,9 @@ class FakeAccounts(_Repo):
     def get(self, account_id: str) -> Account | None:
         return self.t.accounts.get(account_id)
 
+    def all(self) -> list[Account]:
+        return sorted(self.t.accounts.values(), key=lambda a: a.id)
+
     def save(self, account: Account) -> None:
         self.t.accounts[account.id] = account
 

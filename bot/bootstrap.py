@@ -1,0 +1,82 @@
+"""The composition root: builds every adapter once and hands them to whoever needs them."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from bot.clock import SystemClock
+from bot.gateway import SandboxGateway
+from bot.settings import Settings
+from domain.ports import Clock, PaymentGateway
+from storage.card_links import CardLinkStore
+from storage.db import make_engine
+from storage.ledger import SqlLedger
+from storage.uow import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything the entry points (HTTP, Socket Mode, scheduler, CLI) share."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Any]
+    gateway: PaymentGateway
+    clock: Clock
+    card_links: CardLinkStore
+    client: WebClient | None = None
+    # Work done after Slack has been acknowledged (charges, view updates, deliveries),
+    # kept off Bolt's listener pool so that acks never queue behind slow gateways.
+    background: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=32, thread_name_prefix="after-ack")
+    )
+
+    def uow(self) -> SqlUnitOfWork:
+        """A fresh unit of work (one per request or job; they are not shared across threads)."""
+        return SqlUnitOfWork(self.sessions)
+
+    def close(self) -> None:
+        self.background.shutdown(wait=True, cancel_futures=False)
+        self.engine.dispose()
+
+
+def slack_client(settings: Settings) -> WebClient:
+    """The one Web API client: every call goes to SLACK_API_URL, with slack_sdk's retries."""
+    return WebClient(
+        token=settings.secret("slack_bot_token"),
+        base_url=settings.api_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_services(settings: Settings, *, with_slack: bool = True) -> Services:
+    engine = make_engine(settings.database_url)
+    gateway = SandboxGateway(SqlLedger(engine), latency=settings.gateway_latency_ms / 1000)
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessions=sessionmaker(engine, expire_on_commit=False),
+        gateway=gateway,
+        clock=SystemClock(settings.zone),
+        card_links=CardLinkStore(engine),
+        client=slack_client(settings) if with_slack else None,
+    )

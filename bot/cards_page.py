@@ -1,0 +1,156 @@
+"""The add-card page: the only place a card number and CVC are typed, and they go no further
+than the gateway's tokenize call (never the database, the logs or Slack)."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from slack_sdk.errors import SlackApiError
+from werkzeug.wrappers import Request, Response
+
+from domain.cards import save_card, tokenize_card
+from domain.errors import DomainError, InvalidInput
+from handlers.context import Deps
+from handlers.i18n import Translator, error_text, translator
+from handlers.metadata import ModalMeta
+from handlers.modal_flow import refresh
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Pragma": "no-cache",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+_templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape()
+)
+
+
+@dataclass
+class PageState:
+    token: str = ""
+    csrf: str = ""
+    account_name: str = ""
+    banner: str = ""
+    banner_level: str = "error"
+    show_form: bool = True
+    errors: dict[str, str] = field(default_factory=dict)
+    form: dict[str, int] = field(default_factory=dict)
+
+
+class CardsPage:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def __call__(self, request: Request) -> Response:
+        if request.method == "GET":
+            return self.get(request)
+        if request.method == "POST":
+            return self.post(request)
+        return Response("method not allowed", status=405, headers={"Allow": "GET, POST"})
+
+    def _link(self, token: str) -> Any:
+        claims = self.deps.links.read(token)
+        link = claims and self.deps.services.card_links.get(claims.nonce)
+        now = self.deps.services.clock.now()
+        if not claims or not link or link.used_at is not None or link.expires_at <= now:
+            return None, None
+        return claims, link
+
+    def get(self, request: Request) -> Response:
+        token = request.args.get("t", "")[:1000]
+        claims, link = self._link(token)
+        if link is None:
+            return self._gone(_translator_for(self.deps, None))
+        tr = _translator_for(self.deps, link.slack_user_id)
+        csrf = secrets.token_urlsafe(24)
+        state = PageState(token=token, csrf=csrf, account_name=self._account_name(link.account_id))
+        response = self._render(tr, state, 200)
+        response.set_cookie("settlebot_csrf", csrf, httponly=True, samesite="Strict",
+                            secure=request.scheme == "https", path="/cards")  # fmt: skip
+        return response
+
+    def post(self, request: Request) -> Response:
+        token = request.form.get("t", "")[:1000]
+        claims, link = self._link(token)
+        if link is None:
+            return self._gone(_translator_for(self.deps, None))
+        tr = _translator_for(self.deps, link.slack_user_id)
+        csrf = request.form.get("csrf", "")
+        if not csrf or not hmac.compare_digest(csrf, request.cookies.get("settlebot_csrf", "")):
+            log.warning("add-card form refused: CSRF token mismatch (link %s)", link.nonce[:6])
+            return self._render(tr, PageState(banner=tr("page.csrf"), show_form=False), 403)
+        if self.deps.services.card_links.count_attempt(link.nonce) > MAX_ATTEMPTS:
+            return self._render(tr, PageState(banner=tr("page.too_many"), show_form=False), 429)
+        return self._submit(request, tr, claims, link, csrf)
+
+    def _submit(self, request: Request, tr: Translator, claims: Any, link: Any, csrf: str) -> Response:
+        services = self.deps.services
+        state = PageState(token=claims and request.form.get("t", ""), csrf=csrf,
+                          account_name=self._account_name(link.account_id))  # fmt: skip
+        try:
+            month = _int(request.form.get("exp_month"), "exp_month")
+            year = _int(request.form.get("exp_year"), "exp_year")
+            state.form = {"exp_month": month, "exp_year": year}
+            tokenized = tokenize_card(
+                services.uow(), services.gateway, link.slack_user_id, link.account_id,
+                number=request.form.get("number", "")[:40], exp_month=month, exp_year=year,
+                cvc=request.form.get("cvc", "")[:8], today=services.clock.today(),
+            )  # fmt: skip
+        except InvalidInput as error:
+            state.errors = {error.field or "number": error_text(error, tr)}
+            return self._render(tr, state, 400)
+        except DomainError as error:
+            return self._render(tr, PageState(banner=error_text(error, tr), show_form=False), 403)
+        if not services.card_links.consume(link.nonce, services.clock.now()):
+            return self._gone(tr)
+        card = save_card(services.uow(), link.slack_user_id, link.account_id, tokenized, month, year)
+        log.info("card %s added to account %s by %s", card.id, link.account_id, link.slack_user_id)
+        self._refresh_modal(tr, link, claims.subscription_id, card.id)
+        done = PageState(banner=tr("page.added", card=tr.card(card)), banner_level="success", show_form=False)
+        return self._render(tr, done, 200)
+
+    def _refresh_modal(self, tr: Translator, link: Any, subscription_id: str, card_id: str) -> None:
+        if not link.view_id:
+            return
+        meta = ModalMeta(subscription_id, selected_card_id=card_id)
+        try:
+            refresh(self.deps, tr, link.slack_user_id, meta, link.view_id, tr("card_added"), "success")
+        except SlackApiError as exc:  # the modal was closed meanwhile: nothing to refresh
+            log.info("modal %s not refreshed: %s", link.view_id, exc.response.get("error"))
+
+    def _account_name(self, account_id: str) -> str:
+        with self.deps.services.uow() as uow:
+            account = uow.accounts.get(account_id)
+        return account.name if account else ""
+
+    def _gone(self, tr: Translator) -> Response:
+        return self._render(tr, PageState(banner=tr("page.expired_link"), show_form=False), 410)
+
+    def _render(self, tr: Translator, state: PageState, status: int) -> Response:
+        year = self.deps.services.clock.today().year
+        html = _templates.get_template("card_form.html").render(
+            t=tr, lang=tr.locale, months=range(1, 13), years=range(year, year + 16), **state.__dict__
+        )
+        return Response(html, status=status, mimetype="text/html", headers=SECURITY_HEADERS)
+
+
+def _int(value: str | None, field_name: str) -> int:
+    if not value or not value.isdigit() or len(value) > 4:
+        raise InvalidInput(f"invalid_{field_name}", field=field_name)
+    return int(value)
+
+
+def _translator_for(deps: Deps, user_id: str | None) -> Translator:
+    return deps.locales.of(user_id) if user_id else translator(None)

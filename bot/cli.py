@@ -1,0 +1,52 @@
+"""The ``settlebot`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot import commands
+from bot.settings import ConfigError
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="settlebot", description="Settle past-due balances from Slack.")
+    sub = p.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve Slack over HTTP (POST /slack/events)")
+    serve.add_argument("--no-scheduler", action="store_true", help="do not run the scheduled jobs here")
+    serve.add_argument("--port", type=int, help="override PORT (0 picks a free port)")
+    socket = sub.add_parser("socket", help="connect to Slack with Socket Mode (SLACK_APP_TOKEN)")
+    socket.add_argument("--no-scheduler", action="store_true")
+    scan = sub.add_parser("scan", help="run the past-due alert and reminder job once")
+    scan.add_argument("--at", help="as if at this ISO-8601 time (default: now)")
+    scan.add_argument("--dry-run", action="store_true", help="print what would be posted; change nothing")
+    imp = sub.add_parser("import", help="load or update billing data from a JSON file")
+    imp.add_argument("file")
+    bal = sub.add_parser("balances", help="outstanding balances per subscription")
+    bal.add_argument("--json", action="store_true")
+    charges = sub.add_parser("charges", help="the sandbox gateway's ledger of charges")
+    charges.add_argument("--json", action="store_true")
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade"])
+    sub.add_parser("demo-data", help="load a small realistic data set (dated from today)")
+    sub.add_parser("reconcile", help="complete settlements left pending by a crash")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return commands.run(args)
+    except ConfigError as error:
+        print(f"settlebot: configuration error: {error}", file=sys.stderr)
+        return 2
+    except commands.CommandError as error:
+        print(f"settlebot: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

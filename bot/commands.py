@@ -1,0 +1,135 @@
+"""What each ``settlebot`` subcommand does."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+from bot.bootstrap import Services, build_services
+from bot.clock import FixedClock
+from bot.demo import demo_data
+from bot.printing import print_balances, print_charges, print_dry_run
+from bot.settings import Settings, load_settings
+from domain.alerts import scan
+from domain.errors import ImportRefused
+from domain.importing import import_billing_data
+from domain.listing import balances
+from domain.settlement import reconcile
+from storage.db import upgrade
+from storage.ledger import SqlLedger
+
+log = logging.getLogger(__name__)
+
+
+class CommandError(Exception):
+    """A command could not do its job; the message says why in one line."""
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(**({"port": args.port} if getattr(args, "port", None) is not None else {}))
+    upgrade(settings.database_url)
+    handler = {
+        "serve": serve, "socket": socket_mode, "scan": run_scan, "import": run_import,
+        "balances": show_balances, "charges": show_charges, "db": lambda s, a: 0,
+        "demo-data": load_demo, "reconcile": run_reconcile,
+    }[args.command]  # fmt: skip
+    return int(handler(settings, args) or 0)
+
+
+def serve(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.runtime import Runtime
+
+    runtime = Runtime(settings, scheduler=not args.no_scheduler)
+    _stop_on_signals(runtime.stop)
+    runtime.serve_forever()
+    return 0
+
+
+def socket_mode(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.runtime import Runtime
+
+    settings.secret("slack_app_token")
+    runtime = Runtime(settings, scheduler=not args.no_scheduler)
+    _stop_on_signals(runtime.stop)
+    runtime.socket_forever()
+    return 0
+
+
+def _stop_on_signals(stop: Any) -> None:
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: threading.Thread(target=stop, daemon=True).start())
+
+
+def run_scan(settings: Settings, args: argparse.Namespace) -> int:
+    services = build_services(settings, with_slack=not args.dry_run)
+    if args.at:
+        try:
+            services.clock = FixedClock(dt.datetime.fromisoformat(args.at), settings.zone)
+        except ValueError as exc:
+            raise CommandError(f"--at {args.at!r} is not an ISO-8601 time") from exc
+    if args.dry_run:
+        report = scan(services.uow(), services.clock, settings.reminder_policy,
+                      settings.billing_channel, dry_run=True)  # fmt: skip
+        print_dry_run(report)
+        return 0
+    from bot.scheduler import Jobs
+    from handlers.notifier import SlackNotifier
+
+    assert services.client is not None
+    report, delivered = Jobs(services, SlackNotifier(services.client)).scan_and_deliver()
+    print(f"{len(report.new_alerts)} new alerts, {len(report.reminders)} reminders; "
+          f"posted {delivered.posted}, updated {delivered.updated}, replies {delivered.replies}, "
+          f"failed {delivered.failed}")  # fmt: skip
+    return 1 if delivered.failed else 0
+
+
+def run_import(settings: Settings, args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"{path}: cannot read ({type(exc).__name__})") from exc
+    except json.JSONDecodeError as exc:
+        raise CommandError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
+    try:
+        report = import_billing_data(build_services(settings, with_slack=False).uow(), doc)
+    except ImportRefused as exc:
+        raise CommandError(f"{path}: refused, nothing imported: {exc.path}: {exc.reason}") from exc
+    print(f"imported {report.accounts} accounts, {report.cards} payment methods, "
+          f"{report.subscriptions} subscriptions, {report.invoices} invoices")  # fmt: skip
+    return 0
+
+
+def load_demo(settings: Settings, args: argparse.Namespace) -> int:
+    services = build_services(settings, with_slack=False)
+    report = import_billing_data(services.uow(), demo_data(services.clock.today()))
+    print(f"demo data loaded: {report.accounts} accounts, {report.subscriptions} subscriptions, "
+          f"{report.invoices} invoices")  # fmt: skip
+    return 0
+
+
+def show_balances(settings: Settings, args: argparse.Namespace) -> int:
+    services = build_services(settings, with_slack=False)
+    print_balances(balances(services.uow(), services.clock.today()), as_json=args.json)
+    return 0
+
+
+def show_charges(settings: Settings, args: argparse.Namespace) -> int:
+    services = build_services(settings, with_slack=False)
+    print_charges(SqlLedger(services.engine).entries(), as_json=args.json)
+    return 0
+
+
+def run_reconcile(settings: Settings, args: argparse.Namespace) -> int:
+    services: Services = build_services(settings, with_slack=False)
+    done = reconcile(services.uow(), services.gateway, services.clock)
+    for attempt in done:
+        print(f"{attempt.id} {attempt.subscription_id} {attempt.idempotency_key} -> {attempt.outcome}")
+    print(f"{len(done)} pending settlements completed")
+    return 0

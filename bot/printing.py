@@ -1,0 +1,61 @@
+"""Plain-text and JSON output of the command line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from bot.gateway import LedgerEntry
+from domain.alerts import ScanReport
+from domain.listing import ProductLine
+from domain.model import Account
+from handlers.i18n import translator
+
+
+def print_dry_run(report: ScanReport) -> None:
+    tr = translator("en")
+    print(f"dry run: {len(report.new_alerts)} alerts and {len(report.reminders)} reminders would be posted")
+    for alert in report.new_alerts:
+        view = report.views[alert.id]
+        card = view.card
+        card_text = f"{tr.card(card)} exp {tr.expiry(card)}{' (EXPIRED)' if view.card_expired else ''}" if card else "no card"
+        print(f"  alert -> {alert.channel}: {view.product} ({view.account.name}) "
+              f"{tr.money(view.amount)} due, {view.days_past_due} days past due, {card_text} [Settle balance]")  # fmt: skip
+    for reminder in report.reminders:
+        view = report.views[reminder.alert_id]
+        owner = f"<@{view.card.owner_slack_user_id}> " if view.card else ""
+        print(f"  reminder (thread) -> {owner}{view.product}: {view.days_past_due} days past due")
+
+
+def print_balances(rows: Sequence[tuple[Account, ProductLine]], *, as_json: bool) -> None:
+    items = [
+        {"subscription_id": line.subscription.id, "product": line.subscription.product,
+         "account_id": account.id, "account": account.name,
+         "amount": str(line.balance.amount.amount), "currency": line.balance.amount.currency,
+         "days_past_due": line.days_past_due, "status": line.subscription.status.value}
+        for account, line in rows
+    ]  # fmt: skip
+    if as_json:
+        print(json.dumps(items, indent=2, ensure_ascii=False))
+        return
+    print(f"{'SUBSCRIPTION':<24} {'ACCOUNT':<16} {'AMOUNT':>12} CUR  DAYS  STATUS")
+    for i in items:
+        print(f"{i['subscription_id']:<24} {i['account_id']:<16} {i['amount']:>12} {i['currency']}  "
+              f"{i['days_past_due']:>4}  {i['status']}")  # fmt: skip
+
+
+def print_charges(entries: Sequence[LedgerEntry], *, as_json: bool) -> None:
+    items = [
+        {"id": e.id, "idempotency_key": e.idempotency_key,
+         "subscription_id": e.idempotency_key.split(":")[1] if e.idempotency_key.count(":") >= 2 else None,
+         "card_token": e.token, "amount": str(e.amount.amount), "currency": e.amount.currency,
+         "outcome": e.status.value, "decline_code": e.decline_code, "created_at": e.created_at.isoformat()}
+        for e in entries
+    ]  # fmt: skip
+    if as_json:
+        print(json.dumps(items, indent=2))
+        return
+    for i in items:
+        print(f"{i['created_at']}  {i['id']}  {i['subscription_id']}  {i['amount']} {i['currency']}  "
+              f"{i['outcome']}  {i['idempotency_key']}")  # fmt: skip
+    print(f"{len(items)} charges")

@@ -1,0 +1,65 @@
+"""A running settlebot: HTTP server (and Socket Mode), scheduler, background work; stopped cleanly."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.app import create_app
+from bot.bootstrap import build_services
+from bot.scheduler import Jobs, start_scheduler
+from bot.server import HttpServer
+from bot.settings import Settings
+from bot.web import WebApp
+from handlers.notifier import SlackNotifier
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(self, settings: Settings, *, scheduler: bool = True) -> None:
+        self.settings = settings
+        self.services = build_services(settings)
+        self.app, self.deps = create_app(self.services)
+        self.web = WebApp(self.app, self.deps)
+        self.server = HttpServer(self.web, settings.host, settings.port, settings.http_threads)
+        self.jobs = Jobs(self.services, SlackNotifier(self.deps.client))
+        self._with_scheduler = scheduler
+        self.scheduler: BackgroundScheduler | None = None
+        self._socket: object | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.server.host}:{self.server.port}"
+
+    def _start_jobs(self) -> None:
+        if self._with_scheduler:
+            self.scheduler = start_scheduler(self.services, self.jobs)
+        else:
+            log.info("scheduler disabled in this process (--no-scheduler)")
+
+    def serve_forever(self) -> None:
+        log.info("settlebot listening on %s (Slack: POST /slack/events)", self.url)
+        print(f"settlebot listening on {self.url}  (POST /slack/events, GET /healthz)", flush=True)
+        self._start_jobs()
+        self.server.run()
+
+    def socket_forever(self) -> None:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        threading.Thread(target=self.server.run, name="http", daemon=True).start()
+        self._start_jobs()
+        handler = SocketModeHandler(self.app, self.settings.secret("slack_app_token"))
+        self._socket = handler
+        handler.start()
+
+    def stop(self) -> None:
+        log.info("stopping")
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
+        if self._socket is not None:
+            self._socket.close()  # type: ignore[attr-defined]
+        self.server.close()
+        self.services.close()

@@ -1,0 +1,105 @@
+"""Configuration: one typed object read once from the environment and an optional .env file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.alerts import ReminderPolicy
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it and never shows a secret."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: str = "sqlite:///./settlebot.db"
+    billing_channel: str = "C0BILLING"
+    host: str = "0.0.0.0"
+    port: int = Field(3000, ge=0, le=65535)
+    public_url: str = "http://localhost:3000"
+    timezone: str = "UTC"
+    alert_time: dt.time = dt.time(9, 0)
+    reminder_days: str = "1,3,7,14"
+    reminder_every_days: int = Field(7, ge=0, le=365)
+    delivery_interval_seconds: int = Field(60, ge=1, le=86400)
+    reconcile_interval_seconds: int = Field(300, ge=1, le=86400)
+    gateway_latency_ms: int = Field(0, ge=0, le=120_000)
+    http_threads: int = Field(32, ge=1, le=512)
+    log_level: str = "INFO"
+    # Only for tests: names a point where the process kills itself (see bot/faults.py).
+    fault_injection: str | None = None
+
+    @field_validator("slack_api_url", "public_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("billing_channel")
+    @classmethod
+    def _channel(cls, value: str) -> str:
+        if not re.fullmatch(r"[CGD][A-Z0-9]{2,20}", value):
+            raise ValueError("must be a Slack channel id such as C0123456789")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("must be an IANA time zone such as Europe/Paris") from exc
+        return value
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _days(cls, value: str) -> str:
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        if not parts or not all(p.isdigit() and 0 < int(p) <= 365 for p in parts):
+            raise ValueError("must be a comma-separated list of days such as 1,3,7,14")
+        if [int(p) for p in parts] != sorted({int(p) for p in parts}):
+            raise ValueError("must be increasing, without repeats")
+        return ",".join(parts)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def reminder_policy(self) -> ReminderPolicy:
+        days = tuple(int(p) for p in self.reminder_days.split(","))
+        return ReminderPolicy(days, self.reminder_every_days)
+
+    @property
+    def api_url(self) -> str:
+        return self.slack_api_url if self.slack_api_url.endswith("/") else self.slack_api_url + "/"
+
+    def secret(self, name: str) -> str:
+        """The value of a required secret setting, or a ConfigError naming it."""
+        value: SecretStr | None = getattr(self, name)
+        if value is None or not value.get_secret_value():
+            raise ConfigError(f"{name.upper()} is not set")
+        return value.get_secret_value()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings once; a bad one raises ConfigError with a single clear line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {message}") from None

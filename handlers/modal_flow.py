@@ -1,0 +1,80 @@
+"""Opening and refreshing the settle modal for one subscription."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from slack_sdk.models.views import View
+
+from domain.errors import DomainError
+from domain.settlement import SettlementPlan, prepare_settlement
+from handlers.blocks.modal import message_modal, settle_modal
+from handlers.cardlinks import LINK_TTL
+from handlers.context import Deps
+from handlers.i18n import Translator, error_text
+from handlers.metadata import ModalMeta
+
+log = logging.getLogger(__name__)
+
+
+def initial_meta(plan: SettlementPlan, actor: str, channel_id: str | None) -> ModalMeta:
+    """Open on the default card; if it is expired and the actor owns it, show its expiry inputs."""
+    default = plan.default_card
+    editing = default.card.id if default and default.expired and default.is_owner else None
+    return ModalMeta(plan.subscription.id, None, editing if plan.may_settle else None, channel_id)
+
+
+def load_plan(deps: Deps, actor: str, subscription_id: str) -> SettlementPlan:
+    return prepare_settlement(deps.services.uow(), actor, subscription_id, deps.services.clock.today())
+
+
+def render(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, notice: str | None = None,
+           level: str = "error", plan: SettlementPlan | None = None,
+           ) -> tuple[View, str | None, SettlementPlan]:  # fmt: skip
+    """The modal for ``meta``, the nonce of its add-card link (None if no link), and its plan."""
+    plan = plan or load_plan(deps, actor, meta.subscription_id)
+    nonce, url = deps.links.new(plan.subscription.id) if plan.may_settle else (None, None)
+    view = settle_modal(plan, tr, actor=actor, meta=meta, add_card_url=url,
+                        notice=notice, notice_level=level)  # fmt: skip
+    return view, nonce, plan
+
+
+def open_modal(deps: Deps, tr: Translator, actor: str, subscription_id: str,
+               trigger_id: str, channel_id: str | None) -> None:  # fmt: skip
+    """Open the settle modal now (the trigger id lives 3 seconds); errors open a notice instead."""
+    try:
+        plan = load_plan(deps, actor, subscription_id)
+        view, nonce, plan = render(deps, tr, actor, initial_meta(plan, actor, channel_id), plan=plan)
+    except DomainError as error:
+        deps.client.views_open(trigger_id=trigger_id, view=notice_view(tr, error))
+        return
+    response = deps.client.views_open(trigger_id=trigger_id, view=view)
+    bind_link(deps, nonce, plan.account.id, actor, response["view"]["id"])
+
+
+def refresh(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, view_id: str,
+            notice: str | None = None, level: str = "error") -> None:  # fmt: skip
+    """Re-render an open modal in place (after a card change, a decline or a new card)."""
+    try:
+        view, nonce, plan = render(deps, tr, actor, meta, notice, level)
+    except DomainError as error:
+        deps.client.views_update(view_id=view_id, view=notice_view(tr, error))
+        return
+    deps.client.views_update(view_id=view_id, view=view)
+    bind_link(deps, nonce, plan.account.id, actor, view_id)
+
+
+def bind_link(deps: Deps, nonce: str | None, account_id: str, actor: str, view_id: str) -> None:
+    if nonce is None:
+        return
+    expires = deps.services.clock.now() + LINK_TTL
+    deps.services.card_links.create(nonce, account_id, actor, view_id, expires)
+
+
+def notice_view(tr: Translator, error: DomainError) -> View:
+    return message_modal(tr, title=tr("modal.title"), text=error_text(error, tr), level="warning")
+
+
+def with_card(meta: ModalMeta, card_id: str) -> ModalMeta:
+    return replace(meta, selected_card_id=card_id)

@@ -1,0 +1,14 @@
+"""Wires every listener kind onto a Bolt app."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import actions, commands, errors, events, views
+from handlers.context import Deps
+
+
+def register_all(app: App, deps: Deps) -> None:
+    for module in (commands, actions, views, events):
+        module.register(app, deps)
+    errors.register(app)

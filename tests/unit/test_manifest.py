@@ -1,0 +1,30 @@
+import json
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+ROOT = Path(__file__).parents[2]
+SCHEMA = ROOT.parent / "shared" / "slack-api" / "manifest-schema" / "manifest.schema.1.0.0.json"
+
+
+def manifest() -> dict:
+    return yaml.safe_load((ROOT / "app_manifest.yml").read_text())
+
+
+def test_the_manifest_is_valid_against_slacks_schema():
+    if not SCHEMA.exists():
+        import pytest
+
+        pytest.skip("Slack's manifest schema is not beside the project")
+    jsonschema.validate(manifest(), json.loads(SCHEMA.read_text()))
+
+
+def test_the_manifest_declares_what_the_app_uses():
+    m = manifest()
+    assert [c["command"] for c in m["features"]["slash_commands"]] == ["/settle"]
+    assert m["features"]["app_home"]["home_tab_enabled"] is True
+    assert m["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert m["settings"]["interactivity"]["is_enabled"] is True
+    assert m["settings"]["socket_mode_enabled"] is True
+    assert {"chat:write", "commands", "users:read", "im:write"} <= set(m["oauth_config"]["scopes"]["bot"])
