@@ -13,7 +13,9 @@ SETTLE_MODAL = "settle_modal"
 PROCESSING_MODAL = "settle_processing"
 RESULT_MODAL = "settle_result"
 
-# Inputs of the settle modal.
+# Inputs of the settle modal. Their block ids carry a suffix (``versioned``) naming the card
+# they were rendered for: Slack keeps a user's input across views.update when the block id
+# is unchanged, so a new suffix makes a re-rendered default take effect.
 PAY_WITH_BLOCK = "pay_with"
 PAY_WITH_ACTION = "pay_with_card"
 EXP_MONTH_BLOCK = "exp_month"
@@ -23,3 +25,11 @@ EXP_YEAR_ACTION = "exp_year_select"
 
 # Blocks addressed by id.
 NOTICE_BLOCK = "notice"
+
+
+def versioned(block: str, suffix: str) -> str:
+    return f"{block}.{suffix}"
+
+
+def base_of(block_id: str) -> str:
+    return block_id.split(".", 1)[0]

@@ -36,7 +36,7 @@ def render(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, notice: str 
     plan = plan or load_plan(deps, actor, meta.subscription_id)
     nonce, url = deps.links.new(plan.subscription.id) if plan.may_settle else (None, None)
     view = settle_modal(plan, tr, actor=actor, meta=meta, add_card_url=url,
-                        notice=notice, notice_level=level)  # fmt: skip
+                        notice=notice, notice_level=level, today=deps.services.clock.today())  # fmt: skip
     return view, nonce, plan
 
 

@@ -17,7 +17,7 @@ from handlers.blocks.command import receipt_message
 from handlers.blocks.modal import message_modal, result_modal
 from handlers.context import Deps
 from handlers.home_flow import publish_home
-from handlers.i18n import Translator, error_text
+from handlers.i18n import Translator, decline_text, error_text
 from handlers.metadata import ModalMeta
 from handlers.modal_flow import load_plan, notice_view, refresh
 from handlers.notifier import SlackNotifier
@@ -29,32 +29,36 @@ log = logging.getLogger(__name__)
 class Submission:
     card_id: str
     expiry: tuple[int, int] | None  # new (month, year) for the card being edited
+    pay_block: str  # block ids as rendered, to address inline errors
+    month_block: str
+    year_block: str
 
 
-def _selected(values: dict[str, Any], block: str, action: str) -> str | None:
-    option = ((values.get(block) or {}).get(action) or {}).get("selected_option") or {}
+def _selected(values: dict[str, Any], block: str, action: str) -> tuple[str, str | None]:
+    """(the block id as rendered, the value chosen in it) for the input whose base id is ``block``."""
+    block_id = next((k for k in values if isinstance(k, str) and ids.base_of(k) == block), block)
+    entry = values.get(block_id)
+    element = entry.get(action) if isinstance(entry, dict) else None
+    option = element.get("selected_option") if isinstance(element, dict) else None
     value = option.get("value") if isinstance(option, dict) else None
-    return value if isinstance(value, str) and len(value) <= 100 else None
+    return block_id, value if isinstance(value, str) and len(value) <= 100 else None
 
 
 def parse_submission(values: Any, meta: ModalMeta) -> Submission:
     """Read the modal's inputs; a missing or odd value is an InvalidInput on its block."""
     values = values if isinstance(values, dict) else {}
-    card_id = _selected(values, ids.PAY_WITH_BLOCK, ids.PAY_WITH_ACTION)
+    pay_block, card_id = _selected(values, ids.PAY_WITH_BLOCK, ids.PAY_WITH_ACTION)
     if not card_id:
-        raise InvalidInput("choose_card", field=ids.PAY_WITH_BLOCK)
+        raise InvalidInput("choose_card", field=pay_block)
     if not meta.editing_card_id:
-        return Submission(card_id, None)
-    month = _selected(values, ids.EXP_MONTH_BLOCK, ids.EXP_MONTH_ACTION)
-    year = _selected(values, ids.EXP_YEAR_BLOCK, ids.EXP_YEAR_ACTION)
+        return Submission(card_id, None, pay_block, "", "")
+    month_block, month = _selected(values, ids.EXP_MONTH_BLOCK, ids.EXP_MONTH_ACTION)
+    year_block, year = _selected(values, ids.EXP_YEAR_BLOCK, ids.EXP_YEAR_ACTION)
     if not month or not month.isdigit():
-        raise InvalidInput("invalid_exp_month", field=ids.EXP_MONTH_BLOCK)
+        raise InvalidInput("invalid_exp_month", field=month_block)
     if not year or not year.isdigit():
-        raise InvalidInput("invalid_exp_year", field=ids.EXP_YEAR_BLOCK)
-    return Submission(card_id, (int(month), int(year)))
-
-
-_FIELDS = {"exp_month": ids.EXP_MONTH_BLOCK, "exp_year": ids.EXP_YEAR_BLOCK}
+        raise InvalidInput("invalid_exp_year", field=year_block)
+    return Submission(card_id, (int(month), int(year)), pay_block, month_block, year_block)
 
 
 def check(deps: Deps, actor: str, meta: ModalMeta, sub: Submission) -> tuple[SettlementPlan, CardChoice]:
@@ -64,9 +68,10 @@ def check(deps: Deps, actor: str, meta: ModalMeta, sub: Submission) -> tuple[Set
         try:
             change_card_expiry(deps.services.uow(), actor, meta.editing_card_id, *sub.expiry, today)
         except InvalidInput as error:
-            raise InvalidInput(error.key, field=_FIELDS.get(error.field or "", ids.EXP_MONTH_BLOCK)) from error
+            field = sub.year_block if error.field == "exp_year" else sub.month_block
+            raise InvalidInput(error.key, field=field) from error
         except NotAllowed as error:
-            raise InvalidInput(error.key, field=ids.EXP_MONTH_BLOCK) from error
+            raise InvalidInput(error.key, field=sub.month_block) from error
     plan = load_plan(deps, actor, meta.subscription_id)
     if not plan.role.may_settle:
         raise NotAllowed("reader_cannot_settle")
@@ -74,10 +79,10 @@ def check(deps: Deps, actor: str, meta: ModalMeta, sub: Submission) -> tuple[Set
         raise AlreadySettled()
     chosen = next((c for c in plan.cards if c.card.id == sub.card_id), None)
     if chosen is None:
-        raise InvalidInput("card_not_found", field=ids.PAY_WITH_BLOCK)
+        raise InvalidInput("card_not_found", field=sub.pay_block)
     if chosen.expired:
         key = "card_expired_owner" if chosen.is_owner else "card_expired_other"
-        raise InvalidInput(key, field=ids.PAY_WITH_BLOCK, last4=chosen.card.last4)
+        raise InvalidInput(key, field=sub.pay_block, last4=chosen.card.last4)
     return plan, chosen
 
 
@@ -101,7 +106,7 @@ def finish(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, card_id: str
         deps.client.views_update(view_id=view_id, view=result_modal(result, tr))
         _after_success(deps, tr, actor, meta, result)
     else:
-        notice = tr(result.attempt.decline_code or "generic_decline")
+        notice = decline_text(result.attempt.decline_code or "generic_decline", tr)
         refresh(deps, tr, actor, replace(meta, selected_card_id=card_id), view_id, notice)
 
 
