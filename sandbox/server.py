@@ -1,0 +1,218 @@
+"""The fake's HTTP side: a WSGI app answering `POST /api/<method>`, and a thread serving it.
+
+Every request is parsed (query string, form or JSON body), authenticated, checked against the
+spec, exposed to injected faults, handled, and recorded as a `Call`. Calls that could not work
+on real Slack whatever its state (bad blocks, missing token, unknown method...) are also
+recorded as problems.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from sandbox import api_chat, api_misc, api_views
+from sandbox.errors import ApiError
+from sandbox.faults import Fault, Faults
+from sandbox.params import Params
+from sandbox.recording import Call, CallLog
+from sandbox.spec import ApiSpec
+from sandbox.state import Workspace
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[Workspace, Params], dict[str, Any]]
+HANDLERS: dict[str, Handler] = {**api_chat.HANDLERS, **api_views.HANDLERS, **api_misc.HANDLERS}
+JSON_ARGS = ("blocks", "attachments", "view", "metadata")
+MALFORMED = frozenset({
+    "invalid_blocks", "invalid_blocks_format", "invalid_arguments", "invalid_json", "no_text",
+    "not_authed", "invalid_auth", "unknown_method", "msg_too_long",
+})  # fmt: skip
+"""Errors that mean the call itself was wrong, not the state it met: reported as problems."""
+
+
+def read_params(request: Request) -> dict[str, Any]:
+    """All arguments of a request, with JSON-valued form arguments decoded.
+
+    Raises:
+        ApiError: invalid_json if a JSON body does not parse to an object.
+    """
+    params: dict[str, Any] = dict(request.args.items())
+    params.update(request.form.items())
+    if request.mimetype == "application/json" and request.get_data():
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise ApiError("invalid_json")
+        params.update(body)
+    for name in JSON_ARGS:
+        if isinstance(params.get(name), str):
+            with contextlib.suppress(ValueError):
+                params[name] = json.loads(params[name])
+    return params
+
+
+def _token(request: Request, params: dict[str, Any]) -> str | None:
+    header = request.headers.get("Authorization", "")
+    form_token = params.pop("token", None)
+    return header[7:].strip() if header.startswith("Bearer ") else form_token
+
+
+def _json(
+    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    response = Response(json.dumps(body), status, mimetype="application/json")
+    response.headers.update(headers or {})
+    return response
+
+
+class _Dropped(Response):
+    """Closes the client's connection without an answer (a "reset")."""
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        connection = environ.get("werkzeug.socket")
+        if isinstance(connection, socket.socket):
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        return super().__call__(environ, start_response)
+
+
+def _failure(fault: Fault) -> tuple[Response, int | None]:
+    """What the client gets for an injected fault, and the HTTP status (None: no answer)."""
+    if fault.kind in ("http_500", "http_503"):
+        status = int(fault.kind[-3:])
+        return Response(f"<html><body>{status} Server Error</body></html>", status,
+                        mimetype="text/html"), status  # fmt: skip
+    if fault.kind == "ratelimited":
+        return _json({"ok": False, "error": "ratelimited"}), 200
+    if fault.kind == "http_429":
+        headers = {"Retry-After": str(fault.retry_after)}
+        return _json({"ok": False, "error": "ratelimited"}, 429, headers), 429
+    return _Dropped("connection dropped", 502), None  # 502 only where the socket is unreachable
+
+
+class WebApi:
+    """The fake Web API as a WSGI app (mountable beside the sandbox page).
+
+    Args:
+        workspace: the state the methods read and change.
+        calls: where each call is recorded.
+        faults: pending injected faults.
+        spec: Slack's spec to check calls against, if any.
+        token: the only token accepted, or None to accept any.
+        stopping: set when the server stops, to cut injected timeouts short.
+    """
+
+    def __init__(
+        self, workspace: Workspace, calls: CallLog, faults: Faults, spec: ApiSpec | None,
+        token: str | None, stopping: threading.Event,
+    ) -> None:  # fmt: skip
+        self._ws, self._calls, self._faults, self._spec = workspace, calls, faults, spec
+        self._token, self._stopping = token, stopping
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        return self.respond(Request(environ))(environ, start_response)
+
+    def respond(self, request: Request) -> Response:
+        """Answer one request like Slack would."""
+        if not request.path.startswith("/api/"):
+            return Response("Not Found", 404)
+        call = Call(request.path.removeprefix("/api/"), {}, self._ws.clock())
+        try:
+            params = read_params(request)
+            call = Call(call.method, params, call.at)
+            token = _token(request, params)
+            self._admit(call.method, token)
+        except ApiError as error:
+            return self._finish(call, error.body())
+        return self._handle(call)
+
+    def _admit(self, method: str, token: str | None) -> None:
+        if method not in HANDLERS:
+            raise ApiError("unknown_method")
+        if not token:
+            raise ApiError("not_authed")
+        if self._token is not None and token != self._token:
+            raise ApiError("invalid_auth")
+
+    def _handle(self, call: Call) -> Response:
+        if self._spec is not None:
+            for detail in self._spec.check(call.method, call.params):
+                self._ws.report(call.method, "spec", detail)
+        channel = call.params.get("channel")
+        fault = self._faults.take(call.method, channel if isinstance(channel, str) else None)
+        if fault is not None and not fault.apply:
+            return self._fail(call, fault, None)
+        body = self._run(call)
+        return self._fail(call, fault, body) if fault is not None else self._finish(call, body)
+
+    def _run(self, call: Call) -> dict[str, Any]:
+        try:
+            return HANDLERS[call.method](self._ws, call.params)
+        except ApiError as error:
+            return error.body()
+        except Exception as error:  # a bug in the fake: make the test fail, not the app retry
+            logger.exception("fake Slack failed on %s", call.method)
+            self._ws.report(call.method, "fake_internal_error", repr(error))
+            return {"ok": False, "error": "fatal_error"}
+
+    def _finish(self, call: Call, body: dict[str, Any]) -> Response:
+        error = body.get("error")
+        self._calls.append(Call(call.method, call.params, call.at, bool(body["ok"]), error))
+        if error in MALFORMED:
+            details = body.get("errors") or body.get("response_metadata", {}).get("messages")
+            self._ws.report(call.method, str(error), "; ".join(details or [str(error)]))
+        return _json(body, headers=self._headers())
+
+    def _fail(self, call: Call, fault: Fault, body: dict[str, Any] | None) -> Response:
+        response, status = _failure(fault)
+        ok = body is not None and bool(body["ok"])
+        self._calls.append(Call(call.method, call.params, call.at, ok, fault.kind, status,
+                                fault.kind))  # fmt: skip
+        if fault.kind == "timeout":
+            self._stopping.wait(fault.delay)
+        return response
+
+    def _headers(self) -> dict[str, str]:
+        scopes = self._ws.identity.scopes
+        return {"x-oauth-scopes": scopes, "x-accepted-oauth-scopes": scopes,
+                "x-slack-req-id": self._ws.ids.block_id() + self._ws.ids.block_id()}  # fmt: skip
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Logs requests at debug level instead of printing each one."""
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        logger.debug("%s: " + message, type, *args)
+
+
+class ServerThread:
+    """Serves a WSGI app on a loopback port in a daemon thread (port 0: the OS picks one)."""
+
+    def __init__(self, app: Any, host: str, port: int) -> None:
+        self._server: BaseWSGIServer = make_server(
+            host, port, app, threaded=True, request_handler=_QuietHandler
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+            name=f"wsgi-{self.port}", daemon=True,
+        )  # fmt: skip
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_port)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
