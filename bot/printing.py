@@ -44,14 +44,19 @@ def print_balances(rows: Sequence[tuple[Account, ProductLine]], *, as_json: bool
               f"{i['days_past_due']:>4}  {i['status']}")  # fmt: skip
 
 
-def print_charges(entries: Sequence[LedgerEntry], *, as_json: bool) -> None:
-    items = [
+def charge_rows(entries: Sequence[LedgerEntry]) -> list[dict[str, object]]:
+    """The gateway's ledger as plain rows (``settlebot charges --json``)."""
+    return [
         {"id": e.id, "idempotency_key": e.idempotency_key,
          "subscription_id": e.idempotency_key.split(":")[1] if e.idempotency_key.count(":") >= 2 else None,
          "card_token": e.token, "amount": str(e.amount.amount), "currency": e.amount.currency,
          "outcome": e.status.value, "decline_code": e.decline_code, "created_at": e.created_at.isoformat()}
         for e in entries
     ]  # fmt: skip
+
+
+def print_charges(entries: Sequence[LedgerEntry], *, as_json: bool) -> None:
+    items = charge_rows(entries)
     if as_json:
         print(json.dumps(items, indent=2))
         return

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from domain.access import require_settler, visible_subscription
-from domain.errors import AlreadySettled, CardExpired, InvalidInput, NotAllowed, NotFound
-from domain.errors import SettlementInProgress
+from domain.errors import AlreadySettled, CardExpired, InvalidInput, NotAllowed, NotFound, SettlementInProgress
 from domain.model import Account, Balance, Card, Role, Subscription, balance_of
 from domain.ports import ChargeResult, ChargeStatus, Clock, PaymentGateway, UnitOfWork
 from domain.records import Outcome, SettlementAttempt

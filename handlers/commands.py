@@ -8,8 +8,7 @@ from slack_bolt import Ack, App
 
 from domain.errors import DomainError, NotFound
 from domain.listing import find_subscription, list_past_due
-from handlers.blocks.command import help_message, nothing_due, past_due_list, refusal
-from handlers.blocks.command import error_message
+from handlers.blocks.command import error_message, help_message, nothing_due, past_due_list, refusal
 from handlers.context import Deps
 from handlers.i18n import error_text
 from handlers.modal_flow import open_modal

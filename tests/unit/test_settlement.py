@@ -4,8 +4,7 @@ from decimal import Decimal
 import pytest
 
 from bot.gateway import MemoryLedger, SandboxGateway
-from domain.errors import AlreadySettled, CardExpired, InvalidInput, NotAllowed, NotFound
-from domain.errors import SettlementInProgress
+from domain.errors import AlreadySettled, CardExpired, InvalidInput, NotAllowed, NotFound, SettlementInProgress
 from domain.model import InvoiceStatus, SubscriptionStatus
 from domain.money import Money
 from domain.records import Outcome

@@ -1,0 +1,80 @@
+"""Engines, sessions and migrations. Nothing here runs at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_MIGRATION_LOCK = 0x5E771EB07  # PostgreSQL advisory lock held while migrating
+
+
+def make_engine(url: str, *, busy_timeout: float = 30.0, **kwargs: Any) -> Engine:
+    """An engine for ``sqlite:///path`` or ``postgresql+psycopg://...``.
+
+    SQLite gets WAL, a busy timeout, foreign keys, and ``BEGIN IMMEDIATE`` for every
+    transaction, so writers queue for the lock instead of failing with SQLITE_BUSY when
+    two transactions that began as readers both try to write. PostgreSQL gets
+    ``pool_pre_ping``.
+    """
+    if make_url(url).get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, connect_args={"timeout": busy_timeout}, **kwargs)
+    _serialise_sqlite(engine)
+    return engine
+
+
+def _serialise_sqlite(engine: Engine) -> None:
+    # SQLAlchemy's documented recipe (SQLite dialect docs, "Enabling Non-Legacy SQLite
+    # Transactional Modes"): take BEGIN away from the sqlite3 driver and emit our own.
+    # PRAGMAs and BEGIN have no SQL expression construct, hence the driver-level strings.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for ``SqlUnitOfWork``; rows are mapped to domain objects at once."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config() -> Config:
+    """An Alembic config built in code (no alembic.ini), pointing at the migrations."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def upgrade(url: str) -> None:
+    """Bring the database at ``url`` to the newest schema (a no-op when it is there)."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            migrate(connection)
+    finally:
+        engine.dispose()
+
+
+def migrate(connection: Connection, revision: str = "head") -> None:
+    """Upgrade inside the caller's transaction; concurrent upgrades run one after another."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)

@@ -1,0 +1,206 @@
+"""Typed ORM models of settlebot's tables.
+
+The schema itself is created only by the Alembic migrations in ``storage/migrations``;
+these models describe it for queries (and a test checks that the two agree).
+Money is an integer of minor units plus an ISO currency. No column ever holds a full
+card number or a CVC: a card is brand, last 4, expiry, owner and an opaque token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+    or_,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UTCDateTime, byte_ordered_text, json_list
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        str: String(),
+        dt.datetime: UTCDateTime(),
+        dt.date: Date(),
+    }
+
+
+class AccountRow(Base):
+    __tablename__ = "accounts"
+    id: Mapped[str] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    currency: Mapped[str] = mapped_column(String(3))
+    channel: Mapped[str | None]
+    locale: Mapped[str] = mapped_column(default="en")
+
+
+class AdminRow(Base):
+    __tablename__ = "admins"
+    __table_args__ = (Index("ix_admins_slack_user_id", "slack_user_id"),)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    slack_user_id: Mapped[str] = mapped_column(primary_key=True)
+    role: Mapped[str]
+
+
+class CardRow(Base):
+    __tablename__ = "cards"
+    id: Mapped[str] = mapped_column(primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    brand: Mapped[str]
+    last4: Mapped[str] = mapped_column(String(4))
+    exp_month: Mapped[int]
+    exp_year: Mapped[int]
+    owner_slack_user_id: Mapped[str]
+    token: Mapped[str]
+
+
+class SubscriptionRow(Base):
+    __tablename__ = "subscriptions"
+    id: Mapped[str] = mapped_column(primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    product: Mapped[str]
+    payment_method_id: Mapped[str | None] = mapped_column(ForeignKey("cards.id"))
+    status: Mapped[str]
+
+
+class InvoiceRow(Base):
+    __tablename__ = "invoices"
+    id: Mapped[str] = mapped_column(primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(ForeignKey("subscriptions.id"), index=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    due_date: Mapped[dt.date]
+    status: Mapped[str]
+
+
+class SettlementAttemptRow(Base):
+    __tablename__ = "settlement_attempts"
+    id: Mapped[str] = mapped_column(primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(ForeignKey("subscriptions.id"), index=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    card_id: Mapped[str]  # no foreign key: the audit record outlives a removed card
+    actor: Mapped[str]
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    invoice_ids: Mapped[list[str]] = mapped_column(json_list())
+    idempotency_key: Mapped[str] = mapped_column(byte_ordered_text(), unique=True)
+    outcome: Mapped[str]
+    created_at: Mapped[dt.datetime]
+    completed_at: Mapped[dt.datetime | None]
+    gateway_reference: Mapped[str | None]
+    decline_code: Mapped[str | None]
+
+
+class PaymentRow(Base):
+    __tablename__ = "payments"
+    __table_args__ = (Index("ix_payments_subscription_paid", "subscription_id", "paid_at"),)
+    id: Mapped[str] = mapped_column(primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(ForeignKey("subscriptions.id"))
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("settlement_attempts.id"), index=True)
+    card_id: Mapped[str]
+    actor: Mapped[str]
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    paid_at: Mapped[dt.datetime]
+
+
+class AlertRow(Base):
+    __tablename__ = "alerts"
+    id: Mapped[str] = mapped_column(primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(ForeignKey("subscriptions.id"))
+    episode: Mapped[str]
+    channel: Mapped[str]
+    created_at: Mapped[dt.datetime]
+    stage: Mapped[int]
+    version: Mapped[int] = mapped_column(default=1)
+    delivered_version: Mapped[int] = mapped_column(default=0)
+    ts: Mapped[str | None]
+    settled_attempt_id: Mapped[str | None] = mapped_column(
+        ForeignKey("settlement_attempts.id"), index=True
+    )
+
+
+class ReminderRow(Base):
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("alert_id", "stage"),)
+    id: Mapped[str] = mapped_column(primary_key=True)
+    alert_id: Mapped[str] = mapped_column(ForeignKey("alerts.id"))
+    stage: Mapped[int]
+    created_at: Mapped[dt.datetime]
+    ts: Mapped[str | None]
+
+
+class SandboxChargeRow(Base):
+    """The sandbox gateway's own ledger (an external processor's records, kept locally)."""
+
+    __tablename__ = "sandbox_charges"
+    id: Mapped[str] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(unique=True)
+    token: Mapped[str]
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str]
+    decline_code: Mapped[str | None]
+    created_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class CardLinkRow(Base):
+    """A one-time link to the add-card page."""
+
+    __tablename__ = "card_links"
+    nonce: Mapped[str] = mapped_column(primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    slack_user_id: Mapped[str]
+    view_id: Mapped[str | None]
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+def _partial(name: str, *columns: Any, where: Any, unique: bool = False) -> Index:
+    return Index(name, *columns, unique=unique, sqlite_where=where, postgresql_where=where)
+
+
+# The scan's past-due query reads open invoices by due date; the index covers what it reads.
+_partial(
+    "ix_invoices_open_due", InvoiceRow.due_date, InvoiceRow.subscription_id, InvoiceRow.id,
+    where=InvoiceRow.status == "open",
+)  # fmt: skip
+# At most one pending attempt per subscription: concurrent claims get one winner.
+_partial(
+    "uq_settlement_attempts_pending", SettlementAttemptRow.subscription_id,
+    where=SettlementAttemptRow.outcome == "pending", unique=True,
+)  # fmt: skip
+# At most one open (unsettled) alert per subscription.
+_partial(
+    "uq_alerts_open", AlertRow.subscription_id,
+    where=AlertRow.settled_attempt_id.is_(None), unique=True,
+)  # fmt: skip
+# The deliverer's outbox queries.
+_partial(
+    "ix_alerts_undelivered", AlertRow.created_at, AlertRow.id,
+    where=or_(AlertRow.ts.is_(None), AlertRow.delivered_version < AlertRow.version),
+)  # fmt: skip
+_partial(
+    "ix_reminders_undelivered", ReminderRow.created_at, ReminderRow.id,
+    where=ReminderRow.ts.is_(None),
+)  # fmt: skip

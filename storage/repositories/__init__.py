@@ -1,0 +1,15 @@
+"""SQL implementations of the repository ports in ``domain.ports``."""
+
+from storage.repositories.alerts import SqlAlerts
+from storage.repositories.billing import SqlAccounts, SqlCards, SqlInvoices, SqlSubscriptions
+from storage.repositories.settlements import SqlAttempts, SqlPayments
+
+__all__ = [
+    "SqlAccounts",
+    "SqlAlerts",
+    "SqlAttempts",
+    "SqlCards",
+    "SqlInvoices",
+    "SqlPayments",
+    "SqlSubscriptions",
+]

@@ -1,0 +1,111 @@
+"""Billing data: accounts and their admins, cards, subscriptions, invoices."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, insert, select, update
+
+from domain.model import Account, Admin, Card, Invoice, Role, Subscription, SubscriptionStatus
+from storage.models import AccountRow, AdminRow, CardRow, InvoiceRow, SubscriptionRow
+from storage.repositories import mapping
+from storage.repositories.base import SqlRepository, batches
+
+
+class SqlAccounts(SqlRepository):
+    def get(self, account_id: str) -> Account | None:
+        row = self._get(AccountRow, account_id)
+        return None if row is None else mapping.account(row)
+
+    def all(self) -> list[Account]:
+        return [
+            mapping.account(row) for row in self._all(select(AccountRow).order_by(AccountRow.id))
+        ]
+
+    def save(self, account: Account) -> None:
+        self._upsert(AccountRow, mapping.account_values(account))
+
+    def roles_of(self, slack_user_id: str) -> dict[str, Role]:
+        rows = self._all(select(AdminRow).where(AdminRow.slack_user_id == slack_user_id))
+        return {row.account_id: Role(row.role) for row in rows}
+
+    def admins(self, account_id: str) -> list[Admin]:
+        stmt = (
+            select(AdminRow).where(AdminRow.account_id == account_id)
+            .order_by(AdminRow.slack_user_id)
+        )  # fmt: skip
+        return [mapping.admin(row) for row in self._all(stmt)]
+
+    def replace_admins(self, account_id: str, admins: list[Admin]) -> None:
+        """Set the account's admins; a user listed twice keeps the last role given."""
+        if any(a.account_id != account_id for a in admins):
+            raise ValueError("every admin must belong to the account being replaced")
+        self.session.execute(
+            delete(AdminRow).where(AdminRow.account_id == account_id),
+            execution_options={"synchronize_session": False},
+        )
+        unique = {a.slack_user_id: a for a in admins}
+        if unique:
+            self.session.execute(
+                insert(AdminRow), [mapping.admin_values(a) for a in unique.values()]
+            )
+
+
+class SqlCards(SqlRepository):
+    def get(self, card_id: str) -> Card | None:
+        row = self._get(CardRow, card_id)
+        return None if row is None else mapping.card(row)
+
+    def for_account(self, account_id: str) -> list[Card]:
+        stmt = select(CardRow).where(CardRow.account_id == account_id).order_by(CardRow.id)
+        return [mapping.card(row) for row in self._all(stmt)]
+
+    def save(self, card: Card) -> None:
+        self._upsert(CardRow, mapping.card_values(card))
+
+
+class SqlSubscriptions(SqlRepository):
+    def get(self, subscription_id: str, *, lock: bool = False) -> Subscription | None:
+        """With ``lock``, ``SELECT ... FOR UPDATE`` on PostgreSQL (SQLite's BEGIN IMMEDIATE
+        already holds the database's one write lock)."""
+        row = self._get(SubscriptionRow, subscription_id, lock=lock)
+        return None if row is None else mapping.subscription(row)
+
+    def for_accounts(self, account_ids: Iterable[str]) -> list[Subscription]:
+        found: list[Subscription] = []
+        for batch in batches(set(account_ids)):
+            stmt = select(SubscriptionRow).where(SubscriptionRow.account_id.in_(batch))
+            found.extend(mapping.subscription(row) for row in self._all(stmt))
+        return sorted(found, key=lambda s: s.id)
+
+    def save(self, subscription: Subscription) -> None:
+        self._upsert(SubscriptionRow, mapping.subscription_values(subscription))
+
+    def set_status(self, subscription_ids: list[str], status: SubscriptionStatus) -> None:
+        for batch in batches(subscription_ids):
+            self.session.execute(
+                update(SubscriptionRow).where(SubscriptionRow.id.in_(batch))
+                .values(status=status.value),
+                execution_options={"synchronize_session": False},
+            )  # fmt: skip
+
+
+class SqlInvoices(SqlRepository):
+    def get(self, invoice_id: str) -> Invoice | None:
+        row = self._get(InvoiceRow, invoice_id)
+        return None if row is None else mapping.invoice(row)
+
+    def for_subscriptions(self, subscription_ids: Iterable[str]) -> dict[str, list[Invoice]]:
+        """Each subscription's invoices (paid ones too), by invoice id."""
+        found: dict[str, list[Invoice]] = {}
+        for batch in batches(set(subscription_ids)):
+            stmt = (
+                select(InvoiceRow).where(InvoiceRow.subscription_id.in_(batch))
+                .order_by(InvoiceRow.id)
+            )  # fmt: skip
+            for row in self._all(stmt):
+                found.setdefault(row.subscription_id, []).append(mapping.invoice(row))
+        return found
+
+    def save(self, invoice: Invoice) -> None:
+        self._upsert(InvoiceRow, mapping.invoice_values(invoice))

@@ -1,0 +1,143 @@
+"""Rows to frozen domain objects and back. Money crosses as integer minor units + currency."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.model import (
+    Account,
+    Admin,
+    Card,
+    Invoice,
+    InvoiceStatus,
+    Role,
+    Subscription,
+    SubscriptionStatus,
+)
+from domain.money import Money
+from domain.records import Alert, Outcome, Payment, Reminder, SettlementAttempt
+from storage.models import (
+    AccountRow,
+    AdminRow,
+    AlertRow,
+    CardRow,
+    InvoiceRow,
+    PaymentRow,
+    ReminderRow,
+    SettlementAttemptRow,
+    SubscriptionRow,
+)
+
+Values = dict[str, Any]
+
+
+def money_values(money: Money) -> Values:
+    return {"amount_minor": money.minor_units(), "currency": money.currency}
+
+
+def account(row: AccountRow) -> Account:
+    return Account(row.id, row.name, row.currency, row.channel, row.locale)
+
+
+def account_values(a: Account) -> Values:
+    return {"id": a.id, "name": a.name, "currency": a.currency, "channel": a.channel,
+            "locale": a.locale}  # fmt: skip
+
+
+def admin(row: AdminRow) -> Admin:
+    return Admin(row.account_id, row.slack_user_id, Role(row.role))
+
+
+def admin_values(a: Admin) -> Values:
+    return {"account_id": a.account_id, "slack_user_id": a.slack_user_id, "role": a.role.value}
+
+
+def card(row: CardRow) -> Card:
+    return Card(
+        row.id, row.account_id, row.brand, row.last4, row.exp_month, row.exp_year,
+        row.owner_slack_user_id, row.token,
+    )  # fmt: skip
+
+
+def card_values(c: Card) -> Values:
+    return {
+        "id": c.id, "account_id": c.account_id, "brand": c.brand, "last4": c.last4,
+        "exp_month": c.exp_month, "exp_year": c.exp_year,
+        "owner_slack_user_id": c.owner_slack_user_id, "token": c.token,
+    }  # fmt: skip
+
+
+def subscription(row: SubscriptionRow) -> Subscription:
+    return Subscription(
+        row.id, row.account_id, row.product, row.payment_method_id, SubscriptionStatus(row.status)
+    )
+
+
+def subscription_values(s: Subscription) -> Values:
+    return {"id": s.id, "account_id": s.account_id, "product": s.product,
+            "payment_method_id": s.payment_method_id, "status": s.status.value}  # fmt: skip
+
+
+def invoice(row: InvoiceRow) -> Invoice:
+    amount = Money.from_minor(row.amount_minor, row.currency)
+    return Invoice(row.id, row.subscription_id, amount, row.due_date, InvoiceStatus(row.status))
+
+
+def invoice_values(i: Invoice) -> Values:
+    return {"id": i.id, "subscription_id": i.subscription_id, "due_date": i.due_date,
+            "status": i.status.value, **money_values(i.amount)}  # fmt: skip
+
+
+def attempt(row: SettlementAttemptRow) -> SettlementAttempt:
+    return SettlementAttempt(
+        row.id, row.subscription_id, row.account_id, row.card_id, row.actor,
+        Money.from_minor(row.amount_minor, row.currency), tuple(row.invoice_ids),
+        row.idempotency_key, Outcome(row.outcome), row.created_at, row.completed_at,
+        row.gateway_reference, row.decline_code,
+    )  # fmt: skip
+
+
+def attempt_values(a: SettlementAttempt) -> Values:
+    return {
+        "id": a.id, "subscription_id": a.subscription_id, "account_id": a.account_id,
+        "card_id": a.card_id, "actor": a.actor, **money_values(a.amount),
+        "invoice_ids": list(a.invoice_ids), "idempotency_key": a.idempotency_key,
+        "outcome": a.outcome.value, "created_at": a.created_at, "completed_at": a.completed_at,
+        "gateway_reference": a.gateway_reference, "decline_code": a.decline_code,
+    }  # fmt: skip
+
+
+def payment(row: PaymentRow) -> Payment:
+    return Payment(
+        row.id, row.subscription_id, row.attempt_id, row.card_id, row.actor,
+        Money.from_minor(row.amount_minor, row.currency), row.paid_at,
+    )  # fmt: skip
+
+
+def payment_values(p: Payment) -> Values:
+    return {"id": p.id, "subscription_id": p.subscription_id, "attempt_id": p.attempt_id,
+            "card_id": p.card_id, "actor": p.actor, "paid_at": p.paid_at,
+            **money_values(p.amount)}  # fmt: skip
+
+
+ALERT_FIELDS = (
+    "id", "subscription_id", "episode", "channel", "created_at", "stage", "version",
+    "delivered_version", "ts", "settled_attempt_id",
+)  # fmt: skip
+
+
+def alert(row: AlertRow) -> Alert:
+    return Alert(**{name: getattr(row, name) for name in ALERT_FIELDS})
+
+
+def alert_values(a: Alert) -> Values:
+    return {name: getattr(a, name) for name in ALERT_FIELDS}
+
+
+def reminder(row: ReminderRow) -> Reminder:
+    return Reminder(row.id, row.alert_id, row.stage, row.created_at, row.ts)
+
+
+def reminder_values(r: Reminder) -> Values:
+    return {"id": r.id, "alert_id": r.alert_id, "stage": r.stage, "created_at": r.created_at,
+            "ts": r.ts}  # fmt: skip

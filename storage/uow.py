@@ -1,0 +1,86 @@
+"""The SQL unit of work: one Session per ``with`` block; only ``commit()`` persists."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from domain.ports import (
+    AccountRepository,
+    AlertRepository,
+    AttemptRepository,
+    CardRepository,
+    InvoiceRepository,
+    PaymentRepository,
+    SubscriptionRepository,
+)
+from storage.repositories import (
+    SqlAccounts,
+    SqlAlerts,
+    SqlAttempts,
+    SqlCards,
+    SqlInvoices,
+    SqlPayments,
+    SqlSubscriptions,
+)
+
+
+class SqlUnitOfWork:
+    """Implements ``domain.ports.UnitOfWork``.
+
+    Each ``with`` block opens a fresh Session (so one instance serves the two
+    transactions of a settlement); leaving the block always rolls back and closes.
+    An instance holds one session at a time: give each thread (request) its own.
+    Unique-constraint races surface as domain errors from the repositories:
+    ``SettlementInProgress`` for a second pending attempt, ``storage.errors.ConflictError``
+    for a second open alert or reminder stage.
+    """
+
+    accounts: AccountRepository
+    cards: CardRepository
+    subscriptions: SubscriptionRepository
+    invoices: InvoiceRepository
+    attempts: AttemptRepository
+    payments: PaymentRepository
+    alerts: AlertRepository
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._factory = session_factory
+        self._session: Session | None = None
+
+    def __enter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("unit of work already in a transaction; blocks do not nest")
+        session = self._session = self._factory()
+        self.accounts = SqlAccounts(session)
+        self.cards = SqlCards(session)
+        self.subscriptions = SqlSubscriptions(session)
+        self.invoices = SqlInvoices(session)
+        self.attempts = SqlAttempts(session)
+        self.payments = SqlPayments(session)
+        self.alerts = SqlAlerts(session)
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            try:
+                session.rollback()
+            finally:
+                session.close()
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("use the unit of work inside a `with` block")
+        return self._session
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()

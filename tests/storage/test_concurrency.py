@@ -1,0 +1,92 @@
+"""Races on real databases: concurrent claims, settlements, ledger writes (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.gateway import SandboxGateway
+from domain.errors import AlreadySettled, SettlementInProgress
+from domain.records import Outcome, SettlementAttempt
+from domain.settlement import settle
+from storage.ledger import SqlLedger
+from storage.uow import SqlUnitOfWork
+from tests.fakes import FakeClock
+from tests.storage.builders import attempt, seed_billing
+from tests.storage.concurrently import run_together
+from tests.unit.builders import ADMIN, OWNER, seed
+
+THREADS = 8
+
+
+def _claim(sessions: sessionmaker[Session], n: int) -> SettlementAttempt:
+    """What the settle use case does first: lock, check for a pending attempt, add one."""
+    uow = SqlUnitOfWork(sessions)
+    with uow:
+        assert uow.subscriptions.get("sub_1", lock=True) is not None
+        if uow.attempts.pending_for("sub_1") is not None:
+            raise SettlementInProgress()
+        claimed = attempt(f"att_{n}", key=f"settle:sub_1:abc:{n}")
+        uow.attempts.add(claimed)
+        uow.commit()
+        return claimed
+
+
+def _insert_pending(sessions: sessionmaker[Session], n: int) -> SettlementAttempt:
+    """A claim that skips the check and the lock: only the partial unique index stops it."""
+    uow = SqlUnitOfWork(sessions)
+    with uow:
+        claimed = attempt(f"att_{n}", key=f"settle:sub_1:abc:{n}")
+        uow.attempts.add(claimed)
+        uow.commit()
+        return claimed
+
+
+def test_concurrent_claims_for_one_subscription_leave_one_pending(
+    sessions: sessionmaker[Session],
+) -> None:
+    seed_billing(SqlUnitOfWork(sessions))
+    results = run_together(THREADS, lambda n: _claim(sessions, n))
+    winners = [r for r in results if isinstance(r, SettlementAttempt)]
+    assert len(winners) == 1
+    assert all(isinstance(r, SettlementInProgress) for r in results if r not in winners)
+    with SqlUnitOfWork(sessions) as uow:
+        assert uow.attempts.pending() == winners
+
+
+def test_unguarded_pending_inserts_are_stopped_by_the_unique_index(
+    sessions: sessionmaker[Session],
+) -> None:
+    seed_billing(SqlUnitOfWork(sessions))
+    results = run_together(THREADS, lambda n: _insert_pending(sessions, n))
+    winners = [r for r in results if isinstance(r, SettlementAttempt)]
+    assert len(winners) == 1
+    assert all(isinstance(r, SettlementInProgress) for r in results if r not in winners)
+    with SqlUnitOfWork(sessions) as uow:
+        assert len(uow.attempts.for_subscription("sub_1")) == 1
+
+
+def test_settling_one_balance_from_many_threads_charges_once(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    seed(SqlUnitOfWork(sessions))  # type: ignore[arg-type]
+    ledger = SqlLedger(engine)
+    gateway = SandboxGateway(ledger, latency=0.05)
+    clock = FakeClock(dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC))
+    actors = [OWNER, ADMIN]
+
+    def work(n: int) -> Outcome:
+        card = "card_1" if n % 2 == 0 else "card_2"
+        uow = SqlUnitOfWork(sessions)
+        return settle(uow, gateway, clock, actors[n % 2], "sub_e3", card).outcome
+
+    results = run_together(THREADS, work)
+    assert results.count(Outcome.SUCCEEDED) == 1
+    losers = [r for r in results if r is not Outcome.SUCCEEDED]
+    assert all(isinstance(r, SettlementInProgress | AlreadySettled) for r in losers)
+    assert len(ledger.entries()) == 1
+    with SqlUnitOfWork(sessions) as uow:
+        assert uow.attempts.pending() == []
+        assert len(uow.attempts.for_subscription("sub_e3")) == 1

@@ -1,0 +1,120 @@
+"""Engine set-up and column types: what SQLite and PostgreSQL must both guarantee."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event, func, insert, select
+from sqlalchemy.exc import OperationalError, StatementError
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.db import make_engine, make_session_factory
+from storage.models import AccountRow, CardLinkRow
+from storage.uow import SqlUnitOfWork
+from tests.storage.builders import account, seed_billing
+
+
+def _link(expires_at: dt.datetime) -> dict[str, Any]:
+    return {"nonce": "n1", "account_id": "acc_1", "slack_user_id": "U0OWNER01",
+            "view_id": None, "expires_at": expires_at}  # fmt: skip
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    try:
+        with engine.connect() as conn:
+            driver = conn.connection.dbapi_connection
+            assert driver is not None
+            assert driver.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert driver.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+            assert driver.execute("PRAGMA busy_timeout").fetchone()[0] == 30000
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_transactions_take_the_write_lock_at_begin(sqlite_url: str) -> None:
+    """BEGIN IMMEDIATE: even a reading transaction makes a second one wait for it."""
+    holder = make_engine(sqlite_url)
+    impatient = make_engine(sqlite_url, busy_timeout=0.2)
+    try:
+        with holder.begin() as conn:
+            conn.execute(select(func.count()).select_from(AccountRow))
+            with pytest.raises(OperationalError, match="locked"), impatient.begin() as other:
+                other.execute(select(func.count()).select_from(AccountRow))
+    finally:
+        holder.dispose()
+        impatient.dispose()
+
+
+def test_sqlite_second_writer_waits_instead_of_failing(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    sessions = make_session_factory(engine)
+    done: list[str] = []
+
+    def late_writer() -> None:
+        with sessions.begin() as session:
+            session.execute(insert(AccountRow), [{"id": "acc_late", "name": "L", "currency": "USD"}])
+        done.append("late")
+
+    try:
+        with sessions.begin() as session:
+            session.execute(select(AccountRow))
+            thread = threading.Thread(target=late_writer)
+            thread.start()
+            time.sleep(0.3)
+            assert done == []
+            session.execute(insert(AccountRow), [{"id": "acc_first", "name": "F", "currency": "USD"}])
+        thread.join(10)
+        assert done == ["late"]
+    finally:
+        engine.dispose()
+
+
+def test_datetimes_come_back_aware_in_utc(engine: Engine, sessions: sessionmaker[Session]) -> None:
+    tokyo = dt.timezone(dt.timedelta(hours=9))
+    expires = dt.datetime(2026, 11, 26, 0, 30, 15, 123456, tzinfo=tokyo)
+    with sessions.begin() as session:
+        session.execute(insert(AccountRow), [{"id": "acc_1", "name": "A", "currency": "USD"}])
+        session.execute(insert(CardLinkRow), [_link(expires)])
+    with sessions() as session:
+        stored = session.scalars(select(CardLinkRow.expires_at)).one()
+    assert stored == expires and stored.tzinfo == dt.UTC
+    assert stored.hour == 15 and stored.microsecond == 123456
+
+
+def test_naive_datetimes_are_refused(sessions: sessionmaker[Session]) -> None:
+    with pytest.raises(StatementError, match="naive"), sessions.begin() as session:
+        session.execute(insert(AccountRow), [{"id": "acc_1", "name": "A", "currency": "USD"}])
+        session.execute(insert(CardLinkRow), [_link(dt.datetime(2026, 11, 26))])
+
+
+def test_locking_get_selects_for_update_on_postgresql(engine: Engine) -> None:
+    statements: list[str] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    uow = SqlUnitOfWork(make_session_factory(engine))
+    seed_billing(uow)
+    statements.clear()
+    with uow:
+        assert uow.subscriptions.get("sub_1", lock=True) is not None
+        assert uow.subscriptions.get("sub_1") is not None
+    locking = [s for s in statements if "FOR UPDATE" in s]
+    assert len(locking) == (1 if engine.dialect.name == "postgresql" else 0)
+
+
+def test_unit_of_work_blocks_do_not_nest(sessions: sessionmaker[Session]) -> None:
+    uow = SqlUnitOfWork(sessions)
+    with uow:
+        with pytest.raises(RuntimeError, match="nest"), uow:
+            pass
+        uow.accounts.save(account())
+        uow.commit()
+    with uow:
+        assert uow.accounts.get("acc_1") == account()

@@ -1,0 +1,137 @@
+"""The migrations are the one source of the schema, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
+
+from storage.db import alembic_config, make_engine, upgrade
+from storage.models import Base
+from tests.storage.conftest import PG_URL, POSTGRES, reset_postgres
+
+TABLES = {
+    "accounts", "admins", "cards", "subscriptions", "invoices", "settlement_attempts",
+    "payments", "alerts", "reminders", "sandbox_charges", "card_links",
+}  # fmt: skip
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=POSTGRES)])
+def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no schema at all."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'blank.db'}"
+        return
+    engine = request.getfixturevalue("pg_engine")
+    reset_postgres(engine)
+    yield PG_URL
+    reset_postgres(engine)  # leave the shared schema as the session fixture made it
+    upgrade(PG_URL)
+
+
+def _schema(engine: Engine) -> dict[str, object]:
+    """Tables, columns and indexes (partial-index predicates as text), comparable."""
+    inspector = inspect(engine)
+    return {
+        table: (
+            [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)],
+            sorted(
+                (i["name"] or "", tuple(i["column_names"]), bool(i["unique"]),
+                 str({k: str(v) for k, v in i.get("dialect_options", {}).items()}))
+                for i in inspector.get_indexes(table)
+            ),  # fmt: skip
+        )
+        for table in inspector.get_table_names()
+    }
+
+
+def _current(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def test_upgrade_creates_every_table_at_the_head_revision(blank_url: str) -> None:
+    upgrade(blank_url)
+    engine = make_engine(blank_url)
+    try:
+        assert set(inspect(engine).get_table_names()) >= TABLES
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        assert _current(engine) == head
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_twice_changes_nothing(blank_url: str) -> None:
+    upgrade(blank_url)
+    engine = make_engine(blank_url)
+    try:
+        before = _schema(engine)
+        upgrade(blank_url)
+        assert _schema(engine) == before
+        assert _current(engine) is not None
+    finally:
+        engine.dispose()
+
+
+def test_the_models_match_what_the_migrations_create(blank_url: str) -> None:
+    upgrade(blank_url)
+    engine = make_engine(blank_url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_to_base_and_back_up_works(blank_url: str) -> None:
+    upgrade(blank_url)
+    engine = make_engine(blank_url)
+    try:
+        with engine.begin() as conn:
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.downgrade(config, "base")
+        assert not TABLES & set(inspect(engine).get_table_names())
+        upgrade(blank_url)
+        assert set(inspect(engine).get_table_names()) >= TABLES
+    finally:
+        engine.dispose()
+
+
+def test_the_partial_unique_indexes_exist(blank_url: str) -> None:
+    upgrade(blank_url)
+    engine = make_engine(blank_url)
+    try:
+        inspector = inspect(engine)
+        unique = {
+            i["name"]
+            for t in ("settlement_attempts", "alerts")
+            for i in inspector.get_indexes(t)
+            if i["unique"]
+        }
+        assert {"uq_settlement_attempts_pending", "uq_alerts_open"} <= unique
+    finally:
+        engine.dispose()
+
+
+def test_no_column_can_hold_a_card_number_or_cvc() -> None:
+    names = {c.name for t in Base.metadata.tables.values() for c in t.columns}
+    assert not {n for n in names if any(w in n for w in ("number", "cvc", "cvv", "pan"))}
+    assert {c.name for c in Base.metadata.tables["cards"].columns} == {
+        "id", "account_id", "brand", "last4", "exp_month", "exp_year",
+        "owner_slack_user_id", "token",
+    }  # fmt: skip
+
+
+def test_the_migrations_ship_inside_the_package() -> None:
+    versions = Path(alembic_config().get_main_option("script_location") or "") / "versions"
+    assert (versions.parent / "__init__.py").exists() and (versions / "__init__.py").exists()
+    assert (versions.parent / "script.py.mako").exists()
+    assert (versions / "0001_initial.py").exists()
