@@ -35,6 +35,9 @@ class WebApp:
         if path == "/slack/events":
             if environ.get("REQUEST_METHOD") != "POST":
                 return Response("method not allowed", status=405)(environ, start_response)
+            if not _signature_headers_well_formed(environ):
+                log.warning("refused a Slack request with missing or malformed signature headers")
+                return Response("", status=401)(environ, start_response)
             return self._slack(environ, start_response)
         request = Request(environ)
         if path == "/healthz":
@@ -51,3 +54,10 @@ class WebApp:
             log.warning("health check: database unavailable (%s)", type(exc).__name__)
             return Response('{"ok": false, "database": "unavailable"}', status=503, mimetype="application/json")
         return Response('{"ok": true, "database": "ok"}', mimetype="application/json")
+
+
+def _signature_headers_well_formed(environ: dict[str, Any]) -> bool:
+    """Bolt verifies the signature itself; this only stops what would crash it (e.g. no timestamp)."""
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+    signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+    return timestamp.isdigit() and len(timestamp) <= 12 and signature.startswith("v0=")
