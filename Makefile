@@ -14,11 +14,13 @@ $(STAMP): pyproject.toml
 	@$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
-# Debian's Chromium and its driver, for the browser tests (a fresh machine lacks them).
+# Debian's Chromium and its driver for the browser tests, and CJK fonts so that the zh-CN
+# screenshots show Chinese rather than empty boxes (a fresh machine lacks all three).
+BROWSER_PACKAGES := chromium chromium-driver fonts-noto-cjk
 browser:
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
-	  echo "installing chromium and chromium-driver (apt-get)"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	@if ! dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1; then \
+	  echo "installing $(BROWSER_PACKAGES) (apt-get)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; \
 	fi
 
 run: $(STAMP)

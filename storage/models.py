@@ -134,9 +134,7 @@ class AlertRow(Base):
     version: Mapped[int] = mapped_column(default=1)
     delivered_version: Mapped[int] = mapped_column(default=0)
     ts: Mapped[str | None]
-    settled_attempt_id: Mapped[str | None] = mapped_column(
-        ForeignKey("settlement_attempts.id"), index=True
-    )
+    settled_attempt_id: Mapped[str | None] = mapped_column(ForeignKey("settlement_attempts.id"), index=True)
 
 
 class ReminderRow(Base):

@@ -28,9 +28,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         # SQLite has no zone-aware type: keep the UTC wall time (its text sorts correctly).
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(
-        self, value: dt.datetime | None, dialect: Dialect
-    ) -> dt.datetime | None:
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:

@@ -27,9 +27,7 @@ class SqlAlerts(SqlRepository):
         One query: the oldest overdue open invoice per subscription (ties by invoice id)
         joined to the subscription and to its open alert, if any.
         """
-        result = self.session.execute(
-            _past_due_query(today), execution_options={"yield_per": STREAM_BATCH}
-        )
+        result = self.session.execute(_past_due_query(today), execution_options={"yield_per": STREAM_BATCH})
         try:
             for row in result:
                 yield _past_due_row(row)
@@ -112,9 +110,7 @@ def _past_due_query(today: dt.date) -> Select[Any]:
         .where(InvoiceRow.status == InvoiceStatus.OPEN.value, InvoiceRow.due_date < today)
         .subquery("overdue")
     )  # fmt: skip
-    alert_columns = [
-        getattr(AlertRow, name).label(f"alert_{name}") for name in mapping.ALERT_FIELDS
-    ]
+    alert_columns = [getattr(AlertRow, name).label(f"alert_{name}") for name in mapping.ALERT_FIELDS]
     return (
         select(
             SubscriptionRow.id, SubscriptionRow.account_id, overdue.c.due_date,

@@ -92,9 +92,7 @@ def _sqlite_only(dialect: str, table: Table) -> sqlite.Insert:
     return sqlite.insert(table)
 
 
-def _differs(
-    table: Table, excluded: ReadOnlyColumnCollection[str, Any], names: Sequence[str]
-) -> ColumnElement[bool]:
+def _differs(table: Table, excluded: ReadOnlyColumnCollection[str, Any], names: Sequence[str]) -> ColumnElement[bool]:
     if not names:
         return false()
     return or_(*(table.c[n].is_distinct_from(excluded[n]) for n in names))

@@ -18,9 +18,7 @@ class SqlAccounts(SqlRepository):
         return None if row is None else mapping.account(row)
 
     def all(self) -> list[Account]:
-        return [
-            mapping.account(row) for row in self._all(select(AccountRow).order_by(AccountRow.id))
-        ]
+        return [mapping.account(row) for row in self._all(select(AccountRow).order_by(AccountRow.id))]
 
     def save(self, account: Account) -> None:
         self._upsert(AccountRow, mapping.account_values(account))
@@ -46,9 +44,7 @@ class SqlAccounts(SqlRepository):
         )
         unique = {a.slack_user_id: a for a in admins}
         if unique:
-            self.session.execute(
-                insert(AdminRow), [mapping.admin_values(a) for a in unique.values()]
-            )
+            self.session.execute(insert(AdminRow), [mapping.admin_values(a) for a in unique.values()])
 
 
 class SqlCards(SqlRepository):

@@ -68,9 +68,7 @@ def card_values(c: Card) -> Values:
 
 
 def subscription(row: SubscriptionRow) -> Subscription:
-    return Subscription(
-        row.id, row.account_id, row.product, row.payment_method_id, SubscriptionStatus(row.status)
-    )
+    return Subscription(row.id, row.account_id, row.product, row.payment_method_id, SubscriptionStatus(row.status))
 
 
 def subscription_values(s: Subscription) -> Values:

@@ -54,7 +54,13 @@ def payment(payment_id: str, attempt_id: str = "att_1", *, minutes: int = 0) -> 
 
 def alert(alert_id: str = "al_1", sub_id: str = "sub_1", *, minutes: int = 0, **kw: object) -> Alert:
     return Alert(
-        alert_id, sub_id, "inv_1", "C0BILLING", NOW + dt.timedelta(minutes=minutes), 1, **kw  # type: ignore[arg-type]
+        alert_id,
+        sub_id,
+        "inv_1",
+        "C0BILLING",
+        NOW + dt.timedelta(minutes=minutes),
+        1,
+        **kw,  # type: ignore[arg-type]
     )
 
 

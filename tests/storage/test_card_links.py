@@ -28,9 +28,7 @@ def links(engine: Engine, sessions: sessionmaker[Session]) -> CardLinkStore:
 
 
 def test_a_created_link_reads_back_unused(links: CardLinkStore) -> None:
-    assert links.get("nonce_1") == CardLink(
-        "nonce_1", "acc_1", "U0OWNER01", "V0VIEW001", EXPIRES, None, 0
-    )
+    assert links.get("nonce_1") == CardLink("nonce_1", "acc_1", "U0OWNER01", "V0VIEW001", EXPIRES, None, 0)
     assert links.get("nonce_missing") is None
 
 

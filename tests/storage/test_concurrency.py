@@ -68,9 +68,7 @@ def test_unguarded_pending_inserts_are_stopped_by_the_unique_index(
         assert len(uow.attempts.for_subscription("sub_1")) == 1
 
 
-def test_settling_one_balance_from_many_threads_charges_once(
-    engine: Engine, sessions: sessionmaker[Session]
-) -> None:
+def test_settling_one_balance_from_many_threads_charges_once(engine: Engine, sessions: sessionmaker[Session]) -> None:
     seed(SqlUnitOfWork(sessions))  # type: ignore[arg-type]
     ledger = SqlLedger(engine)
     gateway = SandboxGateway(ledger, latency=0.05)

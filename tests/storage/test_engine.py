@@ -92,7 +92,7 @@ def test_naive_datetimes_are_refused(sessions: sessionmaker[Session]) -> None:
         session.execute(insert(CardLinkRow), [_link(dt.datetime(2026, 11, 26))])
 
 
-def test_locking_get_selects_for_update_on_postgresql(engine: Engine) -> None:
+def test_locking_get_selects_for_update_only_on_postgresql(engine: Engine) -> None:
     statements: list[str] = []
 
     @event.listens_for(engine, "before_cursor_execute")

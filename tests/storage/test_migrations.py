@@ -42,10 +42,14 @@ def _schema(engine: Engine) -> dict[str, object]:
         table: (
             [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)],
             sorted(
-                (i["name"] or "", tuple(i["column_names"]), bool(i["unique"]),
-                 str({k: str(v) for k, v in i.get("dialect_options", {}).items()}))
+                (
+                    i["name"] or "",
+                    tuple(i["column_names"]),
+                    bool(i["unique"]),
+                    str({k: str(v) for k, v in i.get("dialect_options", {}).items()}),
+                )
                 for i in inspector.get_indexes(table)
-            ),  # fmt: skip
+            ),
         )
         for table in inspector.get_table_names()
     }
@@ -110,12 +114,7 @@ def test_the_partial_unique_indexes_exist(blank_url: str) -> None:
     engine = make_engine(blank_url)
     try:
         inspector = inspect(engine)
-        unique = {
-            i["name"]
-            for t in ("settlement_attempts", "alerts")
-            for i in inspector.get_indexes(t)
-            if i["unique"]
-        }
+        unique = {i["name"] for t in ("settlement_attempts", "alerts") for i in inspector.get_indexes(t) if i["unique"]}
         assert {"uq_settlement_attempts_pending", "uq_alerts_open"} <= unique
     finally:
         engine.dispose()

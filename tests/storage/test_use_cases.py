@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from decimal import Decimal
 
@@ -89,10 +90,8 @@ def test_reconcile_finishes_an_attempt_left_pending(uow: UnitOfWork) -> None:
         def charge(self, *, idempotency_key: str, token: str, amount: Money):  # type: ignore[no-untyped-def]
             raise ConnectionError("gateway unreachable")
 
-    try:
+    with contextlib.suppress(ConnectionError):
         settle(uow, Unreachable(ledger), clock, OWNER, "sub_e3", "card_1")
-    except ConnectionError:
-        pass
     done = reconcile(uow, SandboxGateway(ledger), clock)
     assert [a.outcome for a in done] == [Outcome.SUCCEEDED]
     assert len(ledger.entries()) == 1

@@ -118,9 +118,7 @@ def _settlements() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_settlement_attempts"),
         sa.UniqueConstraint("idempotency_key", name="uq_settlement_attempts_idempotency_key"),
     )  # fmt: skip
-    op.create_index(
-        "ix_settlement_attempts_subscription_id", "settlement_attempts", ["subscription_id"]
-    )
+    op.create_index("ix_settlement_attempts_subscription_id", "settlement_attempts", ["subscription_id"])
     _partial_index(
         "uq_settlement_attempts_pending", "settlement_attempts", ["subscription_id"],
         sa.column("outcome") == "pending", unique=True,
@@ -177,9 +175,7 @@ def _alerts() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_reminders"),
         sa.UniqueConstraint("alert_id", "stage", name="uq_reminders_alert_id_stage"),
     )  # fmt: skip
-    _partial_index(
-        "ix_reminders_undelivered", "reminders", ["created_at", "id"], sa.column("ts").is_(None)
-    )
+    _partial_index("ix_reminders_undelivered", "reminders", ["created_at", "id"], sa.column("ts").is_(None))
 
 
 def _side_tables() -> None:
