@@ -69,7 +69,8 @@ def slack_client(settings: Settings) -> WebClient:
 
 
 def build_services(settings: Settings, *, with_slack: bool = True) -> Services:
-    engine = make_engine(settings.database_url)
+    pool = {} if settings.database_url.startswith("sqlite") else {"pool_size": 20, "max_overflow": 40}
+    engine = make_engine(settings.database_url, **pool)
     gateway = SandboxGateway(SqlLedger(engine), latency=settings.gateway_latency_ms / 1000)
     return Services(
         settings=settings,

@@ -120,6 +120,11 @@ def _accounts(items: list[Any]) -> tuple[list[Account], dict[str, list[Admin]]]:
         )  # fmt: skip
         people = r.get("admins", lambda v: v if isinstance(v, list) else _fail("must be a list"))
         admins[account.id] = [_admin(account.id, _Reader(p, f"{r.path}.admins[{j}]")) for j, p in enumerate(people)]
+        seen: set[str] = set()
+        for j, admin in enumerate(admins[account.id]):
+            if admin.slack_user_id in seen:
+                raise ImportRefused(f"{r.path}.admins[{j}].slack_user_id", "names the same person twice")
+            seen.add(admin.slack_user_id)
         accounts.append(account)
     return accounts, admins
 

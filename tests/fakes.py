@@ -113,7 +113,7 @@ class FakeAttempts(_Repo):
 
     def add(self, attempt: SettlementAttempt) -> None:
         if attempt.outcome is Outcome.PENDING and self.pending_for(attempt.subscription_id):
-            raise RuntimeError("unique violation: one pending attempt per subscription")
+            raise SettlementInProgress()  # as the SQL unique index does
         self.t.attempts[attempt.id] = attempt
 
     def save(self, attempt: SettlementAttempt) -> None:

@@ -30,6 +30,8 @@ def test_importing_the_same_file_twice_changes_nothing():
         (lambda d: d["accounts"][0]["admins"][0].update(role="owner"), "accounts[0].admins[0].role"),
         (lambda d: d["subscriptions"][0].update(account_id="nope"), "subscriptions[0].account_id"),
         (lambda d: d["invoices"].append(dict(d["invoices"][0])), "invoices[4].id"),
+        (lambda d: d["accounts"][0]["admins"].append({"slack_user_id": "U0OWNER01", "role": "billing_reader"}),
+         "accounts[0].admins[2].slack_user_id"),
     ],
 )
 def test_a_bad_file_is_refused_whole_naming_the_first_problem(mutate, path):
