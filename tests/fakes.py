@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Self
 
+from domain.errors import SettlementInProgress
 from domain.model import Account, Admin, Card, Invoice, InvoiceStatus, Role, Subscription, SubscriptionStatus
 from domain.records import Alert, Outcome, PastDueRow, Payment, Reminder, SettlementAttempt
 
