@@ -8,17 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from bot.clock import SystemClock
+from bot.faults import FaultyGateway
 from bot.gateway import SandboxGateway
 from bot.settings import Settings
+from bot.slack_retry import retry_handlers
 from domain.ports import Clock, PaymentGateway
 from storage.card_links import CardLinkStore
 from storage.db import make_engine
@@ -60,18 +57,16 @@ def slack_client(settings: Settings) -> WebClient:
         token=settings.secret("slack_bot_token"),
         base_url=settings.api_url,
         timeout=10,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
+        retry_handlers=retry_handlers(),
     )
 
 
 def build_services(settings: Settings, *, with_slack: bool = True) -> Services:
     pool = {} if settings.database_url.startswith("sqlite") else {"pool_size": 20, "max_overflow": 40}
     engine = make_engine(settings.database_url, **pool)
-    gateway = SandboxGateway(SqlLedger(engine), latency=settings.gateway_latency_ms / 1000)
+    gateway: PaymentGateway = SandboxGateway(SqlLedger(engine), latency=settings.gateway_latency_ms / 1000)
+    if settings.fault_injection:
+        gateway = FaultyGateway(gateway, settings.fault_injection)
     return Services(
         settings=settings,
         engine=engine,

@@ -128,7 +128,8 @@ def show_charges(settings: Settings, args: argparse.Namespace) -> int:
 
 def run_reconcile(settings: Settings, args: argparse.Namespace) -> int:
     services: Services = build_services(settings, with_slack=False)
-    done = reconcile(services.uow(), services.gateway, services.clock)
+    done = reconcile(services.uow(), services.gateway, services.clock,
+                     dt.timedelta(seconds=settings.reconcile_grace_seconds))  # fmt: skip
     for attempt in done:
         print(f"{attempt.id} {attempt.subscription_id} {attempt.idempotency_key} -> {attempt.outcome}")
     print(f"{len(done)} pending settlements completed")

@@ -13,6 +13,7 @@ from bot.scheduler import Jobs, start_scheduler
 from bot.server import HttpServer
 from bot.settings import Settings
 from bot.web import WebApp
+from storage.locks import LeaderLock
 from handlers.notifier import SlackNotifier
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,8 @@ class Runtime:
         self.app, self.deps = create_app(self.services)
         self.web = WebApp(self.app, self.deps)
         self.server = HttpServer(self.web, settings.host, settings.port, settings.http_threads)
-        self.jobs = Jobs(self.services, SlackNotifier(self.deps.client))
+        self.lock = LeaderLock(self.services.engine)
+        self.jobs = Jobs(self.services, SlackNotifier(self.deps.client), self.lock)
         self._with_scheduler = scheduler
         self.scheduler: BackgroundScheduler | None = None
         self._socket: object | None = None
@@ -59,6 +61,7 @@ class Runtime:
         log.info("stopping")
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=True)
+        self.lock.release()
         if self._socket is not None:
             self._socket.close()  # type: ignore[attr-defined]
         self.server.close()

@@ -1,7 +1,12 @@
-"""The scheduled jobs: the daily past-due scan, the outbox delivery and reconciliation."""
+"""The scheduled jobs: the daily past-due scan, the outbox delivery and reconciliation.
+
+Every process may run a scheduler; only the one holding the leader lock does the work, and
+when it dies another takes over on its next tick (one delivery interval).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -11,18 +16,47 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.bootstrap import Services
 from domain.alerts import DeliveryReport, Notifier, ScanReport, deliver, scan
 from domain.settlement import reconcile
+from storage.errors import ConflictError
+from storage.locks import LeaderLock
 
 log = logging.getLogger(__name__)
 
 
 class Jobs:
-    def __init__(self, services: Services, notifier: Notifier) -> None:
+    def __init__(self, services: Services, notifier: Notifier, lock: LeaderLock | None = None) -> None:
         self.services = services
         self.notifier = notifier
+        self.lock = lock
+        self.leading = False
+
+    def _lead(self) -> tuple[bool, bool]:
+        """(leading now, just became leader)."""
+        now = self.lock.held() if self.lock else True
+        became, self.leading = now and not self.leading, now
+        return now, became
+
+    def tick(self) -> None:
+        """Every interval: take the lead if it is free; a new leader catches up with a scan."""
+        leading, became = self._lead()
+        if not leading:
+            return
+        if became:
+            self.scan_and_deliver()
+            self.reconcile()
+        else:
+            self.deliver()
+
+    def daily(self) -> None:
+        if self._lead()[0]:
+            self.scan_and_deliver()
 
     def scan_and_deliver(self) -> tuple[ScanReport, DeliveryReport]:
         s = self.services
-        report = scan(s.uow(), s.clock, s.settings.reminder_policy, s.settings.billing_channel)
+        try:
+            report = scan(s.uow(), s.clock, s.settings.reminder_policy, s.settings.billing_channel)
+        except ConflictError:  # another scan (e.g. one run by hand) claimed the same rows first
+            log.info("scan: another scan claimed these alerts first; delivering what is due")
+            report = ScanReport()
         log.info("scan: %d new alerts, %d reminders", len(report.new_alerts), len(report.reminders))
         return report, self.deliver()
 
@@ -41,25 +75,30 @@ class Jobs:
 
     def reconcile(self) -> None:
         s = self.services
-        done = reconcile(s.uow(), s.gateway, s.clock)
+        grace = dt.timedelta(seconds=s.settings.reconcile_grace_seconds)
+        done = reconcile(s.uow(), s.gateway, s.clock, grace)
         if done:
             log.info("reconciled %d pending settlements", len(done))
             self.deliver()
 
+    def reconcile_if_leading(self) -> None:
+        if self._lead()[0]:
+            self.reconcile()
+
 
 def start_scheduler(services: Services, jobs: Jobs) -> BackgroundScheduler:
-    """Daily scan at ALERT_TIME in TIMEZONE and once at start-up; outbox and reconcile on intervals."""
+    """Daily scan at ALERT_TIME in TIMEZONE; a tick now and every delivery interval; reconcile."""
     settings = services.settings
     scheduler = BackgroundScheduler(
         timezone=settings.zone,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
     )
     at = settings.alert_time
-    scheduler.add_job(jobs.scan_and_deliver, CronTrigger(hour=at.hour, minute=at.minute,
-                      timezone=settings.zone), id="daily-scan")  # fmt: skip
-    scheduler.add_job(jobs.scan_and_deliver, id="startup-scan")  # runs once, now
-    scheduler.add_job(jobs.deliver, IntervalTrigger(seconds=settings.delivery_interval_seconds), id="outbox")
-    scheduler.add_job(jobs.reconcile, IntervalTrigger(seconds=settings.reconcile_interval_seconds), id="reconcile")
+    scheduler.add_job(jobs.daily, CronTrigger(hour=at.hour, minute=at.minute, timezone=settings.zone), id="daily-scan")
+    scheduler.add_job(jobs.tick, id="startup-tick")  # runs once, now
+    scheduler.add_job(jobs.tick, IntervalTrigger(seconds=settings.delivery_interval_seconds), id="tick")
+    interval = IntervalTrigger(seconds=settings.reconcile_interval_seconds)
+    scheduler.add_job(jobs.reconcile_if_leading, interval, id="reconcile")
     scheduler.start()
     log.info("scheduler started: daily scan at %s %s", at.strftime("%H:%M"), settings.timezone)
     return scheduler

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     reminder_every_days: int = Field(7, ge=0, le=365)
     delivery_interval_seconds: int = Field(60, ge=1, le=86400)
     reconcile_interval_seconds: int = Field(300, ge=1, le=86400)
+    # A pending settlement younger than this may still be in flight in another process.
+    reconcile_grace_seconds: int = Field(60, ge=0, le=86400)
     gateway_latency_ms: int = Field(0, ge=0, le=120_000)
     http_threads: int = Field(32, ge=1, le=512)
     log_level: str = "INFO"

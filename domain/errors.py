@@ -47,6 +47,12 @@ class SettlementInProgress(DomainError):
     key = "settlement_in_progress"
 
 
+class PaymentPending(DomainError):
+    """The processor did not answer; the attempt stays pending and is completed by reconciliation."""
+
+    key = "payment_pending"
+
+
 class CardExpired(DomainError):
     """The chosen card's expiry has passed; refused before any charge."""
 

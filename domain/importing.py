@@ -186,13 +186,16 @@ def _check_references(
     accounts: list[Account], currencies: dict[str, str], cards: list[Card],
     subs: list[Subscription], invoices: list[Invoice],
 ) -> None:  # fmt: skip
-    for name, items in (("accounts", accounts), ("payment_methods", cards),
-                        ("subscriptions", subs), ("invoices", invoices)):  # fmt: skip
+    ids: dict[str, list[str]] = {
+        "accounts": [a.id for a in accounts], "payment_methods": [c.id for c in cards],
+        "subscriptions": [s.id for s in subs], "invoices": [i.id for i in invoices],
+    }  # fmt: skip
+    for name, values in ids.items():
         seen: set[str] = set()
-        for i, item in enumerate(items):
-            if item.id in seen:
-                raise ImportRefused(f"{name}[{i}].id", f"duplicates id {item.id!r}")
-            seen.add(item.id)
+        for i, value in enumerate(values):
+            if value in seen:
+                raise ImportRefused(f"{name}[{i}].id", f"duplicates id {value!r}")
+            seen.add(value)
     card_accounts = {c.id: c.account_id for c in cards}
     for i, card in enumerate(cards):
         if card.account_id not in currencies:

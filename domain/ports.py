@@ -121,8 +121,15 @@ class TokenizedCard:
     last4: str
 
 
+class GatewayUnreachable(Exception):
+    """The processor did not answer (timeout, connection reset): the charge may or may not exist."""
+
+
 class PaymentGateway(Protocol):
-    """A card processor. The same idempotency key never charges twice."""
+    """A card processor. The same idempotency key never charges twice.
+
+    Transport failures raise ``GatewayUnreachable``; retrying with the same key is safe.
+    """
 
     def charge(self, *, idempotency_key: str, token: str, amount: Money) -> ChargeResult: ...
 

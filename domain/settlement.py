@@ -9,9 +9,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from domain.access import require_settler, visible_subscription
-from domain.errors import AlreadySettled, CardExpired, InvalidInput, NotAllowed, NotFound, SettlementInProgress
+from domain.errors import (
+    AlreadySettled,
+    CardExpired,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    PaymentPending,
+    SettlementInProgress,
+)
 from domain.model import Account, Balance, Card, Role, Subscription, balance_of
-from domain.ports import ChargeResult, ChargeStatus, Clock, PaymentGateway, UnitOfWork
+from domain.ports import ChargeResult, ChargeStatus, Clock, GatewayUnreachable, PaymentGateway, UnitOfWork
 from domain.records import Outcome, SettlementAttempt
 from domain.settlement_commit import apply_outcome
 
@@ -74,7 +82,7 @@ def prepare_settlement(
             CardChoice(
                 card, card.id == subscription.payment_method_id,
                 card.owner_slack_user_id == actor, card.is_expired(today),
-            )  # fmt: skip
+            )
             for card in sorted(uow.cards.for_account(account.id), key=lambda c: c.id)
         )
     default = next((c.card for c in cards if c.is_default), None)
@@ -144,7 +152,7 @@ def _claim(
         invoices = uow.invoices.for_subscriptions([subscription.id]).get(subscription.id, [])
         balance = balance_of(invoices, account.currency, today)
         if not balance.amount.is_positive():
-            raise AlreadySettled(**_last_payment_params(uow, subscription.id))
+            raise AlreadySettled(None, **_last_payment_params(uow, subscription.id))
         if uow.attempts.pending_for(subscription.id) is not None:
             raise SettlementInProgress()
         prefix = idempotency_key(subscription.id, balance.invoice_ids, 0)[:-1]
@@ -184,31 +192,46 @@ def settle(
     completed later by ``reconcile`` from the gateway's own record.
     """
     attempt, card, subscription, account = _claim(uow, clock, actor, subscription_id, card_id)
-    charge = gateway.charge(
-        idempotency_key=attempt.idempotency_key, token=card.token, amount=attempt.amount
-    )
+    charge = _charge(gateway, attempt, card)
     finished = apply_outcome(uow, clock, attempt, charge)
     return SettlementResult(finished, card, subscription, account)
 
 
-def reconcile(uow: UnitOfWork, gateway: PaymentGateway, clock: Clock) -> list[SettlementAttempt]:
-    """Complete attempts left pending by a crash, from the gateway's record under their key.
+def _charge(gateway: PaymentGateway, attempt: SettlementAttempt, card: Card, tries: int = 2) -> ChargeResult:
+    """Charge; when the processor does not answer, ask again under the same key (never twice)."""
+    for number in range(1, tries + 1):
+        try:
+            return gateway.charge(idempotency_key=attempt.idempotency_key, token=card.token, amount=attempt.amount)
+        except GatewayUnreachable as exc:
+            if number == tries:
+                raise PaymentPending(last4=card.last4) from exc
+    raise AssertionError("unreachable")
 
-    A key the gateway never saw is charged now with the same key (so never twice).
+
+def reconcile(
+    uow: UnitOfWork, gateway: PaymentGateway, clock: Clock, grace: dt.timedelta = dt.timedelta(0)
+) -> list[SettlementAttempt]:
+    """Complete attempts left pending (by a crash or a silent processor) at least ``grace`` ago.
+
+    The gateway's record under the attempt's key decides; a key it never saw is charged now
+    with the same key, so never twice. An attempt the processor still doesn't answer for
+    stays pending for the next run.
     """
     with uow:
-        pending = uow.attempts.pending()
+        pending = [a for a in uow.attempts.pending() if a.created_at <= clock.now() - grace]
     done = []
     for attempt in pending:
-        charge: ChargeResult | None = gateway.find_charge(attempt.idempotency_key)
-        if charge is None:
-            with uow:
-                card = uow.cards.get(attempt.card_id)
-            if card is None:
-                charge = ChargeResult(ChargeStatus.DECLINED, decline_code="card_removed")
-            else:
-                charge = gateway.charge(
-                    idempotency_key=attempt.idempotency_key, token=card.token, amount=attempt.amount
-                )
+        try:
+            charge = gateway.find_charge(attempt.idempotency_key) or _charge_again(uow, gateway, attempt)
+        except (GatewayUnreachable, PaymentPending):
+            continue
         done.append(apply_outcome(uow, clock, attempt, charge))
     return done
+
+
+def _charge_again(uow: UnitOfWork, gateway: PaymentGateway, attempt: SettlementAttempt) -> ChargeResult:
+    with uow:
+        card = uow.cards.get(attempt.card_id)
+    if card is None:
+        return ChargeResult(ChargeStatus.DECLINED, decline_code="card_removed")
+    return _charge(gateway, attempt, card, tries=1)

@@ -50,7 +50,7 @@ def _mark_paid(uow: UnitOfWork, clock: Clock, attempt: SettlementAttempt) -> Non
         Payment(
             str(uuid.uuid4()), attempt.subscription_id, attempt.id, attempt.card_id,
             attempt.actor, attempt.amount, clock.now(),
-        )  # fmt: skip
+        )
     )
     alert = uow.alerts.open_for(attempt.subscription_id)
     if alert is not None:

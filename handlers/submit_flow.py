@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
 from domain.alerts import deliver
-from domain.errors import AlreadySettled, CardExpired, DomainError, InvalidInput, NotAllowed
+from domain.errors import AlreadySettled, CardExpired, DomainError, InvalidInput, NotAllowed, SettlementInProgress
 from domain.records import Outcome
-from domain.settlement import CardChoice, SettlementPlan, SettlementResult, change_card_expiry, settle
+from domain.settlement import (
+    CardChoice,
+    SettlementPlan,
+    SettlementResult,
+    change_card_expiry,
+    check_expiry,
+    settle,
+)
 from handlers import ids
 from handlers.blocks.command import receipt_message
 from handlers.blocks.modal import message_modal, result_modal
@@ -36,7 +46,7 @@ class Submission:
 
 def _selected(values: dict[str, Any], block: str, action: str) -> tuple[str, str | None]:
     """(the block id as rendered, the value chosen in it) for the input whose base id is ``block``."""
-    block_id = next((k for k in values if isinstance(k, str) and ids.base_of(k) == block), block)
+    block_id = next((k for k in values if isinstance(k, str) and len(k) <= 255 and ids.base_of(k) == block), block)
     entry = values.get(block_id)
     element = entry.get(action) if isinstance(entry, dict) else None
     option = element.get("selected_option") if isinstance(element, dict) else None
@@ -54,24 +64,21 @@ def parse_submission(values: Any, meta: ModalMeta) -> Submission:
         return Submission(card_id, None, pay_block, "", "")
     month_block, month = _selected(values, ids.EXP_MONTH_BLOCK, ids.EXP_MONTH_ACTION)
     year_block, year = _selected(values, ids.EXP_YEAR_BLOCK, ids.EXP_YEAR_ACTION)
-    if not month or not month.isdigit():
+    if not _digits(month):
         raise InvalidInput("invalid_exp_month", field=month_block)
-    if not year or not year.isdigit():
+    if not _digits(year):
         raise InvalidInput("invalid_exp_year", field=year_block)
     return Submission(card_id, (int(month), int(year)), pay_block, month_block, year_block)
 
 
+def _digits(value: str | None) -> bool:
+    return value is not None and value.isascii() and value.isdigit() and len(value) <= 4
+
+
 def check(deps: Deps, actor: str, meta: ModalMeta, sub: Submission) -> tuple[SettlementPlan, CardChoice]:
-    """Checks fast enough for the ack: the expiry change, then the card to pay with."""
+    """Checks fast enough for the ack, all of them before the one write (the expiry change),
+    so that a refused submission changes nothing."""
     today = deps.services.clock.today()
-    if sub.expiry and meta.editing_card_id:
-        try:
-            change_card_expiry(deps.services.uow(), actor, meta.editing_card_id, *sub.expiry, today)
-        except InvalidInput as error:
-            field = sub.year_block if error.field == "exp_year" else sub.month_block
-            raise InvalidInput(error.key, field=field) from error
-        except NotAllowed as error:
-            raise InvalidInput(error.key, field=sub.month_block) from error
     plan = load_plan(deps, actor, meta.subscription_id)
     if not plan.role.may_settle:
         raise NotAllowed("reader_cannot_settle")
@@ -80,10 +87,29 @@ def check(deps: Deps, actor: str, meta: ModalMeta, sub: Submission) -> tuple[Set
     chosen = next((c for c in plan.cards if c.card.id == sub.card_id), None)
     if chosen is None:
         raise InvalidInput("card_not_found", field=sub.pay_block)
-    if chosen.expired:
+    editing, expiry = meta.editing_card_id, sub.expiry
+    if editing and expiry:
+        with _on_expiry_inputs(sub):
+            check_expiry(*expiry, today)
+    if chosen.expired and not (expiry and chosen.card.id == editing):
         key = "card_expired_owner" if chosen.is_owner else "card_expired_other"
         raise InvalidInput(key, field=sub.pay_block, last4=chosen.card.last4)
+    if editing and expiry:
+        with _on_expiry_inputs(sub):
+            change_card_expiry(deps.services.uow(), actor, editing, *expiry, today)
     return plan, chosen
+
+
+@contextmanager
+def _on_expiry_inputs(sub: Submission) -> Iterator[None]:
+    """An expiry refused by the domain is shown on the month (or year) input."""
+    try:
+        yield
+    except InvalidInput as error:
+        field = sub.year_block if error.field == "exp_year" else sub.month_block
+        raise InvalidInput(error.key, field=field) from error
+    except NotAllowed as error:
+        raise InvalidInput(error.key, field=sub.month_block) from error
 
 
 def inline_errors(error: InvalidInput, tr: Translator) -> dict[str, str]:
@@ -92,9 +118,8 @@ def inline_errors(error: InvalidInput, tr: Translator) -> dict[str, str]:
 
 def finish(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, card_id: str, view_id: str) -> None:
     """After the ack: charge, then show the outcome where the user is looking."""
-    services = deps.services
     try:
-        result = settle(services.uow(), services.gateway, services.clock, actor, meta.subscription_id, card_id)
+        result = _settle_when_free(deps, actor, meta.subscription_id, card_id)
     except CardExpired as error:
         editing = meta.editing_card_id or (card_id if error.params.get("is_owner") else None)
         refresh(deps, tr, actor, replace(meta, editing_card_id=editing), view_id, error_text(error, tr))
@@ -110,6 +135,26 @@ def finish(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, card_id: str
         refresh(deps, tr, actor, replace(meta, selected_card_id=card_id), view_id, notice)
 
 
+WAITS = (0.1, 0.25, 0.5, 1.0, 1.0, 2.0, 2.0, 2.0)  # seconds, about 9 in all
+
+
+def _settle_when_free(deps: Deps, actor: str, subscription_id: str, card_id: str) -> SettlementResult:
+    """Settle; while another Save for the same balance is being charged, wait for its outcome.
+
+    If it paid, the retry ends in AlreadySettled (naming who paid); if it was declined, this
+    Save goes ahead with its own card, as the user asked.
+    """
+    services = deps.services
+    for wait in (*WAITS, None):
+        try:
+            return settle(services.uow(), services.gateway, services.clock, actor, subscription_id, card_id)
+        except SettlementInProgress:
+            if wait is None:
+                raise
+            time.sleep(wait)
+    raise AssertionError("unreachable")
+
+
 def _after_success(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, result: SettlementResult) -> None:
     services = deps.services
     deliver(services.uow(), services.clock, SlackNotifier(deps.client), updates_only=True)
@@ -117,7 +162,9 @@ def _after_success(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, resu
     receipt = receipt_message(result, tr)
     try:
         if meta.channel_id and not meta.channel_id.startswith("D"):
-            deps.client.chat_postEphemeral(channel=meta.channel_id, user=actor, text=receipt.text, blocks=receipt.blocks)
+            deps.client.chat_postEphemeral(
+                channel=meta.channel_id, user=actor, text=receipt.text, blocks=receipt.blocks
+            )
         else:
             deps.client.chat_postMessage(channel=actor, text=receipt.text, blocks=receipt.blocks)
     except SlackApiError as exc:

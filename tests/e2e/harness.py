@@ -75,6 +75,16 @@ class AppProcess:
                 self.url = match.group(1)
                 found.set()
 
+    def kill(self) -> None:
+        """SIGKILL: no clean-up at all, as a crash."""
+        if self._proc and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait(10)
+
+    @property
+    def returncode(self) -> int | None:
+        return self._proc.poll() if self._proc else None
+
     @property
     def log(self) -> str:
         return "".join(self.output)

@@ -1,0 +1,48 @@
+"""Fault injection for tests only: ``FAULT_INJECTION`` names a point where the process misbehaves.
+
+Points:
+- ``kill_after_charge``: SIGKILL this process right after the gateway charged, before the
+  settlement is committed (crash-consistency tests).
+- ``gateway_timeout_after_charge``: the gateway charges, then the first answer for each key is
+  lost as in a network timeout (the retry under the same key must not charge again).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+
+from domain.money import Money
+from domain.ports import ChargeResult, GatewayUnreachable, PaymentGateway, TokenizedCard
+
+log = logging.getLogger(__name__)
+POINTS = {"kill_after_charge", "gateway_timeout_after_charge"}
+
+
+class FaultyGateway:
+    """Wraps a gateway and misbehaves at the configured point."""
+
+    def __init__(self, inner: PaymentGateway, point: str) -> None:
+        if point not in POINTS:
+            raise ValueError(f"FAULT_INJECTION must be one of {sorted(POINTS)}")
+        self.inner = inner
+        self.point = point
+        self.timed_out: set[str] = set()  # keys whose first answer was lost
+
+    def charge(self, *, idempotency_key: str, token: str, amount: Money) -> ChargeResult:
+        result = self.inner.charge(idempotency_key=idempotency_key, token=token, amount=amount)
+        if self.point == "kill_after_charge":
+            log.warning("fault injection: killing the process after charge %s", idempotency_key)
+            os.kill(os.getpid(), signal.SIGKILL)
+        if idempotency_key not in self.timed_out:
+            self.timed_out.add(idempotency_key)
+            log.warning("fault injection: the answer for %s is lost (timeout)", idempotency_key)
+            raise GatewayUnreachable("fault injection: the gateway did not answer in time")
+        return result
+
+    def find_charge(self, idempotency_key: str) -> ChargeResult | None:
+        return self.inner.find_charge(idempotency_key)
+
+    def tokenize(self, *, number: str, exp_month: int, exp_year: int, cvc: str) -> TokenizedCard:
+        return self.inner.tokenize(number=number, exp_month=exp_month, exp_year=exp_year, cvc=cvc)

@@ -1,0 +1,142 @@
+"""What alert messages show (views built from the records), and the Notifier port that posts them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from domain.model import Account, Card, InvoiceStatus, balance_of
+from domain.money import Money
+from domain.ports import UnitOfWork
+from domain.records import Alert
+
+# An alert delivered inside its channel's digest keeps one row like any other, with ``ts``
+# set to DIGEST_PREFIX + the digest message's ts ("digest:" alone until the digest is posted).
+# Reminders then reply in the digest's thread, and a settlement is announced there.
+DIGEST_PREFIX = "digest:"
+DIGEST_TOP = 5  # the largest balances a digest names; the rest are counted
+
+
+def in_digest(alert: Alert) -> bool:
+    return alert.ts is not None and alert.ts.startswith(DIGEST_PREFIX)
+
+
+def awaiting_digest(alert: Alert) -> bool:
+    return alert.ts == DIGEST_PREFIX
+
+
+def message_ts(alert: Alert) -> str | None:
+    """The Slack ts of the message that shows the alert (its digest's), None before posting."""
+    if alert.ts is None or not in_digest(alert):
+        return alert.ts
+    return alert.ts.removeprefix(DIGEST_PREFIX) or None
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    actor: str
+    amount: Money
+    card_brand: str
+    card_last4: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    """Everything an alert message shows, in domain terms (the handlers render it)."""
+
+    alert_id: str
+    subscription_id: str
+    product: str
+    account: Account
+    amount: Money
+    days_past_due: int
+    card: Card | None
+    card_expired: bool
+    settled: Settled | None
+    today: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class DigestView:
+    """One message for a channel that many alerts reached at once: the largest, and a count."""
+
+    channel: str
+    total: int
+    top: tuple[AlertView, ...]
+    locale: str
+    today: dt.date
+
+    @property
+    def rest(self) -> int:
+        return self.total - len(self.top)
+
+
+class Notifier(Protocol):
+    def post_alert(self, channel: str, view: AlertView) -> str: ...
+    def update_alert(self, channel: str, ts: str, view: AlertView) -> None: ...
+    def post_reminder(self, channel: str, thread_ts: str, view: AlertView, stage: int) -> str: ...
+    def post_digest(self, channel: str, digest: DigestView) -> str: ...
+    def post_in_thread(self, channel: str, thread_ts: str, view: AlertView) -> str:
+        """The alert as it is now, as a reply in a thread (a digest's, once it is settled)."""
+        ...
+
+
+def describe(uow: UnitOfWork, alert_ids: Iterable[str], today: dt.date) -> dict[str, AlertView]:
+    """Build the current view of each alert, inside the caller's transaction."""
+    views = {}
+    for alert_id in dict.fromkeys(alert_ids):
+        view = _view(uow, alert_id, today)
+        if view is not None:
+            views[alert_id] = view
+    return views
+
+
+def _view(uow: UnitOfWork, alert_id: str, today: dt.date) -> AlertView | None:
+    alert = uow.alerts.get(alert_id)
+    subscription = uow.subscriptions.get(alert.subscription_id) if alert else None
+    account = uow.accounts.get(subscription.account_id) if subscription else None
+    if alert is None or subscription is None or account is None:
+        return None
+    invoices = uow.invoices.for_subscriptions([subscription.id]).get(subscription.id, [])
+    balance = balance_of(invoices, account.currency, today)
+    card = uow.cards.get(subscription.payment_method_id or "")
+    settled = _settled(uow, alert.settled_attempt_id)
+    amount = settled.amount if settled else balance.amount
+    return AlertView(
+        alert.id, subscription.id, subscription.product, account, amount,
+        balance.days_past_due(today), card, bool(card and card.is_expired(today)), settled, today,
+    )  # fmt: skip
+
+
+def _settled(uow: UnitOfWork, attempt_id: str | None) -> Settled | None:
+    attempt = uow.attempts.get(attempt_id) if attempt_id else None
+    if attempt is None:
+        return None
+    card = uow.cards.get(attempt.card_id)
+    brand, last4 = (card.brand, card.last4) if card else ("card", "????")
+    return Settled(attempt.actor, attempt.amount, brand, last4, attempt.completed_at or attempt.created_at)
+
+
+def describe_digest(uow: UnitOfWork, channel: str, members: list[Alert], today: dt.date) -> DigestView:
+    """The digest of ``members``: the DIGEST_TOP largest balances, described; the others counted."""
+    owed = _open_totals(uow, {a.subscription_id for a in members})
+    ranked = sorted(members, key=lambda a: (-owed.get(a.subscription_id, Decimal(0)), a.subscription_id))
+    views = describe(uow, [a.id for a in ranked[:DIGEST_TOP]], today)
+    top = tuple(views[a.id] for a in ranked[:DIGEST_TOP] if a.id in views)
+    locales = Counter(v.account.locale for v in top)
+    locale = locales.most_common(1)[0][0] if locales else "en"
+    return DigestView(channel, len(members), top, locale, today)
+
+
+def _open_totals(uow: UnitOfWork, subscription_ids: set[str]) -> dict[str, Decimal]:
+    """The sum of each subscription's open invoices (in its own currency: ranking only)."""
+    invoices = uow.invoices.for_subscriptions(subscription_ids)
+    return {
+        sid: sum((i.amount.amount for i in found if i.status is InvoiceStatus.OPEN), Decimal(0))
+        for sid, found in invoices.items()
+    }

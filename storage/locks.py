@@ -1,0 +1,92 @@
+"""Leadership: which of several processes runs the scheduled jobs.
+
+PostgreSQL: a session-level advisory lock held on a dedicated connection; if the leader
+dies, its connection closes and the lock is free for the next process that asks.
+SQLite (one machine): an exclusive ``flock`` on a file beside the database, released by the
+kernel when the process dies.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+log = logging.getLogger(__name__)
+SCHEDULER_LOCK_KEY = 0x5E771E  # "settle": the advisory lock id of the scheduler
+
+
+class LeaderLock:
+    """``held()`` is True while this process is the leader; it tries to become one when asked."""
+
+    def __init__(self, engine: Engine, key: int = SCHEDULER_LOCK_KEY) -> None:
+        self._engine = engine
+        self._key = key
+        self._sqlite = make_url(str(engine.url)).get_backend_name() == "sqlite"
+        self._connection: Connection | None = None
+        self._file: IO[Any] | None = None
+        self._mutex = threading.Lock()
+
+    def held(self) -> bool:
+        """Whether this process leads now, trying to take the lead if nobody holds it."""
+        with self._mutex:
+            return self._hold_file() if self._sqlite else self._hold_advisory()
+
+    def _hold_advisory(self) -> bool:
+        try:
+            if self._connection is not None:
+                self._connection.execute(select(1))  # still alive, still ours
+                return True
+            connection = self._engine.connect()
+            got = connection.execute(select(func.pg_try_advisory_lock(self._key))).scalar()
+            connection.commit()
+            if not got:
+                connection.close()
+                return False
+            self._connection = connection
+            log.info("this process now runs the scheduled jobs (advisory lock %s)", self._key)
+            return True
+        except (OperationalError, DBAPIError) as exc:
+            log.warning("scheduler lock lost or unavailable (%s)", type(exc).__name__)
+            self._drop_connection()
+            return False
+
+    def _drop_connection(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.invalidate()
+                self._connection.close()
+            except (OperationalError, DBAPIError):
+                pass
+            self._connection = None
+
+    def _hold_file(self) -> bool:
+        if self._file is not None:
+            return True
+        database = make_url(str(self._engine.url)).database or "settlebot.db"
+        path = Path(database if database != ":memory:" else "settlebot.db").with_suffix(".scheduler.lock")
+        handle = open(path, "a+")  # noqa: SIM115 - held open for the life of the lock
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._file = handle
+        log.info("this process now runs the scheduled jobs (lock file %s)", path)
+        return True
+
+    def release(self) -> None:
+        with self._mutex:
+            self._drop_connection()
+            if self._file is not None:
+                self._file.close()
+                self._file = None

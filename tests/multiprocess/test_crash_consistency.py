@@ -1,0 +1,59 @@
+"""A process killed between the gateway's charge and the commit: the next start completes it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sandbox.driver import SlackDriver
+from sandbox.signing import SlackRequester
+from tests.e2e.harness import SIGNING_SECRET, AppProcess, cli, wait_until
+from tests.e2e.test_settle_flow import BA, alerts
+from tests.reporting import record
+
+pytestmark = pytest.mark.slow
+
+
+def settled_alert_updates(fake, ts: str) -> int:
+    return sum(1 for c in fake.calls_to("chat.update", ok=True)
+               if c.params.get("ts") == ts and "settle_open" not in json.dumps(c.params.get("blocks")))  # fmt: skip
+
+
+def test_sigkill_after_the_charge_is_completed_on_restart_without_a_second_charge(fake_slack, env, db):
+    cli(env, "scan")
+    alert_ts = alerts(SlackDriver(fake_slack, None))["sub_m365_e3"]["ts"]  # type: ignore[arg-type]
+    doomed = AppProcess({**env, "FAULT_INJECTION": "kill_after_charge"}).start()
+    slack = SlackDriver(fake_slack, SlackRequester(doomed.url, SIGNING_SECRET))
+    slack.slash(BA, "Microsoft 365 E3")
+    modal = wait_until(lambda: fake_slack.current_view(BA))
+    slack.submit(BA, modal["id"])
+    wait_until(lambda: doomed.returncode == -9, timeout=15)
+    assert [c["outcome"] for c in db.charges()] == ["succeeded"]  # the processor charged...
+    assert "sub_m365_e3" in db.open_balances()  # ...but the app never committed it
+    with db.uow() as uow:
+        assert [a.outcome.value for a in uow.attempts.pending()] == ["pending"]
+    restarted = {**env, "RECONCILE_GRACE_SECONDS": "0", "DELIVERY_INTERVAL_SECONDS": "1"}
+    with AppProcess(restarted, "serve", "--port", "0"):  # with its scheduler: reconciles at start
+        wait_until(lambda: "sub_m365_e3" not in db.open_balances(), timeout=15)
+        wait_until(lambda: settled_alert_updates(fake_slack, alert_ts) == 1, timeout=10)
+    assert len(db.charges()) == 1
+    with db.uow() as uow:
+        assert uow.attempts.pending() == []
+        assert uow.payments.last_for("sub_m365_e3") is not None
+    record("SIGKILL between charge and commit, then restart (SQLite)", requests=1, processes=2, faults=1, charges=1)
+
+
+def test_a_lost_gateway_answer_is_retried_under_the_same_key(fake_slack, env, db):
+    with AppProcess({**env, "FAULT_INJECTION": "gateway_timeout_after_charge"}) as app:
+        slack = SlackDriver(fake_slack, SlackRequester(app.url, SIGNING_SECRET))
+        slack.slash(BA, "Microsoft 365 E3")
+        modal = wait_until(lambda: fake_slack.current_view(BA))
+        slack.submit(BA, modal["id"])
+        wait_until(lambda: "sub_m365_e3" not in db.open_balances(), timeout=15)
+        assert "answer for settle:sub_m365_e3" in app.log  # the first answer was lost...
+    (charge,) = db.charges()  # ...and the retry under the same key did not charge again
+    with db.uow() as uow:
+        (attempt,) = uow.attempts.for_subscription("sub_m365_e3")
+    assert charge["idempotency_key"] == attempt.idempotency_key and attempt.outcome.value == "succeeded"
+    record("gateway answer lost, retried with the same key (SQLite)", requests=1, processes=1, faults=1, charges=1)
