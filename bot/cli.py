@@ -19,6 +19,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="override PORT (0 picks a free port)")
     socket = sub.add_parser("socket", help="connect to Slack with Socket Mode (SLACK_APP_TOKEN)")
     socket.add_argument("--no-scheduler", action="store_true")
+    sub.add_parser("scheduler", help="run only the scheduled jobs (alerts, outbox, reconciliation)")
     scan = sub.add_parser("scan", help="run the past-due alert and reminder job once")
     scan.add_argument("--at", help="as if at this ISO-8601 time (default: now)")
     scan.add_argument("--dry-run", action="store_true", help="print what would be posted; change nothing")

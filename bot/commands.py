@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(**({"port": args.port} if getattr(args, "port", None) is not None else {}))
     upgrade(settings.database_url)
     handler = {
-        "serve": serve, "socket": socket_mode, "scan": run_scan, "import": run_import,
+        "serve": serve, "socket": socket_mode, "scheduler": scheduler_only, "scan": run_scan, "import": run_import,
         "balances": show_balances, "charges": show_charges, "db": lambda s, a: 0,
         "demo-data": load_demo, "reconcile": run_reconcile,
     }[args.command]  # fmt: skip
@@ -48,6 +48,26 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     runtime = Runtime(settings, scheduler=not args.no_scheduler)
     _stop_on_signals(runtime.stop)
     runtime.serve_forever()
+    return 0
+
+
+def scheduler_only(settings: Settings, args: argparse.Namespace) -> int:
+    """The scheduled jobs without the HTTP server (for deployments with ``serve --no-scheduler``)."""
+    from bot.scheduler import Jobs, start_scheduler
+    from handlers.notifier import SlackNotifier
+    from storage.locks import LeaderLock
+
+    services = build_services(settings)
+    assert services.client is not None
+    lock = LeaderLock(services.engine)
+    scheduler = start_scheduler(services, Jobs(services, SlackNotifier(services.client), lock))
+    print("settlebot scheduler running (one scheduler works at a time; Ctrl-C stops)", flush=True)
+    stopped = threading.Event()
+    _stop_on_signals(stopped.set)
+    stopped.wait()
+    scheduler.shutdown(wait=True)
+    lock.release()
+    services.close()
     return 0
 
 
