@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -28,6 +29,7 @@ class Jobs:
         self.notifier = notifier
         self.lock = lock
         self.leading = False
+        self._busy = threading.Lock()  # the jobs of one process never overlap (no double posting)
 
     def _lead(self) -> tuple[bool, bool]:
         """(leading now, just became leader)."""
@@ -37,23 +39,26 @@ class Jobs:
 
     def tick(self) -> None:
         """Every interval: take the lead if it is free; a new leader catches up with a scan."""
-        leading, became = self._lead()
-        if not leading:
-            return
-        if became:
-            self.scan_and_deliver()
-            self.reconcile()
-        else:
-            self.deliver()
+        with self._busy:
+            leading, became = self._lead()
+            if not leading:
+                return
+            if became:
+                self.scan_and_deliver()
+                self.reconcile()
+            else:
+                self.deliver()
 
     def daily(self) -> None:
-        if self._lead()[0]:
-            self.scan_and_deliver()
+        with self._busy:
+            if self._lead()[0]:
+                self.scan_and_deliver()
 
     def scan_and_deliver(self) -> tuple[ScanReport, DeliveryReport]:
         s = self.services
         try:
-            report = scan(s.uow(), s.clock, s.settings.reminder_policy, s.settings.billing_channel)
+            report = scan(s.uow(), s.clock, s.settings.reminder_policy, s.settings.billing_channel,
+                          digest_threshold=s.settings.digest_threshold)  # fmt: skip
         except ConflictError:  # another scan (e.g. one run by hand) claimed the same rows first
             log.info("scan: another scan claimed these alerts first; delivering what is due")
             report = ScanReport()
@@ -65,9 +70,9 @@ class Jobs:
         total = DeliveryReport()
         while True:  # drain the outbox in batches; stop when a batch delivers nothing new
             batch = deliver(s.uow(), s.clock, self.notifier, limit=200)
-            for name in ("posted", "updated", "replies", "failed"):
+            for name in ("posted", "updated", "replies", "failed", "digests"):
                 setattr(total, name, getattr(total, name) + getattr(batch, name))
-            if batch.posted + batch.updated + batch.replies == 0 or batch.failed:
+            if batch.posted + batch.updated + batch.replies + batch.digests == 0 or batch.failed:
                 break
         if total.posted or total.updated or total.replies or total.failed:
             log.info("delivery: %s", total)
@@ -82,8 +87,9 @@ class Jobs:
             self.deliver()
 
     def reconcile_if_leading(self) -> None:
-        if self._lead()[0]:
-            self.reconcile()
+        with self._busy:
+            if self._lead()[0]:
+                self.reconcile()
 
 
 def start_scheduler(services: Services, jobs: Jobs) -> BackgroundScheduler:
@@ -94,9 +100,9 @@ def start_scheduler(services: Services, jobs: Jobs) -> BackgroundScheduler:
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
     )
     at = settings.alert_time
-    scheduler.add_job(jobs.daily, CronTrigger(hour=at.hour, minute=at.minute, timezone=settings.zone), id="daily-scan")
-    scheduler.add_job(jobs.tick, id="startup-tick")  # runs once, now
-    scheduler.add_job(jobs.tick, IntervalTrigger(seconds=settings.delivery_interval_seconds), id="tick")
+    scheduler.add_job(jobs.daily, CronTrigger(hour=at.hour, minute=at.minute, second=at.second, timezone=settings.zone), id="daily-scan")
+    every = IntervalTrigger(seconds=settings.delivery_interval_seconds)
+    scheduler.add_job(jobs.tick, every, id="tick", next_run_time=dt.datetime.now(dt.UTC))  # now, then on interval
     interval = IntervalTrigger(seconds=settings.reconcile_interval_seconds)
     scheduler.add_job(jobs.reconcile_if_leading, interval, id="reconcile")
     scheduler.start()

@@ -20,7 +20,7 @@ from domain.errors import (
 )
 from domain.model import Account, Balance, Card, Role, Subscription, balance_of
 from domain.ports import ChargeResult, ChargeStatus, Clock, GatewayUnreachable, PaymentGateway, UnitOfWork
-from domain.records import Outcome, SettlementAttempt
+from domain.records import Outcome, Payment, SettlementAttempt
 from domain.settlement_commit import apply_outcome
 
 
@@ -51,6 +51,7 @@ class SettlementPlan:
     days_past_due: int
     cards: tuple[CardChoice, ...]
     options: frozenset[Option]
+    last_payment: Payment | None = None
 
     @property
     def may_settle(self) -> bool:
@@ -78,6 +79,7 @@ def prepare_settlement(
         subscription, account, role = visible_subscription(uow, actor, subscription_id)
         invoices = uow.invoices.for_subscriptions([subscription.id]).get(subscription.id, [])
         balance = balance_of(invoices, account.currency, today)
+        last_payment = uow.payments.last_for(subscription.id)
         cards = tuple(
             CardChoice(
                 card, card.id == subscription.payment_method_id,
@@ -89,7 +91,7 @@ def prepare_settlement(
     owner = default.owner_slack_user_id if default else None
     options = options_for(role, owner, actor)
     return SettlementPlan(
-        subscription, account, role, balance, balance.days_past_due(today), cards, options
+        subscription, account, role, balance, balance.days_past_due(today), cards, options, last_payment
     )
 
 
@@ -152,7 +154,7 @@ def _claim(
         invoices = uow.invoices.for_subscriptions([subscription.id]).get(subscription.id, [])
         balance = balance_of(invoices, account.currency, today)
         if not balance.amount.is_positive():
-            raise AlreadySettled(None, **_last_payment_params(uow, subscription.id))
+            raise already_settled(uow.payments.last_for(subscription.id))
         if uow.attempts.pending_for(subscription.id) is not None:
             raise SettlementInProgress()
         prefix = idempotency_key(subscription.id, balance.invoice_ids, 0)[:-1]
@@ -170,11 +172,11 @@ def _claim(
         return attempt, card, subscription, account
 
 
-def _last_payment_params(uow: UnitOfWork, subscription_id: str) -> dict[str, object]:
-    payment = uow.payments.last_for(subscription_id)
+def already_settled(payment: Payment | None) -> AlreadySettled:
+    """The error for a balance with nothing left to pay, naming who paid it when known."""
     if payment is None:
-        return {}
-    return {"actor": payment.actor, "amount": payment.amount, "at": payment.paid_at}
+        return AlreadySettled()
+    return AlreadySettled(None, actor=payment.actor, amount=payment.amount, at=payment.paid_at)
 
 
 def settle(

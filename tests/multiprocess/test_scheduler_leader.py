@@ -66,13 +66,15 @@ def test_three_schedulers_alert_once_and_a_survivor_takes_over(fake_slack, pg_ur
 def test_reminder_stages_get_exactly_one_reply_with_three_schedulers(fake_slack, pg_url):
     prepare_database(pg_url)
     inspector = Inspector(pg_url)
-    env = base_env(pg_url, fake_slack.url, DELIVERY_INTERVAL_SECONDS="1")
+    daily = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=25)).time().replace(microsecond=0)
+    env = base_env(pg_url, fake_slack.url, DELIVERY_INTERVAL_SECONDS="1", ALERT_TIME=daily.isoformat())
     apps = [AppProcess(env, *SCHEDULED).start() for _ in range(3)]
     try:
-        wait_until(lambda: len(alerts_by_subscription(fake_slack)) == 4, timeout=20)
-        # A week later, as far as the data can tell: every alert reaches its next stage.
+        wait_until(lambda: len(alerts_by_subscription(fake_slack)) == 4, timeout=12)
+        # A week later, as far as the data can tell: every alert reaches its next stage by the
+        # time the three daily scans fire together.
         shift_due_dates(inspector, days=7)
-        wait_until(lambda: len(thread_replies(fake_slack)) >= 4, timeout=15)
+        wait_until(lambda: len(thread_replies(fake_slack)) >= 4, timeout=40)
         time.sleep(3)  # several more ticks of every scheduler
         replies = thread_replies(fake_slack)
         assert len(replies) == len(set(replies)) == 4  # one per alert whose stage moved
