@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import TracebackType
@@ -59,13 +59,27 @@ class PaymentRepository(Protocol):
 
 class AlertRepository(Protocol):
     def past_due(self, today: dt.date) -> Iterator[PastDueRow]:
-        """Every subscription with an overdue open invoice, with its open alert if any."""
+        """Every subscription with an overdue open invoice, with its open alert (if any) and
+        its account's alert channel."""
         ...
 
     def open_for(self, subscription_id: str) -> Alert | None: ...
     def get(self, alert_id: str) -> Alert | None: ...
     def add(self, alerts: Iterable[Alert]) -> None: ...
     def save(self, alert: Alert) -> None: ...
+
+    def advance(self, stages: Mapping[str, int]) -> None:
+        """Set each alert's (by id) reminder stage and bump its version, in bulk."""
+        ...
+
+    def awaiting_digest(self, channel: str) -> list[Alert]:
+        """The channel's open alerts claimed for its digest and not yet posted."""
+        ...
+
+    def mark_posted(self, alert_ids: Iterable[str], ts: str) -> None:
+        """Record that a message (ts) shows these alerts as they are now, in bulk."""
+        ...
+
     def add_reminders(self, reminders: Iterable[Reminder]) -> None: ...
     def save_reminder(self, reminder: Reminder) -> None: ...
     def undelivered(self, limit: int) -> list[Alert]: ...
@@ -140,6 +154,10 @@ class PaymentGateway(Protocol):
     def tokenize(self, *, number: str, exp_month: int, exp_year: int, cvc: str) -> TokenizedCard:
         """Turn raw card details into an opaque token; raises InvalidInput on bad details."""
         ...
+
+
+class StorageUnavailable(Exception):
+    """The database cannot be reached right now; nothing was written. Try again later."""
 
 
 class DeliveryFailed(Exception):

@@ -12,12 +12,14 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from domain.alerts import deliver
-from domain.errors import AlreadySettled, CardExpired, DomainError, InvalidInput, NotAllowed, SettlementInProgress
+from domain.errors import CardExpired, DomainError, InvalidInput, NotAllowed, SettlementInProgress
+from domain.ports import StorageUnavailable
 from domain.records import Outcome
 from domain.settlement import (
     CardChoice,
     SettlementPlan,
     SettlementResult,
+    already_settled,
     change_card_expiry,
     check_expiry,
     settle,
@@ -83,7 +85,7 @@ def check(deps: Deps, actor: str, meta: ModalMeta, sub: Submission) -> tuple[Set
     if not plan.role.may_settle:
         raise NotAllowed("reader_cannot_settle")
     if not plan.may_settle:
-        raise AlreadySettled()
+        raise already_settled(plan.last_payment)
     chosen = next((c for c in plan.cards if c.card.id == sub.card_id), None)
     if chosen is None:
         raise InvalidInput("card_not_found", field=sub.pay_block)
@@ -126,6 +128,11 @@ def finish(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, card_id: str
         return
     except DomainError as error:
         deps.client.views_update(view_id=view_id, view=notice_view(tr, error))
+        return
+    except StorageUnavailable:
+        log.warning("settlement of %s not recorded: the database is unavailable", meta.subscription_id)
+        deps.client.views_update(view_id=view_id, view=message_modal(
+            tr, title=tr("modal.title"), text=tr("unavailable_save"), level="error"))  # fmt: skip
         return
     if result.outcome is Outcome.SUCCEEDED:
         deps.client.views_update(view_id=view_id, view=result_modal(result, tr))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.ports import (
@@ -14,6 +15,7 @@ from domain.ports import (
     CardRepository,
     InvoiceRepository,
     PaymentRepository,
+    StorageUnavailable,
     SubscriptionRepository,
 )
 from storage.repositories import (
@@ -68,8 +70,12 @@ class SqlUnitOfWork:
         if session is not None:
             try:
                 session.rollback()
+            except (OperationalError, InterfaceError):
+                session.invalidate()  # the connection is gone; the pool will open a new one
             finally:
                 session.close()
+        if _is_outage(e):
+            raise StorageUnavailable(type(e).__name__) from e
 
     @property
     def session(self) -> Session:
@@ -82,3 +88,13 @@ class SqlUnitOfWork:
 
     def rollback(self) -> None:
         self.session.rollback()
+
+
+def _is_outage(error: BaseException | None) -> bool:
+    """A connection-level failure (server down, restarting, unreachable), not a bad statement."""
+    if not isinstance(error, (OperationalError, InterfaceError)):
+        return False
+    message = str(error.orig).lower() if error.orig is not None else ""
+    return error.connection_invalidated or any(
+        words in message for words in ("connection", "terminating", "shutting down", "server closed", "refused")
+    )
