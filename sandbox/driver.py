@@ -29,29 +29,49 @@ class SlackDriver:
         response = self.requester.send(payload)
         body = _json(response)
         if response.status == 200 and body and (body.get("text") or body.get("blocks")):
-            message = self.fake.workspace.messages.bot_message(body.get("text", ""), body.get("blocks"))
+            blocks = body.get("blocks")
+            if isinstance(blocks, list):  # Slack gives every block a block_id, as for chat.postEphemeral
+                blocks = self.fake.workspace.ids.with_block_ids(blocks)
+            message = self.fake.workspace.messages.bot_message(body.get("text", ""), blocks)
             self.fake.workspace.messages.post_ephemeral(channel, user, message)
         return response
 
     def click_in_message(self, user: str, channel: str, ts: str, action_id: str,
-                         value: str | None = None) -> AppResponse:  # fmt: skip
+                         value: str | None = None, block_id: str | None = None) -> AppResponse:  # fmt: skip
         message = self.fake.message(channel, ts)
         if message is None:
             raise LookupError(f"no message {ts} in {channel}")
         payload = payloads.block_actions(
-            user_id=user, action_id=action_id, value=value, channel_id=channel, message=message,
+            user_id=user, action_id=action_id, value=value, block_id=block_id, channel_id=channel,
+            message=message, trigger_id=self.fake.issue_trigger_id(user),
+        )  # fmt: skip
+        return self.requester.send(payload)
+
+    def click_in_ephemeral(self, user: str, ts: str, action_id: str, value: str | None = None,
+                           block_id: str | None = None) -> AppResponse:  # fmt: skip
+        """Click in an ephemeral message shown to ``user`` (Slack sends no ``message`` then)."""
+        message = next((m for m in self.fake.ephemerals(user) if m["ts"] == ts), None)
+        if message is None:
+            raise LookupError(f"no ephemeral message {ts} for {user}")
+        payload = payloads.block_actions(
+            user_id=user, action_id=action_id, value=value, block_id=block_id,
+            channel_id=message["channel"], message=message, is_ephemeral=True,
             trigger_id=self.fake.issue_trigger_id(user),
         )  # fmt: skip
         return self.requester.send(payload)
 
     def click_in_view(self, user: str, view_id: str, action_id: str, value: str | None = None,
-                      block_id: str | None = None) -> AppResponse:  # fmt: skip
+                      block_id: str | None = None, answers: dict[str, Any] | None = None,
+                      ) -> AppResponse:  # fmt: skip
+        """Click in a modal or Home tab; ``answers`` ({action_id: value}) are its inputs' current
+        values, sent in ``view.state`` as Slack does (default: the view's initial values)."""
         view = self.fake.view(view_id)
         if view is None:
             raise LookupError(f"no view {view_id}")
+        values = None if answers is None else state_values(view, answers)
         payload = payloads.block_actions(
             user_id=user, action_id=action_id, value=value, block_id=block_id, view=dict(view),
-            trigger_id=self.fake.issue_trigger_id(user),
+            trigger_id=self.fake.issue_trigger_id(user), state_values=values,
         )  # fmt: skip
         return self.requester.send(payload)
 
@@ -69,16 +89,21 @@ class SlackDriver:
             self.fake.apply_view_response(user, view_id, _json(response))
         return response
 
-    def close(self, user: str, view_id: str) -> AppResponse:
+    def close(self, user: str, view_id: str) -> AppResponse | None:
+        """Close the modal (Cancel or x); Slack tells the app only if it set ``notify_on_close``."""
         view = self.fake.view(view_id)
         if view is None:
             raise LookupError(f"no view {view_id}")
         self.fake.close_view(user)
+        if not view.get("notify_on_close"):
+            return None
         return self.requester.send(payloads.view_closed(user_id=user, view=dict(view)))
 
-    def open_home(self, user: str) -> AppResponse:
-        home = self.fake.home_view(user)
-        return self.requester.send(payloads.app_home_opened(user_id=user, view=dict(home) if home else None))
+    def open_home(self, user: str, tab: str = "home") -> AppResponse:
+        """Open the app's Home tab (or, with ``tab="messages"``, its Messages tab)."""
+        home = self.fake.home_view(user) if tab == "home" else None
+        payload = payloads.app_home_opened(user_id=user, tab=tab, view=dict(home) if home else None)
+        return self.requester.send(payload)
 
 
 def _json(response: AppResponse) -> dict[str, Any] | None:
