@@ -35,5 +35,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	@$(VENV)/bin/mypy
 
+# Benchmarks of the real app (real HTTP server, SQLite and PostgreSQL, fake Slack on loopback):
+# tables in bench/RESULTS.md, figures in bench/results.json. PostgreSQL: BENCH_POSTGRES_URL
+# (default postgresql+psycopg://postgres@127.0.0.1:5432/test; skipped when unreachable).
+bench: $(STAMP)
+	@$(PY) -m bench
+
+# The same code at smaller sizes (under 2 minutes); results go to a temporary directory.
+bench-quick: $(STAMP)
+	@$(PY) -m bench --quick
+
 clean:
-	rm -rf $(VENV) settlebot.db artifacts .pytest_cache
+	rm -rf $(VENV) settlebot.db sandbox.db sandbox.log artifacts .pytest_cache
