@@ -13,6 +13,7 @@ class HttpServer:
             wsgi_app, host=host, port=port, threads=threads, ident="settlebot",
             connection_limit=1000, channel_timeout=30, clear_untrusted_proxy_headers=True,
         )  # fmt: skip
+        self._closing = False
 
     @property
     def port(self) -> int:
@@ -23,7 +24,13 @@ class HttpServer:
         return str(self._server.effective_host)  # type: ignore[union-attr]
 
     def run(self) -> None:
-        self._server.run()
+        """Serve until ``close()``; the select loop may trip on the socket closing under it."""
+        try:
+            self._server.run()
+        except (OSError, ValueError):
+            if not self._closing:
+                raise
 
     def close(self) -> None:
+        self._closing = True
         self._server.close()
