@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hmac
 import logging
-import secrets
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from slack_sdk.errors import SlackApiError
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from domain.cards import save_card, tokenize_card
@@ -23,6 +24,7 @@ from handlers.modal_flow import refresh
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+CSRF_COOKIE = "settlebot_csrf"
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
@@ -32,6 +34,8 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
 }
+_ASCII_DIGITS = re.compile(r"[0-9]{1,4}")
+_CARD_NUMBER = re.compile(r"[0-9][0-9 -]{10,22}[0-9]")
 _templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape()
 )
@@ -54,11 +58,15 @@ class CardsPage:
         self.deps = deps
 
     def __call__(self, request: Request) -> Response:
-        if request.method == "GET":
-            return self.get(request)
-        if request.method == "POST":
-            return self.post(request)
-        return Response("method not allowed", status=405, headers={"Allow": "GET, POST"})
+        try:
+            if request.method == "GET":
+                return self.get(request)
+            if request.method == "POST":
+                return self.post(request)
+        except HTTPException as exc:  # e.g. a form too large for werkzeug's parser
+            log.warning("add-card page refused a request: %s", exc.code)
+            return Response(exc.name, status=exc.code or 400, headers=SECURITY_HEADERS)
+        return Response("method not allowed", status=405, headers={"Allow": "GET, POST", **SECURITY_HEADERS})
 
     def _link(self, token: str) -> Any:
         claims = self.deps.links.read(token)
@@ -70,14 +78,14 @@ class CardsPage:
 
     def get(self, request: Request) -> Response:
         token = request.args.get("t", "")[:1000]
-        claims, link = self._link(token)
+        _claims, link = self._link(token)
         if link is None:
             return self._gone(_translator_for(self.deps, None))
         tr = _translator_for(self.deps, link.slack_user_id)
-        csrf = secrets.token_urlsafe(24)
+        csrf = self.deps.links.csrf_token(link.nonce)
         state = PageState(token=token, csrf=csrf, account_name=self._account_name(link.account_id))
         response = self._render(tr, state, 200)
-        response.set_cookie("settlebot_csrf", csrf, httponly=True, samesite="Strict",
+        response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="Strict",
                             secure=request.scheme == "https", path="/cards")  # fmt: skip
         return response
 
@@ -88,7 +96,9 @@ class CardsPage:
             return self._gone(_translator_for(self.deps, None))
         tr = _translator_for(self.deps, link.slack_user_id)
         csrf = request.form.get("csrf", "")
-        if not csrf or not hmac.compare_digest(csrf, request.cookies.get("settlebot_csrf", "")):
+        cookie = request.cookies.get(CSRF_COOKIE, "")
+        same = hmac.compare_digest(csrf.encode(), cookie.encode())
+        if not csrf or not same or not self.deps.links.csrf_ok(csrf, link.nonce):
             log.warning("add-card form refused: CSRF token mismatch (link %s)", link.nonce[:6])
             return self._render(tr, PageState(banner=tr("page.csrf"), show_form=False), 403)
         if self.deps.services.card_links.count_attempt(link.nonce) > MAX_ATTEMPTS:
@@ -103,10 +113,10 @@ class CardsPage:
             month = _int(request.form.get("exp_month"), "exp_month")
             year = _int(request.form.get("exp_year"), "exp_year")
             state.form = {"exp_month": month, "exp_year": year}
+            number, cvc = _card_number(request.form.get("number")), _cvc(request.form.get("cvc"))
             tokenized = tokenize_card(
                 services.uow(), services.gateway, link.slack_user_id, link.account_id,
-                number=request.form.get("number", "")[:40], exp_month=month, exp_year=year,
-                cvc=request.form.get("cvc", "")[:8], today=services.clock.today(),
+                number=number, exp_month=month, exp_year=year, cvc=cvc, today=services.clock.today(),
             )  # fmt: skip
         except InvalidInput as error:
             state.errors = {error.field or "number": error_text(error, tr)}
@@ -147,9 +157,22 @@ class CardsPage:
 
 
 def _int(value: str | None, field_name: str) -> int:
-    if not value or not value.isdigit() or len(value) > 4:
+    if not value or not _ASCII_DIGITS.fullmatch(value):
         raise InvalidInput(f"invalid_{field_name}", field=field_name)
     return int(value)
+
+
+def _card_number(value: str | None) -> str:
+    """ASCII digits, with the spaces or dashes people type; anything else is refused here."""
+    if not value or not _CARD_NUMBER.fullmatch(value.strip()):
+        raise InvalidInput("card_number_invalid", field="number")
+    return value.strip()
+
+
+def _cvc(value: str | None) -> str:
+    if not value or not _ASCII_DIGITS.fullmatch(value.strip()):
+        raise InvalidInput("cvc_invalid", field="cvc")
+    return value.strip()
 
 
 def _translator_for(deps: Deps, user_id: str | None) -> Translator:

@@ -95,7 +95,8 @@ def run_scan(settings: Settings, args: argparse.Namespace) -> int:
             raise CommandError(f"--at {args.at!r} is not an ISO-8601 time") from exc
     if args.dry_run:
         report = scan(services.uow(), services.clock, settings.reminder_policy,
-                      settings.billing_channel, dry_run=True)  # fmt: skip
+                      settings.billing_channel, dry_run=True,
+                      digest_threshold=settings.digest_threshold)  # fmt: skip
         print_dry_run(report)
         return 0
     from bot.scheduler import Jobs

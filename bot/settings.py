@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     # A pending settlement younger than this may still be in flight in another process.
     reconcile_grace_seconds: int = Field(60, ge=0, le=86400)
     gateway_latency_ms: int = Field(0, ge=0, le=120_000)
+    # More new alerts than this for one channel in one scan: one digest message instead.
+    digest_threshold: int = Field(20, ge=1, le=100_000)
     http_threads: int = Field(32, ge=1, le=512)
     log_level: str = "INFO"
     # Only for tests: names a point where the process kills itself (see bot/faults.py).

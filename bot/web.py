@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Request, Response
 
 from bot.cards_page import CardsPage
-from bot.slack_gate import Refusal, SlackGate
+from bot.slack_gate import SlackGate
 from handlers.context import Deps
 from storage.seen_requests import SeenRequestStore
 
@@ -58,15 +58,15 @@ class WebApp:
             "x-slack-signature": environ.get("HTTP_X_SLACK_SIGNATURE", ""),
         }
         try:
-            verdict = self._gate.admit(headers, raw, environ.get("CONTENT_TYPE"))
+            refusal = self._gate.refusal(headers, raw, environ.get("CONTENT_TYPE"))
         except SQLAlchemyError as exc:  # the replay record lives in the database
             log.warning("refused a Slack request (503): the database is unavailable (%s)", type(exc).__name__)
             return Response("", status=503)(environ, start_response)
-        if isinstance(verdict, Refusal):
+        if refusal is not None:
             retry = environ.get("HTTP_X_SLACK_RETRY_NUM", "")[:3]
-            log.warning("refused a Slack request (%s): %s%s", verdict.status, verdict.reason,
+            log.warning("refused a Slack request (%s): %s%s", refusal.status, refusal.reason,
                         f" (Slack retry {retry})" if retry.isdigit() else "")  # fmt: skip
-            return Response("", status=verdict.status)(environ, start_response)
+            return Response("", status=refusal.status)(environ, start_response)
         environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(raw), str(len(raw))
         return self._slack(environ, start_response)
 

@@ -7,10 +7,12 @@ stage reached); ``domain.alert_delivery.deliver`` then posts what the rows say.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
-import uuid
+import secrets
+import time
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from domain.alert_delivery import DeliveryReport, deliver
 from domain.alert_views import DIGEST_PREFIX, AlertView, DigestView, Notifier, Settled, describe
@@ -63,30 +65,31 @@ def scan(
     ``digest_threshold`` new alerts reach in this scan gets them in one digest message.
     """
     today, now = clock.today(), clock.now()
+    ids = IdSequence()
     with uow:
-        fresh, stages, reminders = _due(uow, today, now, policy)
-        channels = uow.alerts.channels_of({row.account_id for row, _ in fresh})
+        fresh, stages, reminders = _due(uow, today, now, policy, ids)
+        channels = [row.channel or default_channel for row, _ in fresh]
+        digests = _crowded(channels, digest_threshold)
         alerts = [
-            Alert(_new_id(), row.subscription_id, row.episode,
-                  channels.get(row.account_id) or default_channel, now, stage)
-            for row, stage in fresh
+            Alert(ids.next(), row.subscription_id, row.episode, channel, now, stage,
+                  ts=DIGEST_PREFIX if channel in digests else None)
+            for (row, stage), channel in zip(fresh, channels, strict=True)
         ]  # fmt: skip
-        alerts, digests = _digested(alerts, digest_threshold)
         report = ScanReport(alerts, reminders, digests=digests)
         uow.alerts.add(alerts)
         uow.alerts.add_reminders(reminders)
         uow.alerts.advance(stages)
         uow.subscriptions.set_status([a.subscription_id for a in alerts], SubscriptionStatus.PAST_DUE)
         if dry_run:
-            ids = [a.id for a in alerts] + [r.alert_id for r in reminders]
-            report.views.update(describe(uow, ids, today))
+            shown = [a.id for a in alerts] + [r.alert_id for r in reminders]
+            report.views.update(describe(uow, shown, today))
             return report
         uow.commit()
     return report
 
 
 def _due(
-    uow: UnitOfWork, today: dt.date, now: dt.datetime, policy: ReminderPolicy
+    uow: UnitOfWork, today: dt.date, now: dt.datetime, policy: ReminderPolicy, ids: IdSequence
 ) -> tuple[list[tuple[PastDueRow, int]], dict[str, int], list[Reminder]]:
     """Past-due rows without an alert (with their stage), and alerts that reached a new stage."""
     fresh: list[tuple[PastDueRow, int]] = []
@@ -98,19 +101,22 @@ def _due(
             fresh.append((row, stage))
         elif stage > row.alert.stage:
             stages[row.alert.id] = stage
-            reminders.append(Reminder(_new_id(), row.alert.id, stage, now))
+            reminders.append(Reminder(ids.next(), row.alert.id, stage, now))
     return fresh, stages, reminders
 
 
-def _digested(alerts: list[Alert], threshold: int) -> tuple[list[Alert], dict[str, int]]:
-    """Mark the alerts of every channel that more than ``threshold`` reach as awaiting its digest."""
-    counts = Counter(a.channel for a in alerts)
-    crowded = {channel: n for channel, n in counts.items() if n > threshold}
-    if not crowded:
-        return alerts, {}
-    marked = [replace(a, ts=DIGEST_PREFIX) if a.channel in crowded else a for a in alerts]
-    return marked, crowded
+def _crowded(channels: list[str], threshold: int) -> dict[str, int]:
+    """The channels that more than ``threshold`` new alerts reach, with their counts."""
+    return {channel: n for channel, n in Counter(channels).items() if n > threshold}
 
 
-def _new_id() -> str:
-    return str(uuid.uuid4())
+class IdSequence:
+    """Ids unique across scans and increasing within one (a random prefix, then a counter),
+    so a scan's bulk inserts append to the primary-key index instead of scattering."""
+
+    def __init__(self) -> None:
+        self._prefix = f"{time.time_ns():x}{secrets.token_hex(4)}"
+        self._counter = itertools.count()
+
+    def next(self) -> str:
+        return f"{self._prefix}-{next(self._counter):08d}"

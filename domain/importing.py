@@ -17,6 +17,8 @@ _ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 _CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,20}$")
 _LOCALES = {"en", "zh-CN"}
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_AMOUNT = re.compile(r"[0-9]{1,12}(\.[0-9]{1,3})?")  # never negative; minor units fit in 64 bits
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +60,7 @@ def _reason(exc: Exception) -> str:
 
 
 def _match(pattern: re.Pattern[str], value: Any, what: str) -> str:
-    if not isinstance(value, str) or not pattern.match(value):
+    if not isinstance(value, str) or not pattern.fullmatch(value):
         raise ValueError(f"must be {what}")
     return value
 
@@ -66,8 +68,8 @@ def _match(pattern: re.Pattern[str], value: Any, what: str) -> str:
 def _text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > 200:
         raise ValueError("must be non-empty text of at most 200 characters")
-    if any(ord(c) < 32 for c in value):
-        raise ValueError("must not contain control characters")
+    if any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+        raise ValueError("must not contain control characters or unpaired surrogates")
     return value.strip()
 
 
@@ -81,12 +83,15 @@ def _int(low: int, high: int) -> Callable[[Any], int]:
 
 
 def _date(value: Any) -> dt.date:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
         raise ValueError("must be an ISO date (YYYY-MM-DD)")
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError as exc:
         raise ValueError("must be an ISO date (YYYY-MM-DD)") from exc
+    if not 2000 <= day.year <= 2100:
+        raise ValueError("must be a date from 2000 to 2100")
+    return day
 
 
 def _list(doc: dict[str, Any], key: str) -> list[Any]:
@@ -169,12 +174,9 @@ def _invoice(r: _Reader) -> Invoice:
     currency = r.get("currency", _currency)
 
     def amount(value: Any) -> Money:
-        if not isinstance(value, str):
-            raise ValueError("must be a decimal string such as \"12.50\"")
-        money = Money.parse(value, currency)
-        if money.amount < 0:
-            raise ValueError("must not be negative")
-        return money
+        if not isinstance(value, str) or not _AMOUNT.fullmatch(value):
+            raise ValueError("must be a decimal string such as \"12.50\", at most 999999999999.999")
+        return Money.parse(value, currency)
 
     return Invoice(
         r.ident("id"), r.ident("subscription_id"), r.get("amount", amount),

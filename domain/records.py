@@ -75,7 +75,7 @@ class Alert:
     stage: int  # the last reminder stage (days past due) reached
     version: int = 1
     delivered_version: int = 0
-    ts: str | None = None  # Slack message timestamp once posted
+    ts: str | None = None  # Slack message ts once posted; "digest:<ts>" inside a digest (alert_views)
     settled_attempt_id: str | None = None
 
     @property
@@ -105,3 +105,4 @@ class PastDueRow:
     oldest_overdue: dt.date
     episode: str  # id of the oldest overdue open invoice
     alert: Alert | None
+    channel: str | None = None  # the account's alert channel (None: the default one)

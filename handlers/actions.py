@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App
 
 from domain.errors import InvalidInput
-from handlers import ids
+from handlers import ids, payloads
 from handlers.context import Deps
 from handlers.metadata import ModalMeta
 from handlers.modal_flow import open_modal, refresh
-
-_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-
-
-def _value(body: dict[str, Any]) -> str:
-    """The clicked button's value, which must look like one of our ids (it is still untrusted)."""
-    actions = body.get("actions") or [{}]
-    value = actions[0].get("value") if isinstance(actions[0], dict) else None
-    if not isinstance(value, str) or not _ID.match(value):
-        raise InvalidInput("bad_request")
-    return value
 
 
 def register(app: App, deps: Deps) -> None:
     @app.action(ids.SETTLE_OPEN)
     def settle_open(ack: Ack, body: dict[str, Any]) -> None:
-        subscription_id = _value(body)
+        clicked = payloads.click(body)
         ack()
-        user = body["user"]["id"]
-        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-        open_modal(deps, deps.locales.of(user), user, subscription_id, body["trigger_id"], channel)
+        tr = deps.locales.of(clicked.user_id)
+        open_modal(deps, tr, clicked.user_id, clicked.value, clicked.trigger_id, clicked.channel_id)
 
     @app.action(ids.SELECT_CARD)
     def select_card(ack: Ack, body: dict[str, Any]) -> None:
@@ -48,10 +36,11 @@ def register(app: App, deps: Deps) -> None:
         ack()  # a url button: Slack opens the page itself and still tells the app
 
 
-def _rerender(deps: Deps, ack: Ack, body: dict[str, Any], change: Any) -> None:
+def _rerender(deps: Deps, ack: Ack, body: dict[str, Any], change: Callable[[ModalMeta, str], ModalMeta]) -> None:
     """Re-render the modal with the clicked card selected or opened for editing."""
-    view = body.get("view") or {}
-    meta = change(ModalMeta.loads(view.get("private_metadata")), _value(body))
+    clicked = payloads.click(body)
+    if clicked.view_id is None:
+        raise InvalidInput("bad_request")
+    meta = change(ModalMeta.loads(clicked.private_metadata), clicked.value)
     ack()
-    user = body["user"]["id"]
-    refresh(deps, deps.locales.of(user), user, meta, view["id"])
+    refresh(deps, deps.locales.of(clicked.user_id), clicked.user_id, meta, clicked.view_id)

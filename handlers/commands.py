@@ -8,20 +8,20 @@ from slack_bolt import Ack, App
 
 from domain.errors import DomainError, NotFound
 from domain.listing import find_subscription, list_past_due
+from handlers import payloads
 from handlers.blocks.command import error_message, help_message, nothing_due, past_due_list, refusal
 from handlers.context import Deps
 from handlers.i18n import error_text
 from handlers.modal_flow import open_modal
 
-MAX_TEXT = 200
 HELP_WORDS = {"help", "?", "帮助"}
 
 
 def register(app: App, deps: Deps) -> None:
     @app.command("/settle")
     def settle_command(ack: Ack, command: dict[str, Any]) -> None:
-        user = str(command.get("user_id", ""))
-        text = str(command.get("text") or "").strip()[:MAX_TEXT]
+        typed = payloads.command(command)
+        user, text = typed.user_id, typed.text
         tr = deps.locales.of(user)
         if text.casefold() in HELP_WORDS:
             message = help_message(tr)
@@ -34,7 +34,7 @@ def register(app: App, deps: Deps) -> None:
                 message = refusal(tr) if error.key == "no_role" else error_message(error_text(error, tr))
             else:
                 ack()
-                open_modal(deps, tr, user, subscription_id, command["trigger_id"], command.get("channel_id"))
+                open_modal(deps, tr, user, subscription_id, typed.trigger_id, typed.channel_id)
                 return
         ack(text=message.text, blocks=message.blocks)
 

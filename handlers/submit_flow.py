@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeGuard
 
 from slack_sdk.errors import SlackApiError
 
@@ -73,7 +73,7 @@ def parse_submission(values: Any, meta: ModalMeta) -> Submission:
     return Submission(card_id, (int(month), int(year)), pay_block, month_block, year_block)
 
 
-def _digits(value: str | None) -> bool:
+def _digits(value: str | None) -> TypeGuard[str]:
     return value is not None and value.isascii() and value.isdigit() and len(value) <= 4
 
 

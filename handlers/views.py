@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from domain.errors import DomainError, InvalidInput
-from handlers import ids
+from handlers import ids, payloads
 from handlers.background import after_ack
 from handlers.blocks.modal import processing_modal
 from handlers.context import Deps
@@ -19,12 +19,12 @@ from handlers.submit_flow import check, finish, inline_errors, parse_submission
 def register(app: App, deps: Deps) -> None:
     @app.view(ids.SETTLE_MODAL)
     def settle_submitted(ack: Ack, body: dict[str, Any]) -> None:
-        user = body["user"]["id"]
-        view = body["view"]
+        submitted = payloads.submitted_view(body)
+        user = submitted.user_id
+        meta = ModalMeta.loads(submitted.private_metadata)  # written by us: a bad one is a forgery (400)
         tr = deps.locales.of(user)
         try:
-            meta = ModalMeta.loads(view.get("private_metadata"))
-            submission = parse_submission((view.get("state") or {}).get("values"), meta)
+            submission = parse_submission(submitted.values, meta)
             plan, chosen = check(deps, user, meta, submission)
         except InvalidInput as error:
             ack(response_action="errors", errors=inline_errors(error, tr))
@@ -34,7 +34,7 @@ def register(app: App, deps: Deps) -> None:
             return
         ack(response_action="update",
             view=processing_modal(tr, amount=plan.balance.amount, card=chosen.card, meta=meta))  # fmt: skip
-        after_ack(deps.services.background, finish, deps, tr, user, meta, chosen.card.id, view["id"])
+        after_ack(deps.services.background, finish, deps, tr, user, meta, chosen.card.id, submitted.view_id)
 
     @app.view_closed(ids.SETTLE_MODAL)
     def settle_closed(ack: Ack) -> None:

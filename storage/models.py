@@ -202,3 +202,6 @@ _partial(
     "ix_reminders_undelivered", ReminderRow.created_at, ReminderRow.id,
     where=ReminderRow.ts.is_(None),
 )  # fmt: skip
+
+# Tables whose models live in their own modules; importing them here puts them in Base.metadata.
+from storage import seen_model as _seen_model  # noqa: E402, F401

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Self
 
+from domain.alert_views import DIGEST_PREFIX
 from domain.errors import SettlementInProgress
 from domain.model import Account, Admin, Card, Invoice, InvoiceStatus, Role, Subscription, SubscriptionStatus
 from domain.records import Alert, Outcome, PastDueRow, Payment, Reminder, SettlementAttempt
@@ -162,8 +163,9 @@ class FakeAlerts(_Repo):
                 key=lambda i: (i.due_date, i.id),
             )  # fmt: skip
             if overdue:
+                account = self.t.accounts.get(sub.account_id)
                 yield PastDueRow(sub.id, sub.account_id, overdue[0].due_date, overdue[0].id,
-                                 self.open_for(sub.id))  # fmt: skip
+                                 self.open_for(sub.id), account.channel if account else None)  # fmt: skip
 
     def open_for(self, subscription_id: str) -> Alert | None:
         return next(
@@ -183,6 +185,21 @@ class FakeAlerts(_Repo):
 
     def save(self, alert: Alert) -> None:
         self.t.alerts[alert.id] = alert
+
+    def advance(self, stages: Mapping[str, int]) -> None:
+        for alert_id, stage in stages.items():
+            alert = self.t.alerts[alert_id]
+            self.t.alerts[alert_id] = replace(alert, stage=stage, version=alert.version + 1)
+
+    def awaiting_digest(self, channel: str) -> list[Alert]:
+        waiting = [a for a in self.t.alerts.values()
+                   if a.channel == channel and a.ts == DIGEST_PREFIX and not a.is_settled]  # fmt: skip
+        return sorted(waiting, key=lambda a: (a.created_at, a.id))
+
+    def mark_posted(self, alert_ids: Iterable[str], ts: str) -> None:
+        for alert_id in alert_ids:
+            alert = self.t.alerts[alert_id]
+            self.t.alerts[alert_id] = replace(alert, ts=ts, delivered_version=alert.version)
 
     def add_reminders(self, reminders: Iterable[Reminder]) -> None:
         for r in reminders:

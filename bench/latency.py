@@ -1,0 +1,166 @@
+"""Part 1: how fast settlebot acknowledges signed Slack requests over HTTP, next to a bare
+Bolt app (default mode and ``process_before_response=True``) sent the very same requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import data, spy
+from bench.config import Config
+from bench.load import Body, Stats, replay, run_load
+from bench.procs import SIGNING_SECRET, ChildServer, app_env
+from bench.scan import backends
+from bench.slackapp import (
+    People,
+    ResultWatcher,
+    click_request,
+    fake_slack,
+    list_request,
+    open_modals,
+    submit_request,
+    user_of,
+)
+from sandbox.fake_slack import FakeSlack
+
+log = logging.getLogger(__name__)
+LIST_USERS = 64
+BASELINES = {"bolt_default": [], "bolt_process_before_response": ["--process-before-response"]}
+
+
+@dataclass
+class Slots:
+    """Hands out accounts, each used for one settlement only."""
+
+    next: int = LIST_USERS
+
+    def take(self, n: int) -> list[int]:
+        taken = list(range(self.next, self.next + n))
+        self.next += n
+        return taken
+
+
+def run(cfg: Config, workdir: Path, profiles: Path | None = None) -> list[dict[str, Any]]:
+    chosen = [b for b in backends(cfg) if b == "sqlite" or cfg.latency_on_postgres]
+    return [row for backend in chosen for row in _backend(cfg, backend, workdir, profiles)]
+
+
+def _backend(cfg: Config, backend: str, workdir: Path, profiles: Path | None) -> list[dict[str, Any]]:
+    today = dt.datetime.now(dt.UTC).date()
+    per_instance = 8 + sum(cfg.latency_requests.values())
+    people = People(LIST_USERS + 2 * per_instance, today)
+    url = data.recreate_postgres(cfg.postgres_url or "", "bench_latency") if backend == "postgresql" else \
+        data.sqlite_url(str(workdir / "latency.db"))  # fmt: skip
+    data.load(url, people.shape)
+    rows: list[dict[str, Any]] = []
+    slots = Slots()
+    with fake_slack(people) as fake, ExitStack() as stack:
+        baselines = {
+            name: stack.enter_context(ChildServer("bench.bare_bolt", args, app_env(url, fake.url)))
+            for name, args in BASELINES.items()
+        }
+        for gateway_ms in (0, cfg.slow_gateway_ms):
+            with _app(url, fake, gateway_ms) as app:
+                _warm_up(app, fake, people, slots)
+                for concurrency, n in sorted(cfg.latency_requests.items()):
+                    run = Run(backend, app, fake, people, concurrency, gateway_ms)
+                    profile = profiles / f"latency-{backend}-c{concurrency}.txt" if profiles else None
+                    rows += _compare(run, slots.take(n), baselines, profile if run.profiled else None)
+                _check(app)
+    if backend == "postgresql":
+        data.drop_postgres(cfg.postgres_url or "", "bench_latency")
+    return rows
+
+
+@dataclass(frozen=True)
+class Run:
+    backend: str
+    app: ChildServer
+    fake: FakeSlack
+    people: People
+    concurrency: int
+    gateway_ms: int
+
+    @property
+    def profiled(self) -> bool:
+        return self.concurrency > 1 and self.gateway_ms == 0
+
+
+def _compare(
+    run: Run, accounts: list[int], baselines: dict[str, ChildServer], profile: Path | None
+) -> list[dict[str, Any]]:
+    """Measure the app, then replay the very same requests to each baseline."""
+    title = f"settlebot ({run.backend}) under {run.concurrency} concurrent requests"
+    with spy.recording(run.app.pid, profile, title):
+        measured, missed = _measure(run.app, run.fake, run.people, accounts, run.concurrency, run.gateway_ms == 0)
+    rows = []
+    for kind, (stats, bodies) in measured.items():
+        base = {name: replay(b.url, SIGNING_SECRET, bodies, run.concurrency) for name, b in baselines.items()}
+        row = _row(kind, run.concurrency, run.gateway_ms, stats, base, missed if kind == "click" else 0)
+        rows.append({"backend": run.backend, **row})
+        log.info("latency %s: %s", run.backend, rows[-1])
+    return rows
+
+
+@contextmanager
+def _app(url: str, fake: FakeSlack, gateway_ms: int) -> Iterator[ChildServer]:
+    env = app_env(url, fake.url, GATEWAY_LATENCY_MS=str(gateway_ms))
+    with ChildServer("bot.cli", ["serve", "--no-scheduler", "--port", "0"], env) as app:
+        yield app
+
+
+def _warm_up(app: ChildServer, fake: FakeSlack, people: People, slots: Slots) -> None:
+    """Each list user's locale cached, connections and code paths warm; not measured."""
+    run_load(app.url, SIGNING_SECRET, lambda i: list_request(fake, user_of(i)), LIST_USERS, 8)
+    _measure(app, fake, people, slots.take(8), 4, True)
+
+
+def _measure(
+    app: ChildServer, fake: FakeSlack, people: People, accounts: list[int], concurrency: int, all_kinds: bool
+) -> tuple[dict[str, tuple[Stats, list[Body]]], int]:
+    """Each kind's latencies and the requests sent; and how many clicks opened no modal."""
+    n, today = len(accounts), people.today
+    out: dict[str, tuple[Stats, list[Body]]] = {}
+    if all_kinds:
+        out["list"] = _load(app, lambda i: list_request(fake, user_of(i % LIST_USERS)), n, concurrency)
+    click = _load(app, lambda i: click_request(fake, user_of(accounts[i]), people.subscription(accounts[i]), today),
+                  n, concurrency)  # fmt: skip
+    if all_kinds:
+        out["click"] = click
+    opened = open_modals(fake, [(user_of(a), people.subscription(a)) for a in accounts])
+    ready = [(a, view) for a, view in zip(accounts, opened, strict=True) if view is not None]
+    if len(ready) < n:
+        log.warning("%d of %d modals did not open (trigger ids expire after 3 s)", n - len(ready), n)
+    out["submit"] = _load(app, lambda i: submit_request(fake, user_of(ready[i][0]), ready[i][1]), len(ready),
+                          concurrency)  # fmt: skip
+    ResultWatcher(fake).wait({v for _, v in ready}, timeout=120 + 4 * n)  # all settled before going on
+    return out, n - len(ready)
+
+
+def _load(app: ChildServer, make: Callable[[int], Body], n: int, concurrency: int) -> tuple[Stats, list[Body]]:
+    return run_load(app.url, SIGNING_SECRET, make, n, concurrency)
+
+
+def _row(
+    kind: str, concurrency: int, gateway_ms: int, app: Stats, base: dict[str, Stats], missed: int
+) -> dict[str, Any]:
+    default = base["bolt_default"]
+    fastest = min(base.values(), key=lambda s: s.p50_ms)
+    return {
+        "kind": kind, "concurrency": concurrency, "gateway_ms": gateway_ms, "app": app.as_dict(),
+        **{name: stats.as_dict() for name, stats in base.items()},
+        "p50_vs_default": round(app.p50_ms / default.p50_ms, 2) if default.p50_ms else None,
+        "p50_vs_fastest": round(app.p50_ms / fastest.p50_ms, 2) if fastest.p50_ms else None,
+        "modals_not_opened": missed,
+    }  # fmt: skip
+
+
+def _check(app: ChildServer) -> None:
+    errors = app.errors()
+    if errors:
+        log.warning("the app logged errors:\n%s", "".join(errors[:20]))

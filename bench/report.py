@@ -1,0 +1,123 @@
+"""The results as Markdown tables, each figure beside its same-run baseline and its target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+P99_TARGET_MS = 300
+P50_RATIO_TARGET = 2.0
+SCAN_SECONDS_TARGET = 10.0
+SCAN_MB_TARGET = 300.0
+SCAN_RATIO_TARGET = 10.0
+KIND_NAMES = {"list": "`/settle` (list)", "click": "“Settle balance” click", "submit": "modal submission"}
+
+
+def mark(ok: bool) -> str:
+    return "✅" if ok else "❌"
+
+
+def _lat(stats: dict[str, Any]) -> str:
+    return f"{stats['p50_ms']:.0f} / {stats['p99_ms']:.0f} / {stats['max_ms']:.0f}"
+
+
+def latency_table(rows: list[dict[str, Any]]) -> list[str]:
+    out = [
+        "| backend | request | conc. | gateway | settlebot p50 / p99 / max ms | bare Bolt default | "
+        "bare Bolt `process_before_response` | p50 ÷ default | p50 ÷ faster | p99 < 300 ms | p50 ≤ 2x default |",
+        "|---|---|---:|---:|---|---|---|---:|---:|:-:|:-:|",
+    ]
+    for r in rows:
+        app = r["app"]
+        note = f" ({r['modals_not_opened']} modals not opened)" if r.get("modals_not_opened") else ""
+        errors = f" ({app['errors']} errors)" if app["errors"] else ""
+        out.append(
+            f"| {r['backend']} | {KIND_NAMES[r['kind']]}{note} | {r['concurrency']} | {r['gateway_ms']:,} ms "
+            f"| {_lat(app)}{errors} | {_lat(r['bolt_default'])} | {_lat(r['bolt_process_before_response'])} "
+            f"| {r['p50_vs_default']} | {r['p50_vs_fastest']} | {mark(app['p99_ms'] < P99_TARGET_MS)} "
+            f"| {mark((r['p50_vs_default'] or 0) <= P50_RATIO_TARGET)} |"
+        )
+    return out
+
+
+def scan_table(rows: list[dict[str, Any]]) -> list[str]:
+    out = [
+        "| backend | subscriptions | past due | scan s | new alerts + reminders | peak RSS MB | "
+        "`count(*)` baseline s | scan ÷ count | rescan s (nothing new) | < 10 s | < 300 MB | ≤ 10x count |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|:-:|:-:|:-:|",
+    ]
+    for r in rows:
+        scan, count = r["scan"], r["count"]
+        ratio = r["vs_count"] or 0
+        out.append(
+            f"| {r['backend']} | {r['subscriptions']:,} | {r['past_due']:,} | {scan['seconds']:.2f} "
+            f"| {scan['new_alerts']:,} + {scan['reminders']:,} | {scan['peak_rss_mb']:.0f} | {count['seconds']:.3f} "
+            f"| {ratio} | {r['rescan']['seconds']:.2f} | {mark(scan['seconds'] < SCAN_SECONDS_TARGET)} "
+            f"| {mark(scan['peak_rss_mb'] < SCAN_MB_TARGET)} | {mark(ratio <= SCAN_RATIO_TARGET)} |"
+        )
+    return out
+
+
+def delivery_table(rows: list[dict[str, Any]]) -> list[str]:
+    out = [
+        "| scenario | new alerts | channels | messages posted | digests | wall s | ideal s (rate limit) | "
+        "ideal s without digests | HTTP 429 | undelivered | duplicates |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        out.append(
+            f"| {r['scenario']} | {r['new_alerts']} | {r['channels']} | {r['messages']} | {r['digests']} "
+            f"| {r['wall_seconds']} | {r['ideal_seconds']} | {r['ideal_without_digest_seconds']} | {r['http_429']} "
+            f"| {r['undelivered']} | {r['duplicates']} |"
+        )
+    return out
+
+
+def throughput_table(rows: list[dict[str, Any]]) -> list[str]:
+    out = [
+        "| backend | users | settled | settlements/s | submit → paid p50 / p99 ms | baseline: `settle()` direct, /s "
+        "| app ÷ direct | every settled one paid |",
+        "|---|---:|---:|---:|---|---:|---:|:-:|",
+    ]
+    for r in rows:
+        missed = f" ({r['modals_not_opened']} modals not opened)" if r.get("modals_not_opened") else ""
+        ratio = round(r["per_second"] / r["direct"]["per_second"], 2) if r["direct"]["per_second"] else None
+        out.append(
+            f"| {r['backend']} | {r['users']} | {r['settled']}{missed} | {r['per_second']} "
+            f"| {r['p50_ms']} / {r['p99_ms']} | {r['direct']['per_second']} | {ratio} "
+            f"| {mark(r['paid'] == r['expected_paid'])} |"
+        )
+    return out
+
+
+def markdown(results: dict[str, Any], analysis: Path | None, profiles: Path | None) -> str:
+    meta = results["meta"]
+    lines = [
+        "# settlebot benchmarks", "",
+        f"`make bench{'-quick' if meta['mode'] == 'quick' else ''}` on {meta['started']} ({meta['mode']} run, "
+        f"{meta['seconds']:.0f} s): {meta['machine']}. Load average before / after: {meta['load_before']} / "
+        f"{meta['load_after']} (other work on the machine shows up in every figure, baselines included).",
+        "", "Machine-readable: `bench/results.json`. Data generation is not timed.", "",
+    ]  # fmt: skip
+    rerun = meta.get("rerun")
+    if rerun:
+        lines += [f"Re-run with `--merge` on {rerun['started']}: {', '.join(rerun['parts'])} "
+                        f"(load average {rerun['load_before']} / {rerun['load_after']}).", ""]  # fmt: skip
+    sections = (
+        ("latency", "1. Acknowledgement latency (signed requests over HTTP, waitress, 32 threads)", latency_table),
+        ("scan", "2. Scan: compute and claim due alerts and reminders (posting excluded)", scan_table),
+        ("delivery", "3. Delivery under Slack's rate limit (1 message/s/channel, HTTP 429 + Retry-After)",
+         delivery_table),
+        ("throughput", "4. Settlement throughput, end to end", throughput_table),
+    )  # fmt: skip
+    for key, title, table in sections:
+        if results.get(key):
+            lines += [f"## {title}", "", *table(results[key]), ""]
+    for part, error in results.get("failed", {}).items():
+        lines += [f"**{part} failed**: `{error}`", ""]
+    if analysis is not None and analysis.exists():
+        lines += [analysis.read_text(encoding="utf-8").rstrip(), ""]
+    for profile in sorted(profiles.glob("*.txt")) if profiles else []:
+        text = profile.read_text(encoding="utf-8").strip().splitlines()
+        lines += [f"### Profile: `{profile.name}`", "", "```", *text[:60], "```", ""]
+    return "\n".join(lines)

@@ -1,0 +1,205 @@
+"""Bringing Slack up to date with the alerts outbox: channels in parallel, each one in order.
+
+Slack limits posting per channel (about one message a second), so each channel is a lane
+worked by one thread, in order, while the lanes overlap. Only the calling thread touches
+the unit of work: lanes hand back each message's ts and it is committed at once, so a
+message posted is recorded before the run ends and never posted twice by the next run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+from domain.alert_views import (
+    DIGEST_PREFIX,
+    AlertView,
+    DigestView,
+    Notifier,
+    awaiting_digest,
+    describe,
+    describe_digest,
+    in_digest,
+    message_ts,
+)
+from domain.ports import Clock, DeliveryFailed, UnitOfWork
+from domain.records import Alert, Reminder
+
+log = logging.getLogger(__name__)
+DELIVERY_WORKERS = 32  # channels posted to at the same time
+
+
+@dataclass(slots=True)
+class DeliveryReport:
+    posted: int = 0
+    updated: int = 0
+    replies: int = 0
+    failed: int = 0
+    digests: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Send:
+    """One Slack call in a channel's lane, and how to record its outcome (on the caller's thread)."""
+
+    channel: str
+    call: Callable[[], str]  # returns the ts to record
+    record: Callable[[str], None]
+    kind: str  # the DeliveryReport counter it adds to
+    what: str  # an id for the logs
+
+
+def deliver(
+    uow: UnitOfWork, clock: Clock, notifier: Notifier, *, limit: int = 500,
+    updates_only: bool = False, workers: int = DELIVERY_WORKERS,
+) -> DeliveryReport:  # fmt: skip
+    """Post new alerts (or their channel's digest), update changed ones, then post reminders.
+
+    What fails stays for the next run. ``updates_only`` edits what is already posted and
+    posts nothing new (the scheduler alone posts), so a serving process can refresh an
+    alert right after a settlement.
+    """
+    today = clock.today()
+    report = DeliveryReport()
+    with uow:
+        pending = [a for a in uow.alerts.undelivered(limit) if _due(a, updates_only)]
+        digests = [
+            _digest_of(uow, channel, today) for channel in sorted({a.channel for a in pending if awaiting_digest(a)})
+        ]
+        singles = [a for a in pending if not awaiting_digest(a)]
+        views = describe(uow, [a.id for a in singles], today)
+    sends = [_digest_send(uow, notifier, d, members) for d, members in digests if members]
+    sends += [_alert_send(uow, notifier, a, views[a.id]) for a in singles if a.id in views]
+    _run(sends, report, workers)
+    if not updates_only:
+        _run(_reminder_sends(uow, notifier, limit, today), report, workers)
+    return report
+
+
+def _due(alert: Alert, updates_only: bool) -> bool:
+    return not updates_only or (alert.ts is not None and not awaiting_digest(alert))
+
+
+def _digest_of(uow: UnitOfWork, channel: str, today: dt.date) -> tuple[DigestView, list[Alert]]:
+    members = uow.alerts.awaiting_digest(channel)
+    return describe_digest(uow, channel, members, today), members
+
+
+def _digest_send(uow: UnitOfWork, notifier: Notifier, digest: DigestView, members: list[Alert]) -> _Send:
+    def record(ts: str) -> None:
+        with uow:
+            uow.alerts.mark_posted([m.id for m in members], ts)
+            uow.commit()
+
+    def call() -> str:
+        return DIGEST_PREFIX + notifier.post_digest(digest.channel, digest)
+
+    return _Send(digest.channel, call, record, "digests", f"digest of {len(members)} in {digest.channel}")
+
+
+def _alert_send(uow: UnitOfWork, notifier: Notifier, alert: Alert, view: AlertView) -> _Send:
+    def call() -> str:
+        if alert.ts is None:
+            return notifier.post_alert(alert.channel, view)
+        thread = message_ts(alert)
+        if in_digest(alert):  # the digest is a snapshot: a settlement is told in its thread
+            if view.settled is not None and thread is not None:
+                notifier.post_in_thread(alert.channel, thread, view)
+            return alert.ts
+        notifier.update_alert(alert.channel, alert.ts, view)
+        return alert.ts
+
+    def record(ts: str) -> None:
+        with uow:
+            current = uow.alerts.get(alert.id)
+            if current is not None:
+                done = max(current.delivered_version, alert.version)
+                uow.alerts.save(replace(current, ts=ts, delivered_version=done))
+                uow.commit()
+
+    return _Send(alert.channel, call, record, "posted" if alert.ts is None else "updated", alert.id)
+
+
+def _reminder_sends(uow: UnitOfWork, notifier: Notifier, limit: int, today: dt.date) -> list[_Send]:
+    with uow:
+        replies = uow.alerts.undelivered_reminders(limit)
+        views = describe(uow, [r.alert_id for r in replies], today)
+        parents = {r.alert_id: uow.alerts.get(r.alert_id) for r in replies}
+    sends = []
+    for reminder in replies:
+        parent = parents.get(reminder.alert_id)
+        thread = message_ts(parent) if parent is not None else None
+        if parent is not None and thread is not None and reminder.alert_id in views:
+            sends.append(_reply_send(uow, notifier, parent, thread, reminder, views[reminder.alert_id]))
+    return sends
+
+
+def _reply_send(
+    uow: UnitOfWork, notifier: Notifier, parent: Alert, thread: str, reminder: Reminder, view: AlertView
+) -> _Send:
+    def record(ts: str) -> None:
+        with uow:
+            uow.alerts.save_reminder(replace(reminder, ts=ts))
+            uow.commit()
+
+    def call() -> str:
+        return notifier.post_reminder(parent.channel, thread, view, reminder.stage)
+
+    return _Send(parent.channel, call, record, "replies", reminder.id)
+
+
+_Done = tuple[_Send, str | None] | None  # None: a lane has finished
+
+
+def _run(sends: list[_Send], report: DeliveryReport, workers: int) -> None:
+    """Work each channel's lane in its own thread; record every outcome here, as it arrives."""
+    lanes: dict[str, list[_Send]] = {}
+    for send in sends:
+        lanes.setdefault(send.channel, []).append(send)
+    if not lanes:
+        return
+    done: queue.SimpleQueue[_Done] = queue.SimpleQueue()
+    stop = threading.Event()
+    with ThreadPoolExecutor(max(1, min(workers, len(lanes))), thread_name_prefix="deliver") as pool:
+        futures = [pool.submit(_lane, lane, done, stop) for lane in lanes.values()]
+        try:
+            _collect(done, len(lanes), report)
+        except BaseException:
+            stop.set()  # nothing more is posted once outcomes can no longer be recorded
+            raise
+    for future in futures:
+        future.result()  # a bug in a lane surfaces here
+
+
+def _lane(sends: list[_Send], done: queue.SimpleQueue[_Done], stop: threading.Event) -> None:
+    try:
+        for send in sends:
+            if stop.is_set():
+                return
+            try:
+                done.put((send, send.call()))
+            except DeliveryFailed:
+                log.warning("%s not delivered; kept for the next run", send.what)
+                done.put((send, None))
+    finally:
+        done.put(None)
+
+
+def _collect(done: queue.SimpleQueue[_Done], lanes: int, report: DeliveryReport) -> None:
+    finished = 0
+    while finished < lanes:
+        item = done.get()
+        if item is None:
+            finished += 1
+            continue
+        send, ts = item
+        if ts is None:
+            report.failed += 1
+            continue
+        send.record(ts)
+        setattr(report, send.kind, getattr(report, send.kind) + 1)

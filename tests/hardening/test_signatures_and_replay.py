@@ -1,0 +1,171 @@
+"""Missing, wrong, stale and replayed signatures get a 401 and nothing is done; Slack's own
+retries (signed again) still get through; the record of seen signatures is shared and bounded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.slack_gate import TOLERANCE, SlackGate
+from sandbox import payloads
+from sandbox.signing import SlackRequester, sign
+from storage.seen_requests import SeenRequestStore
+from tests import reporting
+from tests.e2e.conftest import prepare_database
+from tests.e2e.harness import SIGNING_SECRET, AppProcess, base_env, wait_until
+from tests.hardening.support import BA, FORM, READER, Stack, rows
+
+PRODUCT = "Power BI Pro"  # /settle with it opens a modal: the visible effect of an accepted request
+
+
+def _command(stack: Stack) -> payloads.Payload:
+    trigger = stack.fake.issue_trigger_id(BA)
+    return payloads.slash_command(text=PRODUCT, user_id=BA, channel_id="C0BILLING1", trigger_id=trigger)
+
+
+def _bad_headers(body: bytes) -> dict[str, dict[str, str]]:
+    now = int(time.time())
+    good = sign(SIGNING_SECRET, body, now)
+    return {
+        "no headers": {"X-Slack-Signature": "", "X-Slack-Request-Timestamp": ""},
+        "no signature": {**good, "X-Slack-Signature": ""},
+        "no timestamp": {**good, "X-Slack-Request-Timestamp": ""},
+        "zero signature": {**good, "X-Slack-Signature": "v0=" + "0" * 64},
+        "another body's signature": sign(SIGNING_SECRET, body + b"&x=1", now),
+        "another secret": sign("not-the-signing-secret", body, now),
+        "stale by 6 minutes": sign(SIGNING_SECRET, body, now - 6 * 60),
+        "6 minutes in the future": sign(SIGNING_SECRET, body, now + 6 * 60),
+        "signature for another time": {**sign(SIGNING_SECRET, body, now - 1), "X-Slack-Request-Timestamp": str(now)},
+        "upper-case hex": {**good, "X-Slack-Signature": good["X-Slack-Signature"].upper().replace("V0=", "v0=")},
+        "v1 scheme": {**good, "X-Slack-Signature": good["X-Slack-Signature"].replace("v0=", "v1=")},
+        "truncated signature": {**good, "X-Slack-Signature": good["X-Slack-Signature"][:-1]},
+        "timestamp not a number": {**good, "X-Slack-Request-Timestamp": "12e9"},
+        "negative timestamp": {**good, "X-Slack-Request-Timestamp": "-1"},
+        "huge timestamp": {**good, "X-Slack-Request-Timestamp": "9" * 40},
+        "superscript digits": {**good, "X-Slack-Request-Timestamp": "²" * 10},
+    }  # fmt: skip
+
+
+def test_missing_wrong_or_stale_signatures_get_401_and_nothing_is_done(stack: Stack) -> None:
+    command = _command(stack)
+    body = command.body()
+    before, calls = rows(stack.db.engine, frozenset()), len(stack.fake.calls)
+    refused = {name: stack.post(body, FORM, headers=h).status for name, h in _bad_headers(body).items()}
+    assert refused == dict.fromkeys(refused, 401)
+    time.sleep(0.3)
+    assert len(stack.fake.calls) == calls and rows(stack.db.engine, frozenset()) == before
+    log = stack.app.log
+    assert PRODUCT not in log and "v0=" not in log and SIGNING_SECRET not in log
+    assert stack.post(body, FORM).status == 200  # the control: signed properly, it opens the modal
+    wait_until(lambda: stack.fake.calls_to("views.open", ok=True))
+    reporting.record("bad signatures refused (401)", requests=len(refused) + 1, processes=1, faults=len(refused),
+                     charges=0)  # fmt: skip
+
+
+def test_a_replayed_request_is_refused_but_slacks_own_retry_is_served(stack: Stack) -> None:
+    event = payloads.app_home_opened(user_id=READER)
+    body, first_time = event.body(), int(time.time()) - 1
+    headers = sign(SIGNING_SECRET, body, first_time)
+    published = len(stack.fake.calls_to("views.publish"))
+    assert stack.post(body, "application/json", headers=headers).status == 200
+    wait_until(lambda: len(stack.fake.calls_to("views.publish")) == published + 1)
+    replays = [
+        stack.post(body, "application/json", headers=h).status
+        for h in (headers, {**headers, "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    ]
+    assert replays == [401, 401]
+    time.sleep(0.3)
+    assert len(stack.fake.calls_to("views.publish")) == published + 1
+    retry = {**sign(SIGNING_SECRET, body), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    assert stack.post(body, "application/json", headers=retry).status == 200
+    wait_until(lambda: len(stack.fake.calls_to("views.publish")) == published + 2)
+    assert headers["X-Slack-Signature"][3:] not in stack.app.log
+    reporting.record("replayed request refused (401)", requests=4, processes=1, faults=2, charges=0)
+
+
+@pytest.fixture(scope="module")
+def second_process(stack: Stack) -> Iterator[AppProcess]:
+    with AppProcess(base_env(stack.database_url, stack.fake.url)) as process:
+        yield process
+        assert "Traceback" not in process.log, process.log
+
+
+def test_a_request_accepted_by_one_process_is_refused_as_a_replay_by_another(
+    stack: Stack, second_process: AppProcess
+) -> None:
+    other = SlackRequester(second_process.url, SIGNING_SECRET)
+    for first, then in ((stack.requester, other), (other, stack.requester)):
+        body = payloads.app_home_opened(user_id=READER).body()
+        headers = sign(SIGNING_SECRET, body)
+        assert first.post(body, "application/json", headers).status == 200
+        assert then.post(body, "application/json", headers).status == 401
+    reporting.record("replay to another process refused", requests=4, processes=2, faults=2, charges=0)
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_replay_to_another_process_is_refused(stack: Stack, pg_database: str) -> None:
+    prepare_database(pg_database)
+    env = base_env(pg_database, stack.fake.url)
+    with AppProcess(env) as one, AppProcess(env) as two:
+        body = payloads.app_home_opened(user_id=READER).body()
+        headers = sign(SIGNING_SECRET, body)
+        first = SlackRequester(one.url, SIGNING_SECRET).post(body, "application/json", headers)
+        again = SlackRequester(two.url, SIGNING_SECRET).post(body, "application/json", headers)
+        assert (first.status, again.status) == (200, 401)
+        assert "Traceback" not in one.log + two.log
+    reporting.record("replay to another process refused (PostgreSQL)", requests=2, processes=2, faults=1, charges=0)
+
+
+class _Seen:
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+
+    def first_sighting(self, signature: str, expires_at: dt.datetime, now: dt.datetime) -> bool:
+        fresh = signature not in self.keys
+        self.keys.add(signature)
+        return fresh
+
+
+@pytest.mark.parametrize(("age", "status"), [(0, None), (TOLERANCE, None), (TOLERANCE + 1, 401),
+                                             (-TOLERANCE, None), (-TOLERANCE - 1, 401)])  # fmt: skip
+def test_a_signature_is_good_for_five_minutes_either_side_of_its_timestamp(age: int, status: int | None) -> None:
+    now = 1_800_000_000
+    body = payloads.app_home_opened(user_id=READER).body()
+    headers = {k.lower(): v for k, v in sign(SIGNING_SECRET, body, now - age).items()}
+    gate = SlackGate(SIGNING_SECRET, _Seen(), clock=lambda: float(now))
+    refusal = gate.refusal(headers, body, "application/json")
+    assert (refusal.status if refusal else None) == status
+
+
+def test_the_record_of_seen_signatures_forgets_them_once_they_are_stale(engine: Engine) -> None:
+    now, store = dt.datetime.now(dt.UTC), SeenRequestStore(engine)
+    for n in range(50):
+        assert store.first_sighting(f"v0=old{n}", now - dt.timedelta(seconds=1), now)
+    assert store.count() == 50
+    restarted = SeenRequestStore(engine)  # its first write purges what has expired
+    assert restarted.first_sighting("v0=new", now + dt.timedelta(minutes=5), now)
+    assert store.count() == 1  # (on SQLite and PostgreSQL: the backends are the engine fixture's params)
+    assert not restarted.first_sighting("v0=new", now + dt.timedelta(minutes=5), now)
+
+
+def test_of_racing_deliveries_of_one_signature_exactly_one_is_accepted(engine: Engine) -> None:
+    store = SeenRequestStore(engine)
+    now = dt.datetime.now(dt.UTC)
+    results: list[bool] = []
+    start = threading.Barrier(8)
+
+    def deliver() -> None:
+        start.wait()
+        results.append(store.first_sighting("v0=same", now + dt.timedelta(minutes=5), now))
+
+    threads = [threading.Thread(target=deliver) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 7 + [True]
