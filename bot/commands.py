@@ -118,6 +118,8 @@ def run_import(settings: Settings, args: argparse.Namespace) -> int:
         raise CommandError(f"{path}: cannot read ({type(exc).__name__})") from exc
     except json.JSONDecodeError as exc:
         raise CommandError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
+    except RecursionError as exc:
+        raise CommandError(f"{path}: not JSON (nested too deeply)") from exc
     try:
         report = import_billing_data(build_services(settings, with_slack=False).uow(), doc)
     except ImportRefused as exc:

@@ -117,13 +117,13 @@ class SandboxGateway:
         return None if entry is None else _result(entry)
 
     def tokenize(self, *, number: str, exp_month: int, exp_year: int, cvc: str) -> TokenizedCard:
-        digits = re.sub(r"[\s-]", "", number)
-        if not digits.isdigit() or not 12 <= len(digits) <= 19:
+        digits = re.sub(r"[ -]", "", number)
+        if not re.fullmatch(r"[0-9]{12,19}", digits):
             raise InvalidInput("card_number_invalid", field="number")
         if digits not in TEST_NUMBERS and not luhn_ok(digits):
             raise InvalidInput("card_number_invalid", field="number")
         brand, token = TEST_NUMBERS.get(digits, (brand_of(digits), ""))
-        if not re.fullmatch(r"\d{4}" if brand == "amex" else r"\d{3}", cvc.strip()):
+        if not re.fullmatch(r"[0-9]{4}" if brand == "amex" else r"[0-9]{3}", cvc.strip()):
             raise InvalidInput("cvc_invalid", field="cvc")
         token = token or f"tok_{brand}_{secrets.token_hex(8)}"
         return TokenizedCard(token, brand, digits[-4:])

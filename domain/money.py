@@ -46,9 +46,9 @@ class Money:
         """Parse a decimal string such as ``"129.99"`` (never a float)."""
         try:
             amount = Decimal(text.strip())
-        except (InvalidOperation, AttributeError) as exc:
+            return cls(amount, currency)
+        except (InvalidOperation, AttributeError) as exc:  # also a quantize of an absurd exponent
             raise InvalidInput("invalid_amount", value=str(text)[:40]) from exc
-        return cls(amount, currency)
 
     @classmethod
     def zero(cls, currency: str) -> Money:

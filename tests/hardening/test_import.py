@@ -154,17 +154,7 @@ def command_env(inspector: Inspector, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(key, value)
 
 
-DEEP = pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason=(
-        "bot/commands.py run_import lets json's RecursionError through (a traceback, not one line); "
-        "fix: also catch RecursionError there and raise CommandError(f'{path}: not JSON (nested too deeply)')"
-    ),
-)
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=DEEP) if "deep" in n else n for n in sorted(FILES)])
+@pytest.mark.parametrize("name", sorted(FILES))
 def test_settlebot_import_refuses_a_bad_file_in_one_line_and_imports_nothing(
     name: str, inspector: Inspector, command_env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
