@@ -49,8 +49,10 @@ def open_modal(deps: Deps, tr: Translator, actor: str, subscription_id: str,
     except DomainError as error:
         deps.client.views_open(trigger_id=trigger_id, view=notice_view(tr, error))
         return
+    bind_link(deps, nonce, plan.account.id, actor, None)  # before the modal shows its link
     response = deps.client.views_open(trigger_id=trigger_id, view=view)
-    bind_link(deps, nonce, plan.account.id, actor, response["view"]["id"])
+    if nonce is not None:
+        deps.services.card_links.attach_view(nonce, response["view"]["id"])
 
 
 def refresh(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, view_id: str,
@@ -61,11 +63,11 @@ def refresh(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, view_id: st
     except DomainError as error:
         deps.client.views_update(view_id=view_id, view=notice_view(tr, error))
         return
+    bind_link(deps, nonce, plan.account.id, actor, view_id)  # before the modal shows its link
     deps.client.views_update(view_id=view_id, view=view)
-    bind_link(deps, nonce, plan.account.id, actor, view_id)
 
 
-def bind_link(deps: Deps, nonce: str | None, account_id: str, actor: str, view_id: str) -> None:
+def bind_link(deps: Deps, nonce: str | None, account_id: str, actor: str, view_id: str | None) -> None:
     if nonce is None:
         return
     expires = deps.services.clock.now() + LINK_TTL

@@ -67,3 +67,18 @@ def test_an_expired_link_cannot_be_consumed(links: CardLinkStore) -> None:
 def test_concurrent_consumers_get_one_success(links: CardLinkStore) -> None:
     results = run_together(8, lambda _: links.consume("nonce_1", NOW))
     assert results.count(True) == 1 and results.count(False) == 7
+
+
+def test_a_link_created_before_its_modal_gets_the_modals_id_later(tmp_path) -> None:
+    import datetime as dt
+
+    from storage.card_links import CardLinkStore
+    from storage.db import make_engine, upgrade
+
+    url = f"sqlite:///{tmp_path / 'links.db'}"
+    upgrade(url)
+    store = CardLinkStore(make_engine(url))
+    store.create("nonce_1", "acc_1", "U0ONE", None, dt.datetime.now(dt.UTC) + dt.timedelta(minutes=15))
+    assert store.get("nonce_1").view_id is None
+    store.attach_view("nonce_1", "V0MODAL")
+    assert store.get("nonce_1").view_id == "V0MODAL"
