@@ -69,16 +69,9 @@ def test_concurrent_consumers_get_one_success(links: CardLinkStore) -> None:
     assert results.count(True) == 1 and results.count(False) == 7
 
 
-def test_a_link_created_before_its_modal_gets_the_modals_id_later(tmp_path) -> None:
-    import datetime as dt
 
-    from storage.card_links import CardLinkStore
-    from storage.db import make_engine, upgrade
-
-    url = f"sqlite:///{tmp_path / 'links.db'}"
-    upgrade(url)
-    store = CardLinkStore(make_engine(url))
-    store.create("nonce_1", "acc_1", "U0ONE", None, dt.datetime.now(dt.UTC) + dt.timedelta(minutes=15))
-    assert store.get("nonce_1").view_id is None
-    store.attach_view("nonce_1", "V0MODAL")
-    assert store.get("nonce_1").view_id == "V0MODAL"
+def test_a_link_created_before_its_modal_gets_the_modals_id_later(links: CardLinkStore) -> None:
+    links.create("nonce_2", "acc_1", "U0OWNER01", None, EXPIRES)
+    assert links.get("nonce_2").view_id is None
+    links.attach_view("nonce_2", "V0MODAL02")
+    assert links.get("nonce_2").view_id == "V0MODAL02"
