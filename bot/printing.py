@@ -18,9 +18,10 @@ def print_dry_run(report: ScanReport) -> None:
     for alert in report.new_alerts:
         view = report.views[alert.id]
         card = view.card
-        card_text = f"{tr.card(card)} exp {tr.expiry(card)}{' (EXPIRED)' if view.card_expired else ''}" if card else "no card"
-        print(f"  alert -> {alert.channel}: {view.product} ({view.account.name}) "
-              f"{tr.money(view.amount)} due, {view.days_past_due} days past due, {card_text} [Settle balance]")  # fmt: skip
+        flag = " (EXPIRED)" if view.card_expired else ""
+        card_text = f"{tr.card(card)} exp {tr.expiry(card)}{flag}" if card else "no card"
+        print(f"  alert -> {alert.channel}: {view.product} ({view.account.name}) {tr.money(view.amount)} due, "
+              f"{view.days_past_due} days past due, {card_text} [Settle balance]")  # fmt: skip
     for reminder in report.reminders:
         view = report.views[reminder.alert_id]
         owner = f"<@{view.card.owner_slack_user_id}> " if view.card else ""

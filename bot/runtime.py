@@ -13,8 +13,8 @@ from bot.scheduler import Jobs, start_scheduler
 from bot.server import HttpServer
 from bot.settings import Settings
 from bot.web import WebApp
-from storage.locks import LeaderLock
 from handlers.notifier import SlackNotifier
+from storage.locks import LeaderLock
 
 log = logging.getLogger(__name__)
 

@@ -100,7 +100,8 @@ def start_scheduler(services: Services, jobs: Jobs) -> BackgroundScheduler:
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
     )
     at = settings.alert_time
-    scheduler.add_job(jobs.daily, CronTrigger(hour=at.hour, minute=at.minute, second=at.second, timezone=settings.zone), id="daily-scan")
+    daily = CronTrigger(hour=at.hour, minute=at.minute, second=at.second, timezone=settings.zone)
+    scheduler.add_job(jobs.daily, daily, id="daily-scan")
     every = IntervalTrigger(seconds=settings.delivery_interval_seconds)
     scheduler.add_job(jobs.tick, every, id="tick", next_run_time=dt.datetime.now(dt.UTC))  # now, then on interval
     interval = IntervalTrigger(seconds=settings.reconcile_interval_seconds)

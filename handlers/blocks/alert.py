@@ -100,10 +100,7 @@ def reminder_message(view: AlertView, stage: int, owner: str | None, tr: Transla
         "product": escape(view.product), "account": escape(view.account.name),
         "days": days, "amount": tr.money(view.amount),
     }  # fmt: skip
-    if owner:
-        text = tr("reminder.text", owner=mention(owner), **params)
-    else:
-        text = tr("reminder.text_no_owner", **params)
+    text = tr("reminder.text", owner=mention(owner), **params) if owner else tr("reminder.text_no_owner", **params)
     fallback = tr(
         "reminder.fallback", product=params["product"], days=days, amount=params["amount"]
     )

@@ -14,7 +14,7 @@ from tests.e2e.test_settle_flow import BA, GA, NOBODY, OTHER, READER, ZH, scan
 def settle_buttons(blocks: list[dict]) -> list[str]:
     values = []
     for block in blocks:
-        elements = [block.get("accessory")] + block.get("elements", [])
+        elements = [block.get("accessory"), *block.get("elements", [])]
         values += [e["value"] for e in elements if isinstance(e, dict) and e.get("action_id") == ids.SETTLE_OPEN]
     return values
 

@@ -30,11 +30,15 @@ def modal_of(slack, user: str, product: str) -> dict:
     return wait_until(lambda: slack.fake.current_view(user))
 
 
+def option(value: str) -> dict:
+    return {"value": value, "text": {"type": "plain_text", "text": value}}
+
+
 def pay_with(view: dict, card_id: str) -> dict:
     values = state_values(view, {})
     for block_id, actions in values.items():
         if ids.base_of(block_id) == ids.PAY_WITH_BLOCK:
-            actions[ids.PAY_WITH_ACTION]["selected_option"] = {"value": card_id, "text": {"type": "plain_text", "text": "x"}}
+            actions[ids.PAY_WITH_ACTION]["selected_option"] = option(card_id)
     return values
 
 
@@ -62,10 +66,9 @@ def test_a_non_owner_cannot_change_a_cards_expiry_by_forging_the_form(slack, db)
     view = modal_of(slack, BA, "Microsoft 365 Business Premium")
     meta = ModalMeta("sub_business_premium", selected_card_id="card_visa", editing_card_id="card_expired")
     values = pay_with(view, "card_visa")
-    values[ids.versioned(ids.EXP_MONTH_BLOCK, "card_expired")] = {
-        ids.EXP_MONTH_ACTION: {"type": "static_select", "selected_option": {"value": "12", "text": {"type": "plain_text", "text": "12"}}}}
-    values[ids.versioned(ids.EXP_YEAR_BLOCK, "card_expired")] = {
-        ids.EXP_YEAR_ACTION: {"type": "static_select", "selected_option": {"value": "2031", "text": {"type": "plain_text", "text": "2031"}}}}
+    month, year = ids.versioned(ids.EXP_MONTH_BLOCK, "card_expired"), ids.versioned(ids.EXP_YEAR_BLOCK, "card_expired")
+    values[month] = {ids.EXP_MONTH_ACTION: {"type": "static_select", "selected_option": option("12")}}
+    values[year] = {ids.EXP_YEAR_ACTION: {"type": "static_select", "selected_option": option("2031")}}
     answer = forged_submit(slack, BA, view, meta, values).json()
     assert answer["response_action"] == "errors"
     with db.uow() as uow:

@@ -22,7 +22,8 @@ def pg_url() -> Iterator[str]:
         pytest.skip("TEST_DATABASE_URL is not set (PostgreSQL)")
     url = make_url(PG)
     name = f"settlebot_mp_{uuid.uuid4().hex[:10]}"
-    admin = f"host={url.host or '127.0.0.1'} port={url.port or 5432} user={url.username or 'postgres'} dbname={url.database}"
+    host, port, user = url.host or "127.0.0.1", url.port or 5432, url.username or "postgres"
+    admin = f"host={host} port={port} user={user} dbname={url.database}"
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     yield url.set(database=name).render_as_string(hide_password=False)

@@ -7,12 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from handlers import ids
 from sandbox import payloads
 from sandbox.driver import SlackDriver
 from sandbox.inputs import state_values
 from sandbox.signing import SlackRequester
-from tests.e2e.harness import BILLING_CHANNEL, SIGNING_SECRET, AppProcess, cli, wait_until
+from tests.e2e.harness import SIGNING_SECRET, AppProcess, cli, wait_until
 from tests.e2e.test_settle_flow import BA, GA, ZH, alerts
 from tests.reporting import record
 
@@ -29,7 +28,7 @@ def save_storm(fake, apps: list[AppProcess], users: list[str], submissions: int)
     bodies = [
         payloads.view_submission(user_id=users[i % len(users)], view=dict(views[i % len(users)]),
                                  state_values=state_values(views[i % len(users)], {}),
-                                 trigger_id=fake.issue_trigger_id(users[i % len(users)]))  # fmt: skip
+                                 trigger_id=fake.issue_trigger_id(users[i % len(users)]))
         for i in range(submissions)
     ]
     with ThreadPoolExecutor(max_workers=submissions) as pool:
@@ -44,7 +43,8 @@ def outcomes(fake, acks: list[dict]) -> tuple[int, int]:
     levels = [next((b.get("level") for b in v.get("blocks", []) if b.get("type") == "alert"), None) for v in views]
     payer = [json.dumps(v) for v in views]
     receipts = sum(level == "success" for level in levels)
-    notices = sum(level == "warning" and "129.99" in text and "<@" in text for level, text in zip(levels, payer))
+    pairs = zip(levels, payer, strict=True)
+    notices = sum(level == "warning" and "129.99" in text and "<@" in text for level, text in pairs)
     return receipts, notices
 
 

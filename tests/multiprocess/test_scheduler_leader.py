@@ -31,7 +31,8 @@ def add_past_due(inspector: Inspector, sub_id: str, days: int) -> None:
     today = dt.datetime.now(dt.UTC).date()
     with inspector.uow() as uow:
         uow.subscriptions.save(Subscription(sub_id, "acc_contoso", f"Product {sub_id}", "card_visa"))
-        uow.invoices.save(Invoice(f"inv_{sub_id}", sub_id, Money.parse("10.00", "USD"), today - dt.timedelta(days=days)))
+        due = today - dt.timedelta(days=days)
+        uow.invoices.save(Invoice(f"inv_{sub_id}", sub_id, Money.parse("10.00", "USD"), due))
         uow.commit()
 
 
