@@ -88,7 +88,7 @@ def _insert_ignoring_statement(dialect: str, table: Table, on: str) -> Executabl
 
 def _sqlite_only(dialect: str, table: Table) -> sqlite.Insert:
     if dialect != "sqlite":
-        raise NotImplementedError(f"storage supports SQLite and PostgreSQL, not {dialect}")
+        raise ValueError(f"DATABASE_URL: storage supports SQLite and PostgreSQL, not {dialect}")
     return sqlite.insert(table)
 
 
