@@ -56,7 +56,8 @@ def fake_slack(people: People) -> FakeSlack:
 
 def list_request(fake: FakeSlack, user: str) -> Body:
     p = payloads.slash_command(text="", user_id=user, channel_id=BILLING_CHANNEL,
-                               trigger_id=fake.issue_trigger_id(user))  # fmt: skip
+                               trigger_id=fake.issue_trigger_id(user),
+                               response_url=fake.issue_response_url(user, BILLING_CHANNEL))  # fmt: skip
     return p.body(), p.content_type
 
 

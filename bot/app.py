@@ -1,9 +1,8 @@
-"""The Bolt app factory."""
+"""The Bolt app factory, and the dependencies listeners and jobs share."""
 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 
@@ -12,24 +11,34 @@ from handlers.cardlinks import LinkSigner
 from handlers.context import Deps
 from handlers.people import Locales
 from handlers.register import register_all
+from handlers.replies import Replies
+from handlers.work import JobQueue
 
 log = logging.getLogger(__name__)
 
 
-def create_app(services: Services) -> tuple[App, Deps]:
-    """A Bolt app with every listener registered; every Web API call goes through one client."""
-    settings = services.settings
+def build_deps(services: Services, jobs: JobQueue) -> Deps:
     client = services.client
     if client is None:
         raise ValueError("the Slack app needs a Web API client")
-    signing_secret = settings.secret("slack_signing_secret")
+    secret = services.settings.secret("slack_signing_secret")
+    settings = services.settings
+    links = LinkSigner(secret, settings.public_url)
+    return Deps(services, client, Locales(client), links, jobs, Replies(settings.api_url))
+
+
+def create_app(deps: Deps) -> App:
+    """A Bolt app with every listener registered; every Web API call goes through one client.
+
+    Listeners only check, ack and submit jobs, so Bolt runs them before answering
+    (``process_before_response``) instead of handing them to a thread pool and polling it.
+    """
     app = App(
-        client=client,
-        signing_secret=signing_secret,
+        client=deps.client,
+        signing_secret=deps.services.settings.secret("slack_signing_secret"),
         token_verification_enabled=False,
-        listener_executor=ThreadPoolExecutor(max_workers=settings.http_threads, thread_name_prefix="bolt"),
+        process_before_response=True,
         logger=logging.getLogger("settlebot.bolt"),
     )
-    deps = Deps(services, client, Locales(client), LinkSigner(signing_secret, settings.public_url))
     register_all(app, deps)
-    return app, deps
+    return app

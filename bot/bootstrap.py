@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
@@ -36,18 +35,12 @@ class Services:
     clock: Clock
     card_links: CardLinkStore
     client: WebClient | None = None
-    # Work done after Slack has been acknowledged (charges, view updates, deliveries),
-    # kept off Bolt's listener pool so that acks never queue behind slow gateways.
-    background: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=32, thread_name_prefix="after-ack")
-    )
 
     def uow(self) -> SqlUnitOfWork:
         """A fresh unit of work (one per request or job; they are not shared across threads)."""
         return SqlUnitOfWork(self.sessions)
 
     def close(self) -> None:
-        self.background.shutdown(wait=True, cancel_futures=False)
         self.engine.dispose()
 
 

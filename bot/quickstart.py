@@ -109,7 +109,8 @@ class LocalSandbox:
         self.url = self._serve_page()
         runtime = self.runtime = self._start_app(f"{self.url}api/")
         self._load_demo_data(runtime)
-        self.page.connect(SlackDriver(self.fake, SlackRequester(runtime.url, self._secret)), self.scan)
+        driver = SlackDriver(self.fake, SlackRequester(runtime.url, self._secret), hooks_url=self.url)
+        self.page.connect(driver, self.scan)
         self.page.memory.last_scan = self.scan(0)
         return self.url
 
@@ -131,7 +132,7 @@ class LocalSandbox:
         return load_settings(
             slack_bot_token=self._token, slack_signing_secret=self._secret, slack_app_token=None,
             slack_api_url=api_url, database_url=database_url, host="127.0.0.1", port=port,
-            public_url=f"http://127.0.0.1:{port}", http_threads=8,
+            public_url=f"http://127.0.0.1:{port}", http_threads=8, workers=0, worker_threads=8,
         )  # fmt: skip
 
     def _start_app(self, api_url: str) -> Runtime:

@@ -1,4 +1,4 @@
-"""A running settlebot: HTTP server (and Socket Mode), scheduler, background work; stopped cleanly."""
+"""A running settlebot: HTTP server (and Socket Mode), scheduler, after-ack workers; stopped cleanly."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import threading
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.app import create_app
+from bot.app import build_deps, create_app
 from bot.bootstrap import build_services
 from bot.scheduler import Jobs, start_scheduler
 from bot.server import HttpServer
 from bot.settings import Settings
 from bot.web import WebApp
+from bot.workers import LocalWorkers, WorkerProcesses
 from handlers.notifier import SlackNotifier
 from storage.locks import LeaderLock
 
@@ -23,7 +24,11 @@ class Runtime:
     def __init__(self, settings: Settings, *, scheduler: bool = True) -> None:
         self.settings = settings
         self.services = build_services(settings)
-        self.app, self.deps = create_app(self.services)
+        self.workers = WorkerProcesses(settings) if settings.workers else LocalWorkers(settings.worker_threads)
+        self.deps = build_deps(self.services, self.workers)
+        if isinstance(self.workers, LocalWorkers):
+            self.workers.start(self.deps)
+        self.app = create_app(self.deps)
         self.web = WebApp(self.app, self.deps)
         self.server = HttpServer(self.web, settings.host, settings.port, settings.http_threads)
         self.lock = LeaderLock(self.services.engine)
@@ -65,4 +70,5 @@ class Runtime:
         if self._socket is not None:
             self._socket.close()  # type: ignore[attr-defined]
         self.server.close()
+        self.workers.close()  # every job already acked is finished first
         self.services.close()

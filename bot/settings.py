@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     # More new alerts than this for one channel in one scan: one digest message instead.
     digest_threshold: int = Field(20, ge=1, le=100_000)
     http_threads: int = Field(32, ge=1, le=512)
+    # Processes running the work done after an ack (0: threads of the serving process).
+    workers: int = Field(1, ge=0, le=64)
+    worker_threads: int = Field(32, ge=1, le=512)
+    worker_nice: int = Field(5, ge=0, le=19)
     log_level: str = "INFO"
     # Only for tests: names a point where the process kills itself (see bot/faults.py).
     fault_injection: str | None = None

@@ -1,13 +1,12 @@
 """Past-due alerts and reminders: decide what is due (scan), then deliver it (outbox).
 
 The scan claims rows in bulk (one alert per newly past-due subscription, one reminder per
-stage reached); ``domain.alert_delivery.deliver`` then posts what the rows say.
+stage reached) through set-based repository statements, so past-due rows never stream
+through Python; ``domain.alert_delivery.deliver`` then posts what the rows say.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
 import logging
 import secrets
 import time
@@ -16,9 +15,8 @@ from dataclasses import dataclass, field
 
 from domain.alert_delivery import DeliveryReport, deliver
 from domain.alert_views import DIGEST_PREFIX, AlertView, DigestView, Notifier, Settled, describe
-from domain.model import SubscriptionStatus
 from domain.ports import Clock, UnitOfWork
-from domain.records import Alert, PastDueRow, Reminder
+from domain.records import Alert, Claim, Reminder
 
 __all__ = [
     "DIGEST_THRESHOLD", "AlertView", "DeliveryReport", "DigestView", "Notifier", "ReminderPolicy",
@@ -63,23 +61,14 @@ def scan(
     Claims are rows committed before anything is posted, so a second scan at the
     same time, or after a restart, finds nothing new. A channel that more than
     ``digest_threshold`` new alerts reach in this scan gets them in one digest message.
+    The repository claims in bulk, in the database, following ``policy``'s stages.
     """
-    today, now = clock.today(), clock.now()
-    ids = IdSequence()
+    today = clock.today()
+    claim = Claim(today, clock.now(), new_id_prefix(), policy.days, policy.every,
+                  default_channel, digest_threshold)  # fmt: skip
     with uow:
-        fresh, stages, reminders = _due(uow, today, now, policy, ids)
-        channels = [row.channel or default_channel for row, _ in fresh]
-        digests = _crowded(channels, digest_threshold)
-        alerts = [
-            Alert(ids.next(), row.subscription_id, row.episode, channel, now, stage,
-                  ts=DIGEST_PREFIX if channel in digests else None)
-            for (row, stage), channel in zip(fresh, channels, strict=True)
-        ]  # fmt: skip
-        report = ScanReport(alerts, reminders, digests=digests)
-        uow.alerts.add(alerts)
-        uow.alerts.add_reminders(reminders)
-        uow.alerts.advance(stages)
-        uow.subscriptions.set_status([a.subscription_id for a in alerts], SubscriptionStatus.PAST_DUE)
+        alerts, reminders = uow.alerts.claim(claim)
+        report = ScanReport(alerts, reminders, digests=_digests(alerts))
         if dry_run:
             shown = [a.id for a in alerts] + [r.alert_id for r in reminders]
             report.views.update(describe(uow, shown, today))
@@ -88,35 +77,12 @@ def scan(
     return report
 
 
-def _due(
-    uow: UnitOfWork, today: dt.date, now: dt.datetime, policy: ReminderPolicy, ids: IdSequence
-) -> tuple[list[tuple[PastDueRow, int]], dict[str, int], list[Reminder]]:
-    """Past-due rows without an alert (with their stage), and alerts that reached a new stage."""
-    fresh: list[tuple[PastDueRow, int]] = []
-    stages: dict[str, int] = {}
-    reminders: list[Reminder] = []
-    for row in uow.alerts.past_due(today):
-        stage = policy.stage_for((today - row.oldest_overdue).days)
-        if row.alert is None:
-            fresh.append((row, stage))
-        elif stage > row.alert.stage:
-            stages[row.alert.id] = stage
-            reminders.append(Reminder(ids.next(), row.alert.id, stage, now))
-    return fresh, stages, reminders
+def _digests(alerts: list[Alert]) -> dict[str, int]:
+    """The channels whose new alerts were all claimed for a digest, with their counts."""
+    return dict(Counter(a.channel for a in alerts if a.ts == DIGEST_PREFIX))
 
 
-def _crowded(channels: list[str], threshold: int) -> dict[str, int]:
-    """The channels that more than ``threshold`` new alerts reach, with their counts."""
-    return {channel: n for channel, n in Counter(channels).items() if n > threshold}
-
-
-class IdSequence:
-    """Ids unique across scans and increasing within one (a random prefix, then a counter),
-    so a scan's bulk inserts append to the primary-key index instead of scattering."""
-
-    def __init__(self) -> None:
-        self._prefix = f"{time.time_ns():x}{secrets.token_hex(4)}"
-        self._counter = itertools.count()
-
-    def next(self) -> str:
-        return f"{self._prefix}-{next(self._counter):08d}"
+def new_id_prefix() -> str:
+    """Unique across scans (the time, then randomness) and the same length every time, so
+    one scan's ids, numbered in order, sort together and after earlier scans' ids."""
+    return f"{time.time_ns():x}{secrets.token_hex(4)}"

@@ -50,7 +50,11 @@ def your_products(uow: UnitOfWork, actor: str, today: dt.date) -> list[AccountPr
 
 def list_past_due(uow: UnitOfWork, actor: str, today: dt.date) -> list[tuple[Account, ProductLine]]:
     """The actor's past-due subscriptions, most overdue first. NotFound if they have no role."""
-    accounts = your_products(uow, actor, today)
+    return past_due_of(your_products(uow, actor, today))
+
+
+def past_due_of(accounts: list[AccountProducts]) -> list[tuple[Account, ProductLine]]:
+    """The past-due lines of ``your_products``, most overdue first. NotFound if there is no account."""
     if not accounts:
         raise NotFound("no_role")
     items = [

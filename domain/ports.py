@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from types import TracebackType
@@ -11,7 +11,7 @@ from typing import Protocol, Self
 
 from domain.model import Account, Admin, Card, Invoice, Role, Subscription, SubscriptionStatus
 from domain.money import Money
-from domain.records import Alert, PastDueRow, Payment, Reminder, SettlementAttempt
+from domain.records import Alert, Claim, PastDueRow, Payment, Reminder, SettlementAttempt
 
 
 class AccountRepository(Protocol):
@@ -68,8 +68,20 @@ class AlertRepository(Protocol):
     def add(self, alerts: Iterable[Alert]) -> None: ...
     def save(self, alert: Alert) -> None: ...
 
-    def advance(self, stages: Mapping[str, int]) -> None:
-        """Set each alert's (by id) reminder stage and bump its version, in bulk."""
+    def claim(self, claim: Claim) -> tuple[list[Alert], list[Reminder]]:
+        """Claim, in bulk, what a scan finds due; returns the new alerts and reminders by id.
+
+        Alerts: one per past-due subscription without an open alert (ids ``<prefix>-a<n>``
+        in subscription order, version 1, undelivered), its episode the oldest overdue open
+        invoice, its stage the one reached, its channel the account's or
+        ``claim.default_channel``; when more than ``digest_threshold`` of them reach one
+        channel, all of that channel's get ``ts=DIGEST_PREFIX``. Their subscriptions' status
+        becomes past due. A concurrent claim of the same subscription raises ConflictError.
+
+        Reminders: one (ids ``<prefix>-r<n>``) per open alert whose subscription has reached
+        a later stage; the alert takes that stage and a new version, so the deliverer
+        refreshes its message.
+        """
         ...
 
     def awaiting_digest(self, channel: str) -> list[Alert]:

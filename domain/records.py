@@ -106,3 +106,20 @@ class PastDueRow:
     episode: str  # id of the oldest overdue open invoice
     alert: Alert | None
     channel: str | None = None  # the account's alert channel (None: the default one)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One scan's parameters, as plain values for the repositories' set-based claims.
+
+    A subscription's reminder stage follows ``ReminderPolicy`` (``stage_days``, ``every``)
+    on the days past due of its oldest overdue open invoice.
+    """
+
+    today: dt.date
+    now: dt.datetime
+    id_prefix: str  # unique to the scan; claimed ids are "<id_prefix>-a<n>" and "<id_prefix>-r<n>"
+    stage_days: tuple[int, ...]
+    every: int
+    default_channel: str  # for accounts without their own alert channel
+    digest_threshold: int  # more new alerts than this for one channel: all of them go in a digest

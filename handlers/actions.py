@@ -1,4 +1,7 @@
-"""Buttons: "Settle balance" anywhere, and the Card blocks' actions inside the modal."""
+"""Buttons: "Settle balance" anywhere, and the Card blocks' actions inside the modal.
+
+Each is acknowledged at once; opening or re-rendering the modal is an (urgent) job.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from handlers import ids, payloads
 from handlers.context import Deps
 from handlers.metadata import ModalMeta
 from handlers.modal_flow import open_modal, refresh
+from handlers.work import job, task
 
 
 def register(app: App, deps: Deps) -> None:
@@ -20,8 +24,7 @@ def register(app: App, deps: Deps) -> None:
     def settle_open(ack: Ack, body: dict[str, Any]) -> None:
         clicked = payloads.click(body)
         ack()
-        tr = deps.locales.of(clicked.user_id)
-        open_modal(deps, tr, clicked.user_id, clicked.value, clicked.trigger_id, clicked.channel_id)
+        deps.jobs.submit(job(open_clicked, clicked, urgent=True))
 
     @app.action(ids.SELECT_CARD)
     def select_card(ack: Ack, body: dict[str, Any]) -> None:
@@ -36,6 +39,17 @@ def register(app: App, deps: Deps) -> None:
         ack()  # a url button: Slack opens the page itself and still tells the app
 
 
+@task
+def open_clicked(deps: Deps, clicked: payloads.Click) -> None:
+    tr = deps.locales.of(clicked.user_id)
+    open_modal(deps, tr, clicked.user_id, clicked.value, clicked.trigger_id, clicked.channel_id)
+
+
+@task
+def rerender(deps: Deps, user: str, meta: ModalMeta, view_id: str) -> None:
+    refresh(deps, deps.locales.of(user), user, meta, view_id)
+
+
 def _rerender(deps: Deps, ack: Ack, body: dict[str, Any], change: Callable[[ModalMeta, str], ModalMeta]) -> None:
     """Re-render the modal with the clicked card selected or opened for editing."""
     clicked = payloads.click(body)
@@ -43,4 +57,4 @@ def _rerender(deps: Deps, ack: Ack, body: dict[str, Any], change: Callable[[Moda
         raise InvalidInput("bad_request")
     meta = change(ModalMeta.loads(clicked.private_metadata), clicked.value)
     ack()
-    refresh(deps, deps.locales.of(clicked.user_id), clicked.user_id, meta, clicked.view_id)
+    deps.jobs.submit(job(rerender, clicked.user_id, meta, clicked.view_id, urgent=True))

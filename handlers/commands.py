@@ -1,4 +1,8 @@
-"""``/settle``: list what is past due, open one subscription's modal, or explain."""
+"""``/settle``: list what is past due, open one subscription's modal, or explain.
+
+The command is acknowledged at once (nothing is shown yet); a job then answers through the
+command's response_url, or opens the modal while its trigger id is still valid.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,15 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from domain.errors import DomainError, NotFound
-from domain.listing import find_subscription, list_past_due
+from domain.listing import find_subscription, past_due_of, your_products
+from domain.ports import StorageUnavailable
 from handlers import payloads
 from handlers.blocks.command import error_message, help_message, nothing_due, past_due_list, refusal
+from handlers.blocks.common import Message
 from handlers.context import Deps
-from handlers.i18n import error_text
+from handlers.i18n import Translator, error_text
 from handlers.modal_flow import open_modal
+from handlers.work import job, task
 
 HELP_WORDS = {"help", "?", "帮助"}
 
@@ -21,33 +28,45 @@ def register(app: App, deps: Deps) -> None:
     @app.command("/settle")
     def settle_command(ack: Ack, command: dict[str, Any]) -> None:
         typed = payloads.command(command)
-        user, text = typed.user_id, typed.text
-        tr = deps.locales.of(user)
+        ack()
+        deps.jobs.submit(job(answer_command, typed, urgent=True))
+
+
+@task
+def answer_command(deps: Deps, typed: payloads.Command) -> None:
+    user, text = typed.user_id, typed.text
+    tr = deps.locales.of(user)
+    try:
         if text.casefold() in HELP_WORDS:
             message = help_message(tr)
         elif not text:
-            message = _listing(deps, user)
+            message = _listing(deps, user, tr)
         else:
             try:
                 subscription_id = find_subscription(deps.services.uow(), user, text)
             except NotFound as error:
                 message = refusal(tr) if error.key == "no_role" else error_message(error_text(error, tr))
             else:
-                ack()
                 open_modal(deps, tr, user, subscription_id, typed.trigger_id, typed.channel_id)
                 return
-        ack(text=message.text, blocks=message.blocks)
+    except StorageUnavailable:
+        message = Message(tr("unavailable"))
+        _reply(deps, typed, message)
+        raise
+    _reply(deps, typed, message)
 
 
-def _listing(deps: Deps, user: str) -> Any:
-    tr = deps.locales.of(user)
+def _reply(deps: Deps, typed: payloads.Command, message: Message) -> None:
+    if typed.response_url:
+        deps.replies.send(typed.response_url, message)
+
+
+def _listing(deps: Deps, user: str, tr: Translator) -> Message:
+    groups = your_products(deps.services.uow(), user, deps.services.clock.today())
     try:
-        items = list_past_due(deps.services.uow(), user, deps.services.clock.today())
+        items = past_due_of(groups)
     except DomainError:
         return refusal(tr)
     if not items:
         return nothing_due(tr)
-    roles = {account.id for account, _ in items}
-    with deps.services.uow() as uow:
-        may = {a: r.may_settle for a, r in uow.accounts.roles_of(user).items() if a in roles}
-    return past_due_list(items, tr, may_settle=may)
+    return past_due_list(items, tr, may_settle={g.account.id: g.role.may_settle for g in groups})

@@ -1,4 +1,4 @@
-"""What the listeners share: services, the Web API client, locales, card links."""
+"""What the listeners and jobs share: services, the Web API client, locales, card links, the job queue."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from slack_sdk import WebClient
 from bot.bootstrap import Services
 from handlers.cardlinks import LinkSigner
 from handlers.people import Locales
+from handlers.replies import Replies
+from handlers.work import JobQueue
 
 
 @dataclass(frozen=True)
@@ -17,3 +19,5 @@ class Deps:
     client: WebClient
     locales: Locales
     links: LinkSigner
+    jobs: JobQueue  # where listeners put what they do after the ack
+    replies: Replies  # answers to slash commands, through their response_url

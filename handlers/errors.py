@@ -14,8 +14,8 @@ from slack_sdk.errors import SlackApiError
 
 from domain.errors import DomainError
 from domain.ports import StorageUnavailable
-from handlers.background import new_reference
 from handlers.i18n import translator
+from handlers.work import new_reference
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,16 @@ from slack_bolt import App
 
 from handlers.context import Deps
 from handlers.home_flow import publish_home
+from handlers.work import job, task
 
 
 def register(app: App, deps: Deps) -> None:
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any]) -> None:
         if event.get("tab", "home") == "home":
-            publish_home(deps, str(event["user"]))
+            deps.jobs.submit(job(home, str(event["user"]), urgent=True))
+
+
+@task
+def home(deps: Deps, user_id: str) -> None:
+    publish_home(deps, user_id)

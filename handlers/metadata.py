@@ -1,15 +1,19 @@
-"""Typed interaction metadata: parsed in one place, and never trusted for authorization."""
+"""Typed interaction metadata: parsed in one place, and never trusted for authorization or amounts."""
 
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import asdict, dataclass
+from decimal import Decimal, InvalidOperation
 
 from domain.errors import InvalidInput
+from domain.money import Money
 
 _MAX = 2000
 _ID = re.compile(r"[A-Za-z0-9_.:-]{1,100}")  # every id it carries: ours (subscriptions, cards) and Slack's
+_EXPIRED = re.compile(r"[A-Za-z0-9_.:-]{1,100}:[0-9]{4}:[01]")
+_MAX_EXPIRED = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,9 +24,28 @@ class ModalMeta:
     selected_card_id: str | None = None
     editing_card_id: str | None = None
     channel_id: str | None = None  # where the modal was opened from, for the ephemeral receipt
+    # For the view shown in the Save's ack, which is built without the database: shown, never used.
+    locale: str | None = None
+    balance: str | None = None  # "129.99:USD"
+    expired: tuple[str, ...] = ()  # the expired cards shown: "card_id:last4:1" (1: the actor owns it)
+
+    def expired_card(self, card_id: str) -> tuple[str, bool] | None:
+        """(last4, owned by the actor) if the modal showed ``card_id`` as expired."""
+        for entry in self.expired:
+            card, last4, owned = entry.rsplit(":", 2)
+            if card == card_id:
+                return last4, owned == "1"
+        return None
+
+    def shown_balance(self) -> Money | None:
+        amount, _, currency = (self.balance or "").partition(":")
+        try:
+            return Money(Decimal(amount), currency)
+        except (InvalidInput, InvalidOperation):
+            return None
 
     def dumps(self) -> str:
-        return json.dumps({k: v for k, v in asdict(self).items() if v is not None})
+        return json.dumps({k: v for k, v in asdict(self).items() if v is not None and v != ()})
 
     @classmethod
     def loads(cls, text: str | None) -> ModalMeta:
@@ -34,8 +57,13 @@ class ModalMeta:
             raise InvalidInput("bad_request") from exc
         if not isinstance(raw, dict) or not isinstance(raw.get("subscription_id"), str):
             raise InvalidInput("bad_request")
-        fields = ("subscription_id", "selected_card_id", "editing_card_id", "channel_id")
+        fields = ("subscription_id", "selected_card_id", "editing_card_id", "channel_id", "locale", "balance")
         values = {k: raw.get(k) for k in fields}
         if any(v is not None and (not isinstance(v, str) or not _ID.fullmatch(v)) for v in values.values()):
             raise InvalidInput("bad_request")
-        return cls(**values)
+        expired = raw.get("expired", [])
+        if not isinstance(expired, list) or len(expired) > _MAX_EXPIRED or not all(
+            isinstance(e, str) and _EXPIRED.fullmatch(e) for e in expired
+        ):
+            raise InvalidInput("bad_request")
+        return cls(**values, expired=tuple(expired))

@@ -34,6 +34,9 @@ def render(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, notice: str 
            ) -> tuple[View, str | None, SettlementPlan]:  # fmt: skip
     """The modal for ``meta``, the nonce of its add-card link (None if no link), and its plan."""
     plan = plan or load_plan(deps, actor, meta.subscription_id)
+    owed = plan.balance.amount
+    expired = tuple(f"{c.card.id}:{c.card.last4}:{int(c.is_owner)}" for c in plan.cards if c.expired)
+    meta = replace(meta, locale=tr.locale, balance=f"{owed.amount}:{owed.currency}", expired=expired[:20])
     nonce, url = deps.links.new(plan.subscription.id) if plan.may_settle else (None, None)
     view = settle_modal(plan, tr, actor=actor, meta=meta, add_card_url=url,
                         notice=notice, notice_level=level, today=deps.services.clock.today())  # fmt: skip

@@ -18,6 +18,7 @@ _ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")  # our own ids, as carried by button 
 _USER = re.compile(r"[UW][A-Z0-9]{2,20}")
 _CHANNEL = re.compile(r"[CGD][A-Z0-9]{2,20}")
 _SLACK_TOKEN = re.compile(r"[A-Za-z0-9_.:-]{1,255}")  # trigger ids, view ids
+_URL = re.compile(r"https?://[A-Za-z0-9.:-]{1,100}/[A-Za-z0-9/_.-]{1,300}")  # a command's response_url
 MAX_COMMAND_TEXT = 200
 
 
@@ -47,6 +48,7 @@ class Command:
     text: str
     trigger_id: str
     channel_id: str | None
+    response_url: str | None
 
 
 def _field(obj: Any, key: str) -> Any:
@@ -105,6 +107,7 @@ def command(body: dict[str, Any]) -> Command:
         text=clean_text(_field(body, "text"))[:MAX_COMMAND_TEXT].strip(),
         trigger_id=_match(_SLACK_TOKEN, _field(body, "trigger_id")),
         channel_id=_optional(_CHANNEL, _field(body, "channel_id")),
+        response_url=_optional(_URL, _field(body, "response_url")),
     )  # fmt: skip
 
 

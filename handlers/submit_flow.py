@@ -1,7 +1,9 @@
-"""The settle modal's Save: validate fast, ack with a processing view, then charge."""
+"""The settle modal's Save: parse and check what needs no database, ack with a processing
+view, then (in a job) check against the database, charge, and show the outcome."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Iterator
@@ -33,6 +35,7 @@ from handlers.i18n import Translator, decline_text, error_text
 from handlers.metadata import ModalMeta
 from handlers.modal_flow import load_plan, notice_view, refresh
 from handlers.notifier import SlackNotifier
+from handlers.work import task
 
 log = logging.getLogger(__name__)
 
@@ -40,46 +43,63 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class Submission:
     card_id: str
+    card_label: str | None  # the chosen option's text, as the modal showed it
     expiry: tuple[int, int] | None  # new (month, year) for the card being edited
     pay_block: str  # block ids as rendered, to address inline errors
     month_block: str
     year_block: str
 
 
-def _selected(values: dict[str, Any], block: str, action: str) -> tuple[str, str | None]:
-    """(the block id as rendered, the value chosen in it) for the input whose base id is ``block``."""
+def _selected(values: dict[str, Any], block: str, action: str) -> tuple[str, str | None, str | None]:
+    """(the block id as rendered, the value chosen in it, its text) for the input whose base id is ``block``."""
     block_id = next((k for k in values if isinstance(k, str) and len(k) <= 255 and ids.base_of(k) == block), block)
     entry = values.get(block_id)
     element = entry.get(action) if isinstance(entry, dict) else None
     option = element.get("selected_option") if isinstance(element, dict) else None
     value = option.get("value") if isinstance(option, dict) else None
-    return block_id, value if isinstance(value, str) and len(value) <= 100 else None
+    text = option.get("text") if isinstance(option, dict) else None
+    label = text.get("text") if isinstance(text, dict) else None
+    return (block_id, value if isinstance(value, str) and len(value) <= 100 else None,
+            label if isinstance(label, str) and 0 < len(label) <= 150 else None)  # fmt: skip
 
 
 def parse_submission(values: Any, meta: ModalMeta) -> Submission:
     """Read the modal's inputs; a missing or odd value is an InvalidInput on its block."""
     values = values if isinstance(values, dict) else {}
-    pay_block, card_id = _selected(values, ids.PAY_WITH_BLOCK, ids.PAY_WITH_ACTION)
+    pay_block, card_id, label = _selected(values, ids.PAY_WITH_BLOCK, ids.PAY_WITH_ACTION)
     if not card_id:
         raise InvalidInput("choose_card", field=pay_block)
     if not meta.editing_card_id:
-        return Submission(card_id, None, pay_block, "", "")
-    month_block, month = _selected(values, ids.EXP_MONTH_BLOCK, ids.EXP_MONTH_ACTION)
-    year_block, year = _selected(values, ids.EXP_YEAR_BLOCK, ids.EXP_YEAR_ACTION)
+        return Submission(card_id, label, None, pay_block, "", "")
+    month_block, month, _ = _selected(values, ids.EXP_MONTH_BLOCK, ids.EXP_MONTH_ACTION)
+    year_block, year, _ = _selected(values, ids.EXP_YEAR_BLOCK, ids.EXP_YEAR_ACTION)
     if not _digits(month):
         raise InvalidInput("invalid_exp_month", field=month_block)
     if not _digits(year):
         raise InvalidInput("invalid_exp_year", field=year_block)
-    return Submission(card_id, (int(month), int(year)), pay_block, month_block, year_block)
+    return Submission(card_id, label, (int(month), int(year)), pay_block, month_block, year_block)
 
 
 def _digits(value: str | None) -> TypeGuard[str]:
     return value is not None and value.isascii() and value.isdigit() and len(value) <= 4
 
 
+def precheck(meta: ModalMeta, sub: Submission, today: dt.date) -> None:
+    """What can be refused inline, in the ack, without the database: a new expiry in the past,
+    or a card the modal showed as expired (the job checks both again against the database)."""
+    editing, expiry = meta.editing_card_id, sub.expiry
+    if editing and expiry:
+        with _on_expiry_inputs(sub):
+            check_expiry(*expiry, today)
+    expired = meta.expired_card(sub.card_id)
+    if expired and not (expiry and sub.card_id == editing):
+        last4, owned = expired
+        raise InvalidInput("card_expired_owner" if owned else "card_expired_other", field=sub.pay_block, last4=last4)
+
+
 def check(deps: Deps, actor: str, meta: ModalMeta, sub: Submission) -> tuple[SettlementPlan, CardChoice]:
-    """Checks fast enough for the ack, all of them before the one write (the expiry change),
-    so that a refused submission changes nothing."""
+    """Every check against the database, all of them before the one write (the expiry
+    change), so that a refused submission changes nothing."""
     today = deps.services.clock.today()
     plan = load_plan(deps, actor, meta.subscription_id)
     if not plan.role.may_settle:
@@ -118,8 +138,29 @@ def inline_errors(error: InvalidInput, tr: Translator) -> dict[str, str]:
     return {error.field or ids.PAY_WITH_BLOCK: error_text(error, tr)[:150]}
 
 
+@task
+def settle_submission(deps: Deps, actor: str, meta: ModalMeta, sub: Submission, view_id: str) -> None:
+    """After the ack: check, charge, then show the outcome where the user is looking.
+
+    A refusal found now (an expired card, a reader, a balance already paid) replaces the
+    processing view with the form and the reason, or with a notice."""
+    tr = deps.locales.of(actor)
+    try:
+        _, chosen = check(deps, actor, meta, sub)
+    except InvalidInput as error:
+        refresh(deps, tr, actor, replace(meta, selected_card_id=sub.card_id), view_id, error_text(error, tr))
+        return
+    except DomainError as error:
+        deps.client.views_update(view_id=view_id, view=notice_view(tr, error))
+        return
+    except StorageUnavailable:
+        _unavailable(deps, tr, meta, view_id)
+        return
+    finish(deps, tr, actor, meta, chosen.card.id, view_id)
+
+
 def finish(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, card_id: str, view_id: str) -> None:
-    """After the ack: charge, then show the outcome where the user is looking."""
+    """Charge, then show the outcome where the user is looking."""
     try:
         result = _settle_when_free(deps, actor, meta.subscription_id, card_id)
     except CardExpired as error:
@@ -130,9 +171,7 @@ def finish(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, card_id: str
         deps.client.views_update(view_id=view_id, view=notice_view(tr, error))
         return
     except StorageUnavailable:
-        log.warning("settlement of %s not recorded: the database is unavailable", meta.subscription_id)
-        deps.client.views_update(view_id=view_id, view=message_modal(
-            tr, title=tr("modal.title"), text=tr("unavailable_save"), level="error"))  # fmt: skip
+        _unavailable(deps, tr, meta, view_id)
         return
     if result.outcome is Outcome.SUCCEEDED:
         deps.client.views_update(view_id=view_id, view=result_modal(result, tr))
@@ -140,6 +179,12 @@ def finish(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, card_id: str
     else:
         notice = decline_text(result.attempt.decline_code or "generic_decline", tr)
         refresh(deps, tr, actor, replace(meta, selected_card_id=card_id), view_id, notice)
+
+
+def _unavailable(deps: Deps, tr: Translator, meta: ModalMeta, view_id: str) -> None:
+    log.warning("settlement of %s not recorded: the database is unavailable", meta.subscription_id)
+    deps.client.views_update(view_id=view_id, view=message_modal(
+        tr, title=tr("modal.title"), text=tr("unavailable_save"), level="error"))  # fmt: skip
 
 
 WAITS = (0.1, 0.25, 0.5, 1.0, 1.0, 2.0, 2.0, 2.0)  # seconds, about 9 in all

@@ -24,7 +24,7 @@ def _blocks(ws: Workspace, params: Params) -> list[dict[str, Any]] | None:
     return ws.ids.with_block_ids(blocks)
 
 
-def _content(ws: Workspace, params: Params) -> tuple[str, list[dict[str, Any]] | None]:
+def content(ws: Workspace, params: Params) -> tuple[str, list[dict[str, Any]] | None]:
     blocks = _blocks(ws, params)
     text = text_arg(params, "text") or text_arg(params, "markdown_text") or ""
     if not text and not blocks and not params.get("attachments"):
@@ -36,7 +36,7 @@ def _content(ws: Workspace, params: Params) -> tuple[str, list[dict[str, Any]] |
 
 def post_message(ws: Workspace, params: Params) -> dict[str, Any]:
     channel = required_arg(params, "channel", "channel_not_found")
-    text, blocks = _content(ws, params)
+    text, blocks = content(ws, params)
     message = ws.messages.bot_message(text, blocks)
     if isinstance(params.get("metadata"), dict):
         message["metadata"] = params["metadata"]
@@ -70,7 +70,7 @@ def update(ws: Workspace, params: Params) -> dict[str, Any]:
 def post_ephemeral(ws: Workspace, params: Params) -> dict[str, Any]:
     channel = required_arg(params, "channel", "channel_not_found")
     user = required_arg(params, "user", "user_not_in_channel")
-    text, blocks = _content(ws, params)
+    text, blocks = content(ws, params)
     message = ws.messages.bot_message(text, blocks)
     if thread_ts := text_arg(params, "thread_ts"):
         message["thread_ts"] = thread_ts

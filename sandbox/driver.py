@@ -3,28 +3,50 @@
 Used by the end-to-end tests and by the sandbox page alike. Each action issues a fresh
 trigger id (valid 3 seconds, as Slack's), posts the exact payload Slack would, and applies
 the app's synchronous answer to the fake workspace as Slack would (a slash command's
-ephemeral reply, a view submission's ``response_action``).
+ephemeral reply, a view submission's ``response_action``). A slash command also waits for
+the app's later answer (through its response URL, or a modal opened), as its user does.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from sandbox import payloads
 from sandbox.fake_slack import FakeSlack
 from sandbox.inputs import state_values
+from sandbox.recording import Call
+from sandbox.responses import METHOD as RESPONSE_URL
 from sandbox.signing import AppResponse, SlackRequester
 
 
 class SlackDriver:
-    def __init__(self, fake: FakeSlack, requester: SlackRequester) -> None:
+    """Args:
+        fake: the fake Slack the app calls.
+        requester: sends signed requests to the app.
+        hooks_url: where the fake is served, for the response URLs it issues (default: its server).
+        reply_timeout: how long ``slash`` waits for the app's answer after an empty ack.
+    """
+
+    def __init__(self, fake: FakeSlack, requester: SlackRequester, hooks_url: str | None = None,
+                 reply_timeout: float = 10.0) -> None:  # fmt: skip
         self.fake = fake
         self.requester = requester
+        self.hooks_url = hooks_url
+        self.reply_timeout = reply_timeout
 
     def slash(self, user: str, text: str = "", channel: str = "C0BILLING1") -> AppResponse:
-        """Type ``/settle TEXT``; an ephemeral reply in the ack is shown to the user."""
+        """Type ``/settle TEXT`` and wait for the answer, as a person would.
+
+        An ephemeral reply in the ack is shown to the user; after an empty ack, the app's
+        answer through the response URL, or the modal it opens, is waited for. The response
+        returned carries the ack's status and the reply's message as its body (none for a modal).
+        """
+        trigger = self.fake.issue_trigger_id(user)
+        response_url = self.fake.issue_response_url(user, channel, self.hooks_url)
         payload = payloads.slash_command(
-            text=text, user_id=user, channel_id=channel, trigger_id=self.fake.issue_trigger_id(user)
+            text=text, user_id=user, channel_id=channel, trigger_id=trigger, response_url=response_url
         )
         response = self.requester.send(payload)
         body = _json(response)
@@ -34,7 +56,25 @@ class SlackDriver:
                 blocks = self.fake.workspace.ids.with_block_ids(blocks)
             message = self.fake.workspace.messages.bot_message(body.get("text", ""), blocks)
             self.fake.workspace.messages.post_ephemeral(channel, user, message)
-        return response
+            return response
+        if response.status != 200:
+            return response
+        return self._reply(response, urlsplit(response_url).path, trigger)
+
+    def _reply(self, ack: AppResponse, path: str, trigger: str) -> AppResponse:
+        def answered(call: Call) -> bool:
+            if call.method == RESPONSE_URL:
+                return call.params.get("url") == path
+            return call.method == "views.open" and call.params.get("trigger_id") == trigger
+
+        try:
+            (call,) = self.fake.wait_for(answered, timeout=self.reply_timeout)[-1:]
+        except TimeoutError:
+            return ack
+        if call.method != RESPONSE_URL:
+            return ack
+        message = {k: call.params[k] for k in ("text", "blocks", "response_type") if k in call.params}
+        return AppResponse(ack.status, {"content-type": "application/json"}, json.dumps(message).encode())
 
     def click_in_message(self, user: str, channel: str, ts: str, action_id: str,
                          value: str | None = None, block_id: str | None = None) -> AppResponse:  # fmt: skip

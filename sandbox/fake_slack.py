@@ -129,6 +129,12 @@ class FakeSlack:
         """A trigger id (as in a payload) valid for 3 seconds; the view it opens is `user_id`'s."""
         return self.workspace.views.issue_trigger(user_id)
 
+    def issue_response_url(self, user_id: str, channel_id: str, base_url: str | None = None) -> str:
+        """A slash command's response_url: messages posted to it reach ``user_id`` in ``channel_id``.
+        ``base_url``: where this fake is served (default: its own server)."""
+        host = base_url or self.url.removesuffix("api/")
+        return self.wsgi_app.responses.issue(host, user_id, channel_id)
+
     def view(self, view_id: str) -> View | None:
         """A view as Slack holds it (id, hash, callback_id, private_metadata, state...)."""
         return self.workspace.views.get(view_id)

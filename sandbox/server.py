@@ -19,11 +19,12 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from sandbox import api_chat, api_misc, api_views
+from sandbox import api_chat, api_misc, api_views, responses
 from sandbox.errors import ApiError
 from sandbox.faults import Fault, Faults
 from sandbox.params import Params
 from sandbox.recording import Call, CallLog
+from sandbox.responses import ResponseUrls
 from sandbox.spec import ApiSpec
 from sandbox.state import Workspace
 
@@ -116,12 +117,15 @@ class WebApi:
     ) -> None:  # fmt: skip
         self._ws, self._calls, self._faults, self._spec = workspace, calls, faults, spec
         self._token, self._stopping = token, stopping
+        self.responses = ResponseUrls(workspace)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         return self.respond(Request(environ))(environ, start_response)
 
     def respond(self, request: Request) -> Response:
         """Answer one request like Slack would."""
+        if request.path.startswith("/hooks/") and request.method == "POST":
+            return self._hook(request)
         if not request.path.startswith("/api/"):
             return Response("Not Found", 404)
         call = Call(request.path.removeprefix("/api/"), {}, self._ws.clock())
@@ -133,6 +137,21 @@ class WebApi:
         except ApiError as error:
             return self._finish(call, error.body())
         return self._handle(call)
+
+    def _hook(self, request: Request) -> Response:
+        """A POST to a response URL: Slack answers ``ok`` as text, or an error code with 4xx."""
+        call = Call(responses.METHOD, {}, self._ws.clock())
+        try:
+            params = {**read_params(request), "url": request.path}
+            call = Call(call.method, params, call.at)
+            body = self.responses.post(request.path, params)
+        except ApiError as error:
+            body = error.body()
+        self._finish(call, body)
+        if body["ok"]:
+            return Response("ok", 200, mimetype="text/plain")
+        status = 404 if body["error"] in ("expired_url", "used_url") else 400
+        return Response(str(body["error"]), status, mimetype="text/plain")
 
     def _admit(self, method: str, token: str | None) -> None:
         if method not in HANDLERS:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Self
 
 from domain.alert_views import DIGEST_PREFIX
+from domain.alerts import ReminderPolicy
 from domain.errors import SettlementInProgress
 from domain.model import Account, Admin, Card, Invoice, InvoiceStatus, Role, Subscription, SubscriptionStatus
-from domain.records import Alert, Outcome, PastDueRow, Payment, Reminder, SettlementAttempt
+from domain.records import Alert, Claim, Outcome, PastDueRow, Payment, Reminder, SettlementAttempt
 
 
 @dataclass
@@ -186,10 +188,35 @@ class FakeAlerts(_Repo):
     def save(self, alert: Alert) -> None:
         self.t.alerts[alert.id] = alert
 
-    def advance(self, stages: Mapping[str, int]) -> None:
-        for alert_id, stage in stages.items():
-            alert = self.t.alerts[alert_id]
-            self.t.alerts[alert_id] = replace(alert, stage=stage, version=alert.version + 1)
+    def claim(self, claim: Claim) -> tuple[list[Alert], list[Reminder]]:
+        """As the SQL claim, row by row."""
+        return self._claim_alerts(claim), self._claim_reminders(claim)
+
+    def _claim_alerts(self, claim: Claim) -> list[Alert]:
+        fresh = [(row, _stage(claim, row)) for row in self.past_due(claim.today) if row.alert is None]
+        channels = Counter(row.channel or claim.default_channel for row, _ in fresh)
+        made = []
+        for n, (row, stage) in enumerate(fresh, start=1):
+            channel = row.channel or claim.default_channel
+            ts = DIGEST_PREFIX if channels[channel] > claim.digest_threshold else None
+            made.append(Alert(f"{claim.id_prefix}-a{ID_BASE + n}", row.subscription_id, row.episode,
+                              channel, claim.now, stage, ts=ts))  # fmt: skip
+        self.add(made)
+        self.t.subscriptions.update(
+            (a.subscription_id, replace(self.t.subscriptions[a.subscription_id], status=SubscriptionStatus.PAST_DUE))
+            for a in made
+        )  # fmt: skip
+        return made
+
+    def _claim_reminders(self, claim: Claim) -> list[Reminder]:
+        made = []
+        for row in self.past_due(claim.today):
+            stage = _stage(claim, row)
+            if row.alert is not None and stage > row.alert.stage:
+                made.append(Reminder(f"{claim.id_prefix}-r{ID_BASE + len(made) + 1}", row.alert.id, stage, claim.now))
+                self.t.alerts[row.alert.id] = replace(row.alert, stage=stage, version=row.alert.version + 1)
+        self.add_reminders(made)
+        return made
 
     def awaiting_digest(self, channel: str) -> list[Alert]:
         waiting = [a for a in self.t.alerts.values()
@@ -217,6 +244,13 @@ class FakeAlerts(_Repo):
     def undelivered_reminders(self, limit: int) -> list[Reminder]:
         pending = [r for r in self.t.reminders.values() if r.ts is None]
         return sorted(pending, key=lambda r: (r.created_at, r.id))[:limit]
+
+
+ID_BASE = 10**9  # as storage.repositories.claims
+
+
+def _stage(claim: Claim, row: PastDueRow) -> int:
+    return ReminderPolicy(claim.stage_days, claim.every).stage_for((claim.today - row.oldest_overdue).days)
 
 
 class FakeUnitOfWork:

@@ -96,18 +96,13 @@ def pay_with_input(cards: list[CardChoice], tr: Translator, *, selected: str | N
 
 
 def _option(choice: CardChoice, tr: Translator) -> Option:
-    label = tr.card(choice.card)
-    if choice.expired:
-        label = tr("modal.option_expired", card=label)
-        description = tr("card.expired", expiry=tr.expiry(choice.card))
-    else:
-        description = tr("card.expires", expiry=tr.expiry(choice.card))
+    """The card's label alone (what the processing view repeats), its state underneath."""
+    expiry = tr.expiry(choice.card)
+    note = tr("card.expired", expiry=expiry) if choice.expired else tr("card.expires", expiry=expiry)
     if choice.is_default:
-        label = tr("modal.option_default", card=label)
-    return Option(
-        value=choice.card.id, text=plain(label, OPTION_MAX),
-        description=plain(description, OPTION_MAX),
-    )  # fmt: skip
+        note = tr("modal.option_default", note=note)
+    return Option(value=choice.card.id, text=plain(tr.card(choice.card), OPTION_MAX),
+                  description=plain(note, OPTION_MAX))  # fmt: skip
 
 
 def expiry_inputs(card: Card, tr: Translator, today: dt.date) -> list[InputBlock]:

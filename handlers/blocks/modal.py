@@ -137,9 +137,14 @@ def _footer(plan: SettlementPlan, tr: Translator, add_card_url: str | None) -> l
     return blocks
 
 
-def processing_modal(tr: Translator, *, amount: Money, card: Card, meta: ModalMeta) -> View:
-    """Shown while the gateway answers ("Charging Visa •••• 4242 for $129.99…"); no Save."""
-    text = tr("processing.text", card=escape(tr.card(card)), amount=tr.money(amount))
+def processing_modal(tr: Translator, *, amount: Money | None, card_label: str | None, meta: ModalMeta) -> View:
+    """Shown while the gateway answers ("Charging Visa •••• 4242 for $129.99…"); no Save.
+
+    Built in the ack from what the submitted modal showed, so it needs no database."""
+    if amount is not None and card_label:
+        text = tr("processing.text", card=escape(card_label), amount=tr.money(amount))
+    else:
+        text = tr("processing.title")
     return View(
         type="modal", callback_id=ids.PROCESSING_MODAL,
         title=plain(tr("processing.title"), TITLE_MAX), close=plain(tr("modal.close"), TITLE_MAX),

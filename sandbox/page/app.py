@@ -62,7 +62,7 @@ class SandboxPage:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path.startswith("/api/"):
+        if path.startswith(("/api/", "/hooks/")):
             return self.fake.wsgi_app(environ, start_response)
         request = Request(environ)
         return self.respond(request)(environ, start_response)

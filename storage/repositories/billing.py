@@ -78,9 +78,11 @@ class SqlSubscriptions(SqlRepository):
         self._upsert(SubscriptionRow, mapping.subscription_values(subscription))
 
     def set_status(self, subscription_ids: list[str], status: SubscriptionStatus) -> None:
+        """Rows already in ``status`` are not written (no new row version, no WAL)."""
         for batch in batches(subscription_ids):
             self.session.execute(
-                update(SubscriptionRow).where(SubscriptionRow.id.in_(batch))
+                update(SubscriptionRow)
+                .where(SubscriptionRow.id.in_(batch), SubscriptionRow.status != status.value)
                 .values(status=status.value),
                 execution_options={"synchronize_session": False},
             )  # fmt: skip

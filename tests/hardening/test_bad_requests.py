@@ -224,7 +224,8 @@ def test_mutated_payloads_of_every_kind_never_get_a_5xx(stack: Stack, data: st.D
 )
 def test_mutated_slash_commands_never_get_a_5xx(stack: Stack, fields: dict[str, str]) -> None:
     base = payloads.slash_command(text="", user_id=BA, channel_id="C0BILLING1",
-                                  trigger_id=stack.fake.issue_trigger_id(BA)).data  # fmt: skip
+                                  trigger_id=stack.fake.issue_trigger_id(BA),
+                                  response_url=stack.fake.issue_response_url(BA, "C0BILLING1")).data  # fmt: skip
     body = {**base, **fields, "x_sent": uuid.uuid4().hex}  # never twice the same body (that is a replay)
     status = stack.post(form(body)).status
     assert status < 500 and status in (200, 400, 404), body

@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
+from urllib.parse import urlsplit
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from sandbox import payloads
+from sandbox.recording import Call
 from tests import reporting
 from tests.e2e.harness import wait_until
 from tests.hardening.support import BA, NOBODY, READER, Stack, examples, rows
@@ -34,19 +36,25 @@ tally: Counter[str] = Counter()
 def test_any_settle_text_gets_a_clear_answer_and_writes_nothing(stack: Stack, text: str, user: str) -> None:
     opened = len(stack.fake.calls_to("views.open"))
     before = rows(stack.db.engine, LINK_TABLES)
-    command = payloads.slash_command(text=text, user_id=user, channel_id="C0BILLING1",
+    url = stack.fake.issue_response_url(user, "C0BILLING1")
+    command = payloads.slash_command(text=text, user_id=user, channel_id="C0BILLING1", response_url=url,
                                      trigger_id=stack.fake.issue_trigger_id(user))  # fmt: skip
     response = stack.post(command.body() + f"&x_sent={uuid.uuid4().hex}".encode())
-    assert response.status == 200
-    if response.body.strip():
-        answer = json.loads(response.body)
+    assert response.status == 200 and not response.body.strip()  # acked at once; answered after
+    path = urlsplit(url).path
+
+    def replies() -> list[Call]:
+        return stack.fake.calls_to(lambda c: c.method == "response_url" and c.params.get("url") == path)
+
+    wait_until(lambda: replies() or len(stack.fake.calls_to("views.open")) > opened)
+    if replies():
+        answer = replies()[0].params
         shown = json.dumps(answer, ensure_ascii=False)
         assert answer["text"].strip() and answer["blocks"]
         assert "<!channel>" not in shown and "<@U0DEMOGA1>" not in shown and "\\u0000" not in shown
         tally["message"] += 1
         stack.fake.close_view(user)
     else:
-        wait_until(lambda: len(stack.fake.calls_to("views.open")) > opened)
         tally["modal"] += 1
         stack.fake.close_view(user)
     assert rows(stack.db.engine, LINK_TABLES) == before

@@ -25,7 +25,9 @@ PRODUCT = "Power BI Pro"  # /settle with it opens a modal: the visible effect of
 
 def _command(stack: Stack) -> payloads.Payload:
     trigger = stack.fake.issue_trigger_id(BA)
-    return payloads.slash_command(text=PRODUCT, user_id=BA, channel_id="C0BILLING1", trigger_id=trigger)
+    url = stack.fake.issue_response_url(BA, "C0BILLING1")
+    return payloads.slash_command(text=PRODUCT, user_id=BA, channel_id="C0BILLING1", trigger_id=trigger,
+                                  response_url=url)  # fmt: skip
 
 
 def _bad_headers(body: bytes) -> dict[str, dict[str, str]]:

@@ -101,7 +101,7 @@ def modals(locale: str) -> Iterator[Payload]:
     yield "settle paid up", _view(settle_modal(plan(OWNER, balance=PAID_UP), t, actor=OWNER, meta=META,
                                                add_card_url=URL, today=TODAY))  # fmt: skip
     yield "settle no date", _view(settle_modal(plan(OWNER), t, actor=OWNER, meta=META, add_card_url=URL))
-    yield "processing", _view(processing_modal(t, amount=AMOUNT, card=VISA, meta=META))
+    yield "processing", _view(processing_modal(t, amount=AMOUNT, card_label=t.card(VISA), meta=META))
     for outcome, decline in ((Outcome.SUCCEEDED, None), (Outcome.DECLINED, "insufficient_funds"),
                              (Outcome.DECLINED, None), (Outcome.FAILED, None), (Outcome.REFUSED, None),
                              (Outcome.PENDING, None)):  # fmt: skip

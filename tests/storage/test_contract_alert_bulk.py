@@ -1,12 +1,19 @@
-"""Repository contract for the scan's and the digest's bulk operations, on every backend."""
+"""Repository contract for the scan's claims and the digest's bulk operations, on every backend."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from domain.alert_views import DIGEST_PREFIX
+from domain.alerts import ReminderPolicy
+from domain.model import InvoiceStatus, SubscriptionStatus
 from domain.ports import UnitOfWork
-from tests.storage.builders import TODAY, account, alert, invoice, seed_billing
+from domain.records import Alert, Claim, Outcome, Reminder
+from tests.storage.builders import NOW, TODAY, account, alert, attempt, invoice, seed_billing, subscription
+
+PAST_DUE, ACTIVE = SubscriptionStatus.PAST_DUE, SubscriptionStatus.ACTIVE
 
 
 def test_past_due_carries_the_accounts_alert_channel(uow: UnitOfWork) -> None:
@@ -20,19 +27,87 @@ def test_past_due_carries_the_accounts_alert_channel(uow: UnitOfWork) -> None:
     assert row.channel == "C0CONTOSO"
 
 
-def test_advance_sets_each_stage_and_bumps_the_version_in_bulk(uow: UnitOfWork) -> None:
-    seed_billing(uow, "sub_a", "sub_b", "sub_c")
+def claim(prefix: str = "scan1", *, threshold: int = 20, days: tuple[int, ...] = (1, 3, 7, 14), every: int = 7
+) -> Claim:
+    return Claim(TODAY, NOW, prefix, days, every, "C0DEFAULT", threshold)
+
+
+def test_claim_opens_one_alert_per_past_due_subscription_without_one(uow: UnitOfWork) -> None:
+    seed_billing(uow, "sub_a", "sub_b", "sub_c", "sub_d")
     with uow:
-        uow.alerts.add([alert("al_a", "sub_a"), alert("al_b", "sub_b", version=4), alert("al_c", "sub_c")])
+        uow.accounts.save(replace(account("acc_2"), channel="C0OWN"))
+        uow.subscriptions.save(subscription("sub_e", "acc_2"))
+        for sub, days in (("sub_a", 2), ("sub_b", 5), ("sub_c", 0), ("sub_e", 8)):
+            uow.invoices.save(invoice(f"inv_{sub}", sub, days_ago=days))
+        uow.invoices.save(invoice("inv_a0", "sub_a", days_ago=4))  # the older: it opens the episode
+        uow.invoices.save(invoice("inv_d", "sub_d", days_ago=9, status=InvoiceStatus.PAID))
+        uow.alerts.add([alert("al_b", "sub_b")])
         uow.commit()
     with uow:
-        uow.alerts.advance({"al_a": 3, "al_b": 7})
-        uow.alerts.advance({})
+        made, _ = uow.alerts.claim(claim())
+        assert uow.alerts.claim(claim("scan2")) == ([], [])
+        uow.commit()
+    at = NOW
+    assert made == [
+        Alert("scan1-a1000000001", "sub_a", "inv_a0", "C0DEFAULT", at, 3),
+        Alert("scan1-a1000000002", "sub_e", "inv_sub_e", "C0OWN", at, 7),
+    ]
+    with uow:
+        assert [uow.alerts.get(a.id) for a in made] == made
+        statuses = {s.id: s.status for s in uow.subscriptions.for_accounts(["acc_1", "acc_2"])}
+    assert statuses == {"sub_a": PAST_DUE, "sub_b": ACTIVE, "sub_c": ACTIVE, "sub_d": ACTIVE, "sub_e": PAST_DUE}
+
+
+def test_claim_puts_a_crowded_channels_new_alerts_in_its_digest(uow: UnitOfWork) -> None:
+    seed_billing(uow, "sub_a", "sub_b")
+    with uow:
+        uow.accounts.save(replace(account("acc_2"), channel="C0OWN"))
+        uow.subscriptions.save(subscription("sub_c", "acc_2"))
+        for sub in ("sub_a", "sub_b", "sub_c"):
+            uow.invoices.save(invoice(f"inv_{sub}", sub))
         uow.commit()
     with uow:
-        found = {a: uow.alerts.get(a) for a in ("al_a", "al_b", "al_c")}
+        made, _ = uow.alerts.claim(claim(threshold=1))
+    assert [(a.subscription_id, a.channel, a.ts) for a in made] == [
+        ("sub_a", "C0DEFAULT", DIGEST_PREFIX), ("sub_b", "C0DEFAULT", DIGEST_PREFIX), ("sub_c", "C0OWN", None),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("days", "every"), [((1, 3, 7, 14), 7), ((2, 5), 0), ((10, 4), 3), ((), 7)])
+def test_claimed_stages_follow_the_reminder_policy(uow: UnitOfWork, days: tuple[int, ...], every: int) -> None:
+    subs = [f"sub_{n:02d}" for n in range(1, 41)]
+    seed_billing(uow, *subs)
+    with uow:
+        for n, sub in enumerate(subs, start=1):
+            uow.invoices.save(invoice(f"inv_{sub}", sub, days_ago=n))
+        uow.commit()
+    with uow:
+        made, _ = uow.alerts.claim(claim(days=days, every=every))
+    policy = ReminderPolicy(days, every)
+    assert [a.stage for a in made] == [policy.stage_for(n) for n in range(1, 41)]
+
+
+def test_claim_reminds_each_open_alert_once_per_later_stage(uow: UnitOfWork) -> None:
+    seed_billing(uow, "sub_a", "sub_b", "sub_c", "sub_d")
+    with uow:
+        for sub, days in (("sub_a", 8), ("sub_b", 3), ("sub_c", 20), ("sub_d", 15)):
+            uow.invoices.save(invoice(f"inv_{sub}", sub, days_ago=days))
+        uow.attempts.add(attempt("att_1", "sub_c", outcome=Outcome.SUCCEEDED))
+        uow.alerts.add([
+            alert("al_a", "sub_a", ts="1.1", delivered_version=1), replace(alert("al_b", "sub_b"), stage=3),
+            alert("al_c", "sub_c", settled_attempt_id="att_1"), alert("al_d", "sub_d", version=3),
+        ])  # fmt: skip
+        uow.commit()
+    with uow:
+        _, made = uow.alerts.claim(claim())
+        assert uow.alerts.claim(claim("scan2")) == ([], [])
+        uow.commit()
+    assert made == [Reminder("scan1-r1000000001", "al_a", 7, NOW), Reminder("scan1-r1000000002", "al_d", 14, NOW)]
+    with uow:
+        found = {a: uow.alerts.get(a) for a in ("al_a", "al_b", "al_c", "al_d")}
+        assert [r.id for r in uow.alerts.undelivered_reminders(10)] == [r.id for r in made]
     assert {a: (x.stage, x.version) for a, x in found.items() if x} == {
-        "al_a": (3, 2), "al_b": (7, 5), "al_c": (1, 1),
+        "al_a": (7, 2), "al_b": (3, 1), "al_c": (1, 1), "al_d": (14, 4),
     }  # fmt: skip
 
 

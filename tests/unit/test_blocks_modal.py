@@ -137,9 +137,9 @@ def test_the_pay_with_input_follows_the_selected_card_and_labels_expired_ones() 
     meta = ModalMeta(SUBSCRIPTION.id, selected_card_id=MASTERCARD.id)
     [pay] = blocks_of(modal(meta=meta), "input")
     assert pay["element"]["initial_option"]["value"] == MASTERCARD.id
-    labels = {o["value"]: o["text"]["text"] for o in pay["element"]["options"]}
-    assert labels[MASTERCARD.id] == "Mastercard •••• 5555 (expired)"
-    assert labels[VISA.id] == "Visa •••• 4242 (default)"
+    labels = {o["value"]: (o["text"]["text"], o["description"]["text"]) for o in pay["element"]["options"]}
+    assert labels[MASTERCARD.id][0] == "Mastercard •••• 5555" and labels[MASTERCARD.id][1].startswith("Expired ")
+    assert labels[VISA.id][0] == "Visa •••• 4242" and labels[VISA.id][1].startswith("Default card · Expires ")
 
 
 def test_a_selected_card_id_not_on_the_account_is_ignored() -> None:
@@ -223,7 +223,7 @@ def test_chinese_modal_has_chinese_text_and_amount() -> None:
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_processing_modal_names_card_and_amount_and_has_no_submit(locale) -> None:
-    payload = view_payload(processing_modal(tr(locale), amount=AMOUNT, card=VISA, meta=META))
+    payload = view_payload(processing_modal(tr(locale), amount=AMOUNT, card_label=tr(locale).card(VISA), meta=META))
     assert payload["callback_id"] == ids.PROCESSING_MODAL
     assert "submit" not in payload
     assert "Visa •••• 4242" in texts(payload) and tr(locale).money(AMOUNT) in texts(payload)
@@ -231,7 +231,7 @@ def test_processing_modal_names_card_and_amount_and_has_no_submit(locale) -> Non
 
 
 def test_processing_modal_in_english() -> None:
-    payload = view_payload(processing_modal(tr("en"), amount=AMOUNT, card=VISA, meta=META))
+    payload = view_payload(processing_modal(tr("en"), amount=AMOUNT, card_label=tr("en").card(VISA), meta=META))
     assert payload["blocks"][0]["text"]["text"] == "Charging Visa •••• 4242 for $1,234.50…"
 
 

@@ -1,0 +1,193 @@
+"""Where after-ack jobs run: threads of this process, or worker processes fed by queues.
+
+``LocalWorkers``: a pool of threads taking jobs from one priority queue (urgent first, then
+in order). ``WorkerProcesses``: ``WORKERS`` processes, each with its own ``LocalWorkers``,
+its own database pool and Web API client, started with ``spawn`` and restarted if one dies;
+the serving process only puts jobs on their queues. On shutdown every job already submitted
+is finished before the workers exit.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import multiprocessing
+import os
+import queue
+import threading
+from collections.abc import Callable
+from multiprocessing.process import BaseProcess
+from multiprocessing.queues import Queue as MpQueue
+from typing import Any
+
+from bot.settings import Settings
+from handlers.context import Deps
+from handlers.work import Job, run_job
+
+log = logging.getLogger(__name__)
+_STOP = (2, 0, None)  # sorts after every job: the queue is drained before a thread stops
+
+
+class LocalWorkers:
+    """``threads`` threads running jobs, urgent ones first; started by ``start(deps)``."""
+
+    def __init__(self, threads: int) -> None:
+        self._threads_wanted = threads
+        self._queue: queue.PriorityQueue[tuple[int, int, Job | None]] = queue.PriorityQueue()
+        self._order = itertools.count(1)
+        self._threads: list[threading.Thread] = []
+        self._deps: Deps | None = None
+        self._idle = threading.Condition()
+        self._busy = 0
+
+    @property
+    def threads(self) -> int:
+        return self._threads_wanted
+
+    def start(self, deps: Deps) -> None:
+        self._deps = deps
+        for n in range(self._threads_wanted):
+            thread = threading.Thread(target=self._loop, name=f"work-{n}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def submit(self, job: Job) -> None:
+        with self._idle:
+            self._busy += 1
+        self._queue.put((0 if job.urgent else 1, next(self._order), job))
+
+    def backlog(self) -> int:
+        """Jobs submitted and not finished yet."""
+        with self._idle:
+            return self._busy
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout)
+
+    def _loop(self) -> None:
+        assert self._deps is not None
+        while True:
+            _, _, job = self._queue.get()
+            if job is None:
+                return
+            try:
+                run_job(self._deps, job)
+            finally:
+                with self._idle:
+                    self._busy -= 1
+                    self._idle.notify_all()
+
+    def close(self) -> None:
+        """Finish every job submitted so far, then stop the threads."""
+        for _ in self._threads:
+            self._queue.put(_STOP)
+        for thread in self._threads:
+            thread.join()
+        self._threads.clear()
+
+
+class WorkerProcesses:
+    """``count`` worker processes; ``submit`` only pickles the job onto a queue."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._context = multiprocessing.get_context("spawn")
+        self._urgent: MpQueue[Job | None] = self._context.Queue()
+        self._normal: MpQueue[Job | None] = self._context.Queue()
+        self._closing = threading.Event()
+        self._processes = [self._spawn(n) for n in range(settings.workers)]
+        self._watch = threading.Thread(target=self._watch_loop, name="worker-watch", daemon=True)
+        self._watch.start()
+
+    def _spawn(self, n: int) -> BaseProcess:
+        process = self._context.Process(
+            target=worker_main, args=(self._settings, self._urgent, self._normal),
+            name=f"settlebot-worker-{n}", daemon=False,
+        )  # fmt: skip
+        process.start()
+        return process
+
+    def submit(self, job: Job) -> None:
+        (self._urgent if job.urgent else self._normal).put(job)
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self._processes if p.pid is not None]
+
+    def _watch_loop(self) -> None:
+        """A worker that died (killed, out of memory) is replaced; its jobs in flight are lost,
+        and a settlement among them is completed by the reconciliation job."""
+        while not self._closing.wait(1.0):
+            for n, process in enumerate(self._processes):
+                if not process.is_alive() and not self._closing.is_set():
+                    log.error("worker %s exited (code %s); starting another", process.name, process.exitcode)
+                    self._processes[n] = self._spawn(n)
+
+    def close(self, timeout: float = 60.0) -> None:
+        """Let the workers finish every job already queued, then stop them."""
+        self._closing.set()
+        for _ in self._processes:
+            self._normal.put(None)  # behind every normal job; each worker stops on its first
+        for process in self._processes:
+            process.join(timeout)
+            if process.is_alive():
+                log.warning("worker %s did not stop in %.0f s; terminating it", process.name, timeout)
+                process.terminate()
+                process.join(5)
+        for q in (self._urgent, self._normal):
+            q.close()
+            q.join_thread()
+
+
+def worker_main(settings: Settings, urgent: MpQueue[Job | None], normal: MpQueue[Job | None]) -> None:
+    """A worker process: its own services, then jobs from both queues until told to stop."""
+    import signal
+
+    from bot.app import build_deps
+    from bot.bootstrap import build_services
+    from bot.logs import configure_logging
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the serving process decides when to stop
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if settings.worker_nice > 0:
+        os.nice(settings.worker_nice)  # acks in the serving process go first
+    configure_logging(settings.log_level)
+    services = build_services(settings)
+    local = LocalWorkers(settings.worker_threads)
+    deps = build_deps(services, local)
+    local.start(deps)
+    _reader(urgent, local.submit, daemon=True)  # urgent jobs jump the local line
+    _read_until_stop(normal, local)
+    local.close()
+    services.close()
+
+
+def _reader(source: MpQueue[Job | None], sink: Callable[[Job], Any], daemon: bool) -> threading.Thread:
+    def loop() -> None:
+        while True:
+            try:
+                item = source.get()
+            except (EOFError, OSError):
+                return
+            if item is None:
+                return
+            sink(item)
+
+    thread = threading.Thread(target=loop, name="worker-urgent", daemon=daemon)
+    thread.start()
+    return thread
+
+
+def _read_until_stop(normal: MpQueue[Job | None], local: LocalWorkers) -> None:
+    """Take normal jobs while this process has threads to spare (other workers take the rest)."""
+    while True:
+        while local.backlog() >= 2 * local.threads:
+            local.wait_idle(0.05)
+        try:
+            item = normal.get()
+        except (EOFError, OSError):
+            return
+        if item is None:
+            return
+        local.submit(item)

@@ -1,0 +1,75 @@
+"""Work done after Slack has been acknowledged, as named jobs that a worker runs.
+
+A listener checks what it can without the database, acks, and submits a ``Job``: a task's
+name and plain, picklable arguments. The same jobs run on threads of the serving process or
+in separate worker processes (``WORKERS``), so the process that acks never waits for the GIL
+behind a settlement. Urgent jobs (a modal to open before its trigger id expires, an answer
+to a command) go before the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from slack_sdk.errors import SlackApiError
+
+from domain.ports import StorageUnavailable
+
+if TYPE_CHECKING:
+    from handlers.context import Deps
+
+log = logging.getLogger(__name__)
+Task = Callable[..., None]
+TASKS: dict[str, Task] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    task: str
+    args: tuple[Any, ...]
+    urgent: bool = False
+
+
+class JobQueue(Protocol):
+    def submit(self, job: Job) -> None: ...
+
+
+def task(fn: Task) -> Task:
+    """Register ``fn(deps, *args)`` under its module-qualified name, so that workers find it."""
+    TASKS[_name(fn)] = fn
+    return fn
+
+
+def job(fn: Task, *args: Any, urgent: bool = False) -> Job:
+    name = _name(fn)
+    if TASKS.get(name) is not fn:
+        raise ValueError(f"{name} is not a registered task")
+    return Job(name, args, urgent)
+
+
+def _name(fn: Task) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+def new_reference() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+def run_job(deps: Deps, work: Job) -> None:
+    """Run one job; its failure is logged (kind and reference only), never raised."""
+    fn = TASKS.get(work.task)
+    if fn is None:
+        log.error("unknown task %s dropped", work.task[:80])
+        return
+    try:
+        fn(deps, *work.args)
+    except StorageUnavailable as exc:
+        log.warning("%s not done: the database is unavailable (%s)", work.task, exc)
+    except SlackApiError as exc:
+        log.warning("%s: Slack answered %s (ref %s)", work.task, exc.response.get("error"), new_reference())
+    except Exception:
+        log.exception("%s failed (ref %s)", work.task, new_reference())
