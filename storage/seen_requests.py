@@ -21,6 +21,7 @@ class SeenRequestStore:
     """Records signatures (as SHA-256 digests) until they expire; each call is its own transaction."""
 
     def __init__(self, engine: Engine) -> None:
+        self._engine = engine
         self._sessions = sessionmaker(engine)
         self._dialect = engine.dialect.name
         self._lock = threading.Lock()
@@ -33,10 +34,10 @@ class SeenRequestStore:
         insert = postgresql.insert(table) if self._dialect == "postgresql" else sqlite.insert(table)
         # RETURNING says whether this call inserted the row (rowcount is -1 with psycopg here).
         statement = insert.on_conflict_do_nothing(index_elements=["digest"]).returning(table.c.digest)
-        with self._sessions.begin() as session:
+        with self._engine.begin() as connection:  # Core, not a Session: this runs before every ack
             if self._purge_due():
-                session.execute(delete(SeenRequestRow).where(SeenRequestRow.expires_at < now))
-            inserted = session.execute(statement, {"digest": digest, "expires_at": expires_at}).first()
+                connection.execute(delete(table).where(table.c.expires_at < now))
+            inserted = connection.execute(statement, {"digest": digest, "expires_at": expires_at}).first()
             return inserted is not None
 
     def count(self) -> int:
