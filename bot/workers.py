@@ -1,9 +1,9 @@
 """Where after-ack jobs run: threads of this process, or worker processes fed by queues.
 
-``LocalWorkers``: a pool of threads taking jobs from one priority queue (urgent first, then
-in order). ``WorkerProcesses``: ``WORKERS`` processes, each with its own ``LocalWorkers``,
-its own database pool and Web API client, started with ``spawn`` and restarted if one dies;
-the serving process only puts jobs on their queues. On shutdown every job already submitted
+``LocalWorkers``: threads taking jobs from priority queues (see ``handlers.work``).
+``WorkerProcesses``: ``WORKERS`` processes, each with its own ``LocalWorkers``, database pool
+and Web API client, started with ``spawn`` and restarted if one dies; the serving process
+only puts jobs on their queues (interactive ones on a queue of their own). On shutdown every job already submitted
 is finished before the workers exit.
 """
 
@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue as MpQueue
@@ -25,64 +26,70 @@ from handlers.context import Deps
 from handlers.work import Job, run_job
 
 log = logging.getLogger(__name__)
-_STOP = (2, 0, None)  # sorts after every job: the queue is drained before a thread stops
+_LAST = 99  # a stop marker's priority: after every job, so the queues are drained first
 
 
 class LocalWorkers:
-    """``threads`` threads running jobs, urgent ones first; started by ``start(deps)``."""
+    """Threads running jobs: ``interactive_threads`` for NOW and SOON jobs (NOW first), and
+    ``threads`` for LATER ones, so that settlements waiting on the gateway never hold up a
+    modal. Started by ``start(deps)``."""
 
-    def __init__(self, threads: int) -> None:
-        self._threads_wanted = threads
-        self._queue: queue.PriorityQueue[tuple[int, int, Job | None]] = queue.PriorityQueue()
+    def __init__(self, threads: int, interactive_threads: int = 8) -> None:
+        self._sizes = {True: interactive_threads, False: threads}
+        self._queues: dict[bool, queue.PriorityQueue[tuple[int, int, Job | None]]] = {
+            True: queue.PriorityQueue(), False: queue.PriorityQueue(),
+        }  # fmt: skip
         self._order = itertools.count(1)
-        self._threads: list[threading.Thread] = []
+        self._threads: list[tuple[bool, threading.Thread]] = []
         self._deps: Deps | None = None
         self._idle = threading.Condition()
-        self._busy = 0
+        self._busy = {True: 0, False: 0}
 
     @property
     def threads(self) -> int:
-        return self._threads_wanted
+        return self._sizes[False]
 
     def start(self, deps: Deps) -> None:
         self._deps = deps
-        for n in range(self._threads_wanted):
-            thread = threading.Thread(target=self._loop, name=f"work-{n}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        for interactive, size in self._sizes.items():
+            for n in range(size):
+                name = f"work-{'now' if interactive else 'later'}-{n}"
+                thread = threading.Thread(target=self._loop, args=(interactive,), name=name, daemon=True)
+                thread.start()
+                self._threads.append((interactive, thread))
 
     def submit(self, job: Job) -> None:
         with self._idle:
-            self._busy += 1
-        self._queue.put((0 if job.urgent else 1, next(self._order), job))
+            self._busy[job.interactive] += 1
+        self._queues[job.interactive].put((job.priority, next(self._order), job))
 
-    def backlog(self) -> int:
-        """Jobs submitted and not finished yet."""
+    def backlog(self, interactive: bool = False) -> int:
+        """Jobs of the kind submitted and not finished yet."""
         with self._idle:
-            return self._busy
+            return self._busy[interactive]
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         with self._idle:
-            return self._idle.wait_for(lambda: self._busy == 0, timeout)
+            return self._idle.wait_for(lambda: not any(self._busy.values()), timeout)
 
-    def _loop(self) -> None:
+    def _loop(self, interactive: bool) -> None:
         assert self._deps is not None
         while True:
-            _, _, job = self._queue.get()
+            _, _, job = self._queues[interactive].get()
             if job is None:
                 return
             try:
                 run_job(self._deps, job)
             finally:
                 with self._idle:
-                    self._busy -= 1
+                    self._busy[interactive] -= 1
                     self._idle.notify_all()
 
     def close(self) -> None:
         """Finish every job submitted so far, then stop the threads."""
-        for _ in self._threads:
-            self._queue.put(_STOP)
-        for thread in self._threads:
+        for interactive, _ in self._threads:
+            self._queues[interactive].put((_LAST, next(self._order), None))
+        for _, thread in self._threads:
             thread.join()
         self._threads.clear()
 
@@ -109,7 +116,7 @@ class WorkerProcesses:
         return process
 
     def submit(self, job: Job) -> None:
-        (self._urgent if job.urgent else self._normal).put(job)
+        (self._urgent if job.interactive else self._normal).put(job)
 
     @property
     def pids(self) -> list[int]:
@@ -157,7 +164,7 @@ def worker_main(settings: Settings, urgent: MpQueue[Job | None], normal: MpQueue
     local = LocalWorkers(settings.worker_threads)
     deps = build_deps(services, local)
     local.start(deps)
-    _reader(urgent, local.submit, daemon=True)  # urgent jobs jump the local line
+    _reader(urgent, local.submit, daemon=True)  # interactive jobs: taken at once, threads of their own
     _read_until_stop(normal, local)
     local.close()
     services.close()
@@ -183,7 +190,7 @@ def _read_until_stop(normal: MpQueue[Job | None], local: LocalWorkers) -> None:
     """Take normal jobs while this process has threads to spare (other workers take the rest)."""
     while True:
         while local.backlog() >= 2 * local.threads:
-            local.wait_idle(0.05)
+            time.sleep(0.01)
         try:
             item = normal.get()
         except (EOFError, OSError):

@@ -5,6 +5,7 @@ Each is acknowledged at once; opening or re-rendering the modal is an (urgent) j
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -16,7 +17,7 @@ from handlers import ids, payloads
 from handlers.context import Deps
 from handlers.metadata import ModalMeta
 from handlers.modal_flow import open_modal, refresh
-from handlers.work import job, task
+from handlers.work import NOW, SOON, job, task
 
 
 def register(app: App, deps: Deps) -> None:
@@ -24,7 +25,7 @@ def register(app: App, deps: Deps) -> None:
     def settle_open(ack: Ack, body: dict[str, Any]) -> None:
         clicked = payloads.click(body)
         ack()
-        deps.jobs.submit(job(open_clicked, clicked, urgent=True))
+        deps.jobs.submit(job(open_clicked, clicked, time.time(), priority=NOW))
 
     @app.action(ids.SELECT_CARD)
     def select_card(ack: Ack, body: dict[str, Any]) -> None:
@@ -40,9 +41,9 @@ def register(app: App, deps: Deps) -> None:
 
 
 @task
-def open_clicked(deps: Deps, clicked: payloads.Click) -> None:
+def open_clicked(deps: Deps, clicked: payloads.Click, acked_at: float) -> None:
     tr = deps.locales.of(clicked.user_id)
-    open_modal(deps, tr, clicked.user_id, clicked.value, clicked.trigger_id, clicked.channel_id)
+    open_modal(deps, tr, clicked.user_id, clicked.value, clicked.trigger_id, clicked.channel_id, acked_at)
 
 
 @task
@@ -57,4 +58,4 @@ def _rerender(deps: Deps, ack: Ack, body: dict[str, Any], change: Callable[[Moda
         raise InvalidInput("bad_request")
     meta = change(ModalMeta.loads(clicked.private_metadata), clicked.value)
     ack()
-    deps.jobs.submit(job(rerender, clicked.user_id, meta, clicked.view_id, urgent=True))
+    deps.jobs.submit(job(rerender, clicked.user_id, meta, clicked.view_id, priority=SOON))

@@ -6,6 +6,7 @@ command's response_url, or opens the modal while its trigger id is still valid.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -19,7 +20,7 @@ from handlers.blocks.common import Message
 from handlers.context import Deps
 from handlers.i18n import Translator, error_text
 from handlers.modal_flow import open_modal
-from handlers.work import job, task
+from handlers.work import NOW, SOON, job, task
 
 HELP_WORDS = {"help", "?", "帮助"}
 
@@ -29,11 +30,12 @@ def register(app: App, deps: Deps) -> None:
     def settle_command(ack: Ack, command: dict[str, Any]) -> None:
         typed = payloads.command(command)
         ack()
-        deps.jobs.submit(job(answer_command, typed, urgent=True))
+        names_one = bool(typed.text) and typed.text.casefold() not in HELP_WORDS  # a modal to open
+        deps.jobs.submit(job(answer_command, typed, time.time(), priority=NOW if names_one else SOON))
 
 
 @task
-def answer_command(deps: Deps, typed: payloads.Command) -> None:
+def answer_command(deps: Deps, typed: payloads.Command, acked_at: float) -> None:
     user, text = typed.user_id, typed.text
     tr = deps.locales.of(user)
     try:
@@ -47,7 +49,7 @@ def answer_command(deps: Deps, typed: payloads.Command) -> None:
             except NotFound as error:
                 message = refusal(tr) if error.key == "no_role" else error_message(error_text(error, tr))
             else:
-                open_modal(deps, tr, user, subscription_id, typed.trigger_id, typed.channel_id)
+                open_modal(deps, tr, user, subscription_id, typed.trigger_id, typed.channel_id, acked_at)
                 return
     except StorageUnavailable:
         message = Message(tr("unavailable"))

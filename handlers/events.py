@@ -8,14 +8,14 @@ from slack_bolt import App
 
 from handlers.context import Deps
 from handlers.home_flow import publish_home
-from handlers.work import job, task
+from handlers.work import SOON, job, task
 
 
 def register(app: App, deps: Deps) -> None:
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any]) -> None:
         if event.get("tab", "home") == "home":
-            deps.jobs.submit(job(home, str(event["user"]), urgent=True))
+            deps.jobs.submit(job(home, str(event["user"]), priority=SOON))
 
 
 @task

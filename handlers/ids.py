@@ -11,6 +11,7 @@ EDIT_EXPIRY = "edit_expiry"
 # Views.
 SETTLE_MODAL = "settle_modal"
 PROCESSING_MODAL = "settle_processing"
+LOADING_MODAL = "settle_loading"
 RESULT_MODAL = "settle_result"
 
 # Inputs of the settle modal. Their block ids carry a suffix (``versioned``) naming the card

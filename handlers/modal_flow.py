@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
 from domain.errors import DomainError
 from domain.settlement import SettlementPlan, prepare_settlement
-from handlers.blocks.modal import message_modal, settle_modal
+from handlers.blocks.modal import loading_modal, message_modal, settle_modal
 from handlers.cardlinks import LINK_TTL
 from handlers.context import Deps
 from handlers.i18n import Translator, error_text
 from handlers.metadata import ModalMeta
+from handlers.work import SOON, job, task
 
 log = logging.getLogger(__name__)
 
@@ -43,26 +46,56 @@ def render(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, notice: str 
     return view, nonce, plan
 
 
-def open_modal(deps: Deps, tr: Translator, actor: str, subscription_id: str,
-               trigger_id: str, channel_id: str | None) -> None:  # fmt: skip
-    """Open the settle modal now (the trigger id lives 3 seconds); errors open a notice instead."""
+TRIGGER_BUDGET = 2.5  # seconds of a trigger id's 3 within which views.open is still worth trying
+
+
+def open_modal(deps: Deps, tr: Translator, actor: str, subscription_id: str, trigger_id: str,
+               channel_id: str | None, acked_at: float) -> None:  # fmt: skip
+    """Open a loading modal now (the trigger id lives 3 seconds from the click), then fill it
+    in a job of its own; a trigger id that expired first gets the person a "try again"."""
+    if time.time() - acked_at > TRIGGER_BUDGET:
+        _too_late(deps, tr, actor, channel_id, time.time() - acked_at)
+        return
+    try:
+        opened = deps.client.views_open(trigger_id=trigger_id, view=loading_modal(tr))
+    except SlackApiError as exc:
+        if exc.response.get("error") != "expired_trigger_id":
+            raise
+        _too_late(deps, tr, actor, channel_id, time.time() - acked_at)
+        return
+    deps.jobs.submit(job(fill_modal, actor, subscription_id, channel_id, opened["view"]["id"], priority=SOON))
+
+
+@task
+def fill_modal(deps: Deps, actor: str, subscription_id: str, channel_id: str | None, view_id: str) -> None:
+    """Replace the loading modal with the form (or a notice: no role, nothing to pay...)."""
+    tr = deps.locales.of(actor)
     try:
         plan = load_plan(deps, actor, subscription_id)
-        view, nonce, plan = render(deps, tr, actor, initial_meta(plan, actor, channel_id), plan=plan)
     except DomainError as error:
-        deps.client.views_open(trigger_id=trigger_id, view=notice_view(tr, error))
+        deps.client.views_update(view_id=view_id, view=notice_view(tr, error))
         return
-    bind_link(deps, nonce, plan.account.id, actor, None)  # before the modal shows its link
-    response = deps.client.views_open(trigger_id=trigger_id, view=view)
-    if nonce is not None:
-        deps.services.card_links.attach_view(nonce, response["view"]["id"])
+    refresh(deps, tr, actor, initial_meta(plan, actor, channel_id), view_id, plan=plan)
+
+
+def _too_late(deps: Deps, tr: Translator, actor: str, channel_id: str | None, waited: float) -> None:
+    log.warning("a modal was not opened: its trigger id expired (%.1f s after the ack)", waited)
+    text = tr("busy_retry")
+    try:
+        if channel_id:
+            deps.client.chat_postEphemeral(channel=channel_id, user=actor, text=text)
+        else:
+            deps.client.chat_postMessage(channel=actor, text=text)
+    except SlackApiError as exc:
+        log.warning("the busy notice was not delivered: %s", exc.response.get("error"))
 
 
 def refresh(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, view_id: str,
-            notice: str | None = None, level: str = "error") -> None:  # fmt: skip
+            notice: str | None = None, level: str = "error", plan: SettlementPlan | None = None,
+            ) -> None:  # fmt: skip
     """Re-render an open modal in place (after a card change, a decline or a new card)."""
     try:
-        view, nonce, plan = render(deps, tr, actor, meta, notice, level)
+        view, nonce, plan = render(deps, tr, actor, meta, notice, level, plan)
     except DomainError as error:
         deps.client.views_update(view_id=view_id, view=notice_view(tr, error))
         return

@@ -3,16 +3,21 @@
 A listener checks what it can without the database, acks, and submits a ``Job``: a task's
 name and plain, picklable arguments. The same jobs run on threads of the serving process or
 in separate worker processes (``WORKERS``), so the process that acks never waits for the GIL
-behind a settlement. Urgent jobs (a modal to open before its trigger id expires, an answer
-to a command) go before the rest.
+behind a settlement.
+
+Priorities: ``NOW`` for what must happen within the 3 seconds of a trigger id (opening a
+modal), ``SOON`` for what a person is looking at (filling a modal, answering a command, the
+Home tab), ``LATER`` for settlements, which wait on the gateway. NOW and SOON jobs have
+threads of their own, so that a burst of slow settlements never delays a modal.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from slack_sdk.errors import SlackApiError
@@ -27,11 +32,22 @@ Task = Callable[..., None]
 TASKS: dict[str, Task] = {}
 
 
+NOW, SOON, LATER = 0, 1, 2
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     task: str
     args: tuple[Any, ...]
-    urgent: bool = False
+    priority: int = LATER
+    submitted: float = field(default_factory=time.time)  # when the request was acked
+
+    @property
+    def interactive(self) -> bool:
+        return self.priority < LATER
+
+    def age(self) -> float:
+        return time.time() - self.submitted
 
 
 class JobQueue(Protocol):
@@ -44,11 +60,11 @@ def task(fn: Task) -> Task:
     return fn
 
 
-def job(fn: Task, *args: Any, urgent: bool = False) -> Job:
+def job(fn: Task, *args: Any, priority: int = LATER) -> Job:
     name = _name(fn)
     if TASKS.get(name) is not fn:
         raise ValueError(f"{name} is not a registered task")
-    return Job(name, args, urgent)
+    return Job(name, args, priority)
 
 
 def _name(fn: Task) -> str:

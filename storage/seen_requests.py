@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import threading
 import time
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -17,8 +18,25 @@ from storage.seen_model import SeenRequestRow
 PURGE_EVERY = 30.0  # seconds between deletions of expired records, per process
 
 
+@dataclass(eq=False)
+class _Ask:
+    digest: str
+    expires_at: dt.datetime
+    now: dt.datetime
+    done: threading.Event = field(default_factory=threading.Event)
+    lead: bool = False  # woken to write the next batch rather than with an answer
+    fresh: bool = False
+    error: BaseException | None = None
+
+
 class SeenRequestStore:
-    """Records signatures (as SHA-256 digests) until they expire; each call is its own transaction."""
+    """Records signatures (as SHA-256 digests) until they expire.
+
+    Concurrent calls share one ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` and one commit
+    (group commit): the first caller writes every signature waiting at that moment, then hands
+    the next batch to one of the callers that arrived meanwhile. Each caller still gets its
+    own answer, after the commit, so a process never acks before the record is durable.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -26,19 +44,58 @@ class SeenRequestStore:
         self._dialect = engine.dialect.name
         self._lock = threading.Lock()
         self._next_purge = 0.0
+        self._pending: list[_Ask] = []
+        self._writing = False
 
     def first_sighting(self, signature: str, expires_at: dt.datetime, now: dt.datetime) -> bool:
         """True for the one caller that recorded ``signature`` first, False for every later one."""
-        digest = hashlib.sha256(signature.encode("utf-8", "replace")).hexdigest()
+        ask = _Ask(hashlib.sha256(signature.encode("utf-8", "replace")).hexdigest(), expires_at, now)
+        with self._lock:
+            self._pending.append(ask)
+            ask.lead = not self._writing
+            self._writing = True
+        if not ask.lead:
+            ask.done.wait()
+        if ask.lead:
+            self._write_next()
+        if ask.error is not None:
+            raise ask.error
+        return ask.fresh
+
+    def _write_next(self) -> None:
+        """Write every waiting signature in one transaction; then wake the next writer, if any."""
+        with self._lock:
+            batch, self._pending = self._pending, []
+        try:
+            inserted = self._insert(batch)
+        except BaseException as exc:  # every caller of the batch gets the error (e.g. a 503)
+            for ask in batch:
+                ask.error = exc
+        else:
+            seen: set[str] = set()
+            for ask in batch:  # within a batch too, only the first delivery of a signature is fresh
+                ask.fresh = ask.digest in inserted and ask.digest not in seen
+                seen.add(ask.digest)
+        with self._lock:
+            if self._pending:
+                self._pending[0].lead = True
+                self._pending[0].done.set()
+            else:
+                self._writing = False
+        for ask in batch:
+            ask.lead = False
+            ask.done.set()
+
+    def _insert(self, batch: list[_Ask]) -> set[str]:
         table = table_of(SeenRequestRow)
         insert = postgresql.insert(table) if self._dialect == "postgresql" else sqlite.insert(table)
-        # RETURNING says whether this call inserted the row (rowcount is -1 with psycopg here).
-        statement = insert.on_conflict_do_nothing(index_elements=["digest"]).returning(table.c.digest)
+        rows = {ask.digest: {"digest": ask.digest, "expires_at": ask.expires_at} for ask in batch}
+        # RETURNING says which rows this statement inserted (rowcount is -1 with psycopg here).
+        statement = insert.values(list(rows.values())).on_conflict_do_nothing(index_elements=["digest"])
         with self._engine.begin() as connection:  # Core, not a Session: this runs before every ack
             if self._purge_due():
-                connection.execute(delete(table).where(table.c.expires_at < now))
-            inserted = connection.execute(statement, {"digest": digest, "expires_at": expires_at}).first()
-            return inserted is not None
+                connection.execute(delete(table).where(table.c.expires_at < batch[0].now))
+            return set(connection.scalars(statement.returning(table.c.digest)))
 
     def count(self) -> int:
         """How many records are kept (expired ones included until the next purge)."""

@@ -11,7 +11,7 @@ from handlers.blocks.command import (
 )
 from handlers.blocks.common import Message
 from handlers.blocks.home import home_view
-from handlers.blocks.modal import message_modal, processing_modal, result_modal, settle_modal
+from handlers.blocks.modal import loading_modal, message_modal, processing_modal, result_modal, settle_modal
 
 __all__ = [
     "Message",
@@ -19,6 +19,7 @@ __all__ = [
     "error_message",
     "help_message",
     "home_view",
+    "loading_modal",
     "message_modal",
     "nothing_due",
     "past_due_list",

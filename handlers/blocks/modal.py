@@ -137,6 +137,14 @@ def _footer(plan: SettlementPlan, tr: Translator, add_card_url: str | None) -> l
     return blocks
 
 
+def loading_modal(tr: Translator) -> View:
+    """Opened at once on a click (a trigger id lives 3 seconds), then replaced by the form."""
+    return View(
+        type="modal", callback_id=ids.LOADING_MODAL, title=plain(tr("modal.title"), TITLE_MAX),
+        close=plain(tr("modal.close"), TITLE_MAX), blocks=[context(tr("loading.text"))],
+    )  # fmt: skip
+
+
 def processing_modal(tr: Translator, *, amount: Money | None, card_label: str | None, meta: ModalMeta) -> View:
     """Shown while the gateway answers ("Charging Visa •••• 4242 for $129.99…"); no Save.
 

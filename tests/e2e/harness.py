@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from handlers.ids import LOADING_MODAL
+
 ROOT = Path(__file__).parents[2]
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
@@ -114,6 +116,12 @@ def wait_until(predicate: Any, timeout: float = 10.0, interval: float = 0.05) ->
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(interval)
+
+
+def shown_view(fake: Any, user: str) -> Any:
+    """The modal ``user`` sees, once it shows more than "loading" (None before)."""
+    view = fake.current_view(user)
+    return view if view and view.get("callback_id") != LOADING_MODAL else None
 
 
 class Inspector:

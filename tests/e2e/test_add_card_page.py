@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 from handlers import ids
-from tests.e2e.harness import wait_until
+from tests.e2e.harness import shown_view, wait_until
 from tests.e2e.test_settle_flow import BA, GA
 
 NUMBER, CVC = "4242 4242 4242 4242", "987"
@@ -50,7 +50,7 @@ def hidden(html: str, name: str) -> str:
 
 def open_modal(slack, user: str, product: str) -> dict:
     slack.slash(user, product)
-    return wait_until(lambda: slack.fake.current_view(user))
+    return wait_until(lambda: shown_view(slack.fake, user))
 
 
 def test_a_new_card_is_tokenized_kept_without_its_number_and_shown_in_the_modal(slack, app, db, database_url):

@@ -7,7 +7,7 @@ import time
 
 from handlers import ids
 from sandbox import payloads
-from tests.e2e.harness import wait_until
+from tests.e2e.harness import shown_view, wait_until
 from tests.e2e.test_settle_flow import BA, GA, NOBODY, OTHER, READER, ZH, scan
 
 
@@ -32,7 +32,7 @@ def test_settle_says_when_nothing_is_past_due(slack, db):
     assert "sub_teams" in settle_buttons(body["blocks"])
     modal_ok = slack.slash(OTHER, "Teams Essentials")
     assert modal_ok.status == 200
-    view = wait_until(lambda: slack.fake.current_view(OTHER))
+    view = wait_until(lambda: shown_view(slack.fake, OTHER))
     slack.submit(OTHER, view["id"])
     wait_until(lambda: db.charges())
     text = json.dumps(slack.slash(OTHER).json()).lower()
@@ -41,11 +41,11 @@ def test_settle_says_when_nothing_is_past_due(slack, db):
 
 def test_settle_with_a_product_name_or_id_opens_its_modal(slack):
     assert slack.slash(GA, "power bi").status == 200
-    view = wait_until(lambda: slack.fake.current_view(GA))
+    view = wait_until(lambda: shown_view(slack.fake, GA))
     assert "Power BI Pro" in json.dumps(view["blocks"])
     slack.fake.close_view(GA)
     assert slack.slash(GA, "sub_m365_e3").status == 200
-    view = wait_until(lambda: slack.fake.current_view(GA))
+    view = wait_until(lambda: shown_view(slack.fake, GA))
     assert "Microsoft 365 E3" in json.dumps(view["blocks"])
 
 
@@ -65,7 +65,7 @@ def test_a_forged_button_for_another_accounts_subscription_opens_nothing_of_it(s
     scan(env)
     message = next(m for m in slack.fake.messages("C0BILLING1") if "sub_teams" in json.dumps(m["blocks"]))
     slack.click_in_message(BA, "C0BILLING1", message["ts"], ids.SETTLE_OPEN, "sub_teams")
-    view = wait_until(lambda: slack.fake.current_view(BA))
+    view = wait_until(lambda: shown_view(slack.fake, BA))
     assert "Teams Essentials" not in json.dumps(view) and "submit" not in view
 
 
@@ -78,7 +78,7 @@ def test_the_home_tab_shows_your_products_and_refreshes_after_settling(slack, db
     home = wait_until(lambda: slack.fake.home_view(BA))
     assert "sub_m365_e3" in settle_buttons(home["blocks"])
     slack.click_in_view(BA, home["id"], ids.SETTLE_OPEN, "sub_m365_e3")
-    modal = wait_until(lambda: slack.fake.current_view(BA))
+    modal = wait_until(lambda: shown_view(slack.fake, BA))
     slack.submit(BA, modal["id"])
     wait_until(lambda: "sub_m365_e3" not in settle_buttons((slack.fake.home_view(BA) or {"blocks": []})["blocks"]))
 

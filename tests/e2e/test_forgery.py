@@ -10,7 +10,7 @@ from handlers import ids
 from handlers.metadata import ModalMeta
 from sandbox import payloads
 from sandbox.inputs import state_values
-from tests.e2e.harness import wait_until
+from tests.e2e.harness import shown_view, wait_until
 from tests.e2e.test_settle_flow import BA, GA, READER
 from tests.reporting import record
 
@@ -37,7 +37,7 @@ def settled_view(slack, view: dict) -> dict:
 
 def modal_of(slack, user: str, product: str) -> dict:
     slack.slash(user, product)
-    return wait_until(lambda: slack.fake.current_view(user))
+    return wait_until(lambda: shown_view(slack.fake, user))
 
 
 def option(value: str) -> dict:

@@ -30,7 +30,8 @@ def open_modal_from_alert(slack: SlackDriver, user: str, subscription_id: str) -
     before = {v["id"] for v in slack.fake.modal_stack(user)}
     response = slack.click_in_message(user, BILLING_CHANNEL, message["ts"], ids.SETTLE_OPEN, subscription_id)
     assert response.status == 200
-    return wait_until(lambda: next((v for v in slack.fake.modal_stack(user) if v["id"] not in before), None))
+    return wait_until(lambda: next((v for v in slack.fake.modal_stack(user)
+                                    if v["id"] not in before and v.get("callback_id") != ids.LOADING_MODAL), None))
 
 
 def scan(env: dict[str, str], *extra: str) -> str:

@@ -7,7 +7,7 @@ import time
 
 from sandbox.driver import SlackDriver
 from sandbox.signing import SlackRequester
-from tests.e2e.harness import SIGNING_SECRET, AppProcess, wait_until
+from tests.e2e.harness import SIGNING_SECRET, AppProcess, shown_view, wait_until
 from tests.e2e.test_settle_flow import BA
 
 
@@ -15,7 +15,7 @@ def test_a_save_is_acknowledged_at_once_while_a_5_second_gateway_charges(fake_sl
     with AppProcess({**env, "GATEWAY_LATENCY_MS": "5000"}) as app:
         slack = SlackDriver(fake_slack, SlackRequester(app.url, SIGNING_SECRET))
         slack.slash(BA, "Microsoft 365 E3")
-        modal = wait_until(lambda: fake_slack.current_view(BA))
+        modal = wait_until(lambda: shown_view(fake_slack, BA))
         started = time.monotonic()
         response = slack.submit(BA, modal["id"])
         acked = time.monotonic() - started

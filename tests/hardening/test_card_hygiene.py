@@ -9,7 +9,7 @@ from pathlib import Path
 
 from handlers import ids
 from tests import reporting
-from tests.e2e.harness import wait_until
+from tests.e2e.harness import shown_view, wait_until
 from tests.e2e.test_add_card_page import Browser, add_card_link, hidden
 from tests.hardening.support import BA, Stack, log_messages, mentions, rows, today, values
 
@@ -37,7 +37,7 @@ def _add_cards(stack: Stack) -> list[int]:
         stack.fake.close_view(BA)
         links = len(rows(stack.db.engine)["card_links"])
         assert stack.slack.slash(BA, "Power BI Pro").status == 200
-        modal = wait_until(lambda: stack.fake.current_view(BA))
+        modal = wait_until(lambda: shown_view(stack.fake, BA))
         # The app records the link just after views.open returns: wait for it (see the report).
         wait_until(lambda links=links: len(rows(stack.db.engine)["card_links"]) > links)
         browser = Browser()

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from handlers import ids
 from sandbox import payloads
 from tests import reporting
-from tests.e2e.harness import wait_until
+from tests.e2e.harness import shown_view, wait_until
 from tests.hardening.support import FORM, GA, Stack, examples, interactive, rows, today
 
 # Mostly Power BI Pro paid with the card that declines: then many Saves can each go all the way
@@ -71,7 +71,7 @@ tally: Counter[str] = Counter()
 def modal(stack: Stack) -> dict[str, Any]:
     """GA's settle modal for Microsoft 365 E3, as Slack holds it."""
     assert stack.slack.slash(GA, "Microsoft 365 E3").status == 200
-    return dict(wait_until(lambda: stack.fake.current_view(GA)))
+    return dict(wait_until(lambda: shown_view(stack.fake, GA)))
 
 
 def _answer(response_body: bytes) -> str:

@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from bot.slack_gate import TOLERANCE, SlackGate
 from sandbox import payloads
@@ -171,3 +171,27 @@ def test_of_racing_deliveries_of_one_signature_exactly_one_is_accepted(engine: E
     for thread in threads:
         thread.join()
     assert sorted(results) == [False] * 7 + [True]
+
+
+def test_concurrent_deliveries_share_commits_and_each_gets_its_own_answer(engine: Engine) -> None:
+    """Group commit: 64 deliveries at once (32 signatures, each twice) take fewer INSERTs than
+    deliveries, and exactly one delivery of each signature is accepted."""
+    store = SeenRequestStore(engine)
+    now = dt.datetime.now(dt.UTC)
+    inserts: list[str] = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *_: inserts.append(statement) if "INSERT" in statement else None)
+    results: dict[str, list[bool]] = {f"v0=sig{n}": [] for n in range(32)}
+    start = threading.Barrier(64)
+
+    def deliver(signature: str) -> None:
+        start.wait()
+        results[signature].append(store.first_sighting(signature, now + dt.timedelta(minutes=5), now))
+
+    threads = [threading.Thread(target=deliver, args=(s,)) for s in results for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(sorted(answers) == [False, True] for answers in results.values()), results
+    assert 1 <= len(inserts) < 64

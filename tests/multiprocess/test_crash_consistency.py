@@ -8,7 +8,7 @@ import pytest
 
 from sandbox.driver import SlackDriver
 from sandbox.signing import SlackRequester
-from tests.e2e.harness import SIGNING_SECRET, AppProcess, cli, wait_until
+from tests.e2e.harness import SIGNING_SECRET, AppProcess, cli, shown_view, wait_until
 from tests.e2e.test_settle_flow import BA, alerts
 from tests.reporting import record
 
@@ -26,7 +26,7 @@ def test_sigkill_after_the_charge_is_completed_on_restart_without_a_second_charg
     doomed = AppProcess({**env, "FAULT_INJECTION": "kill_after_charge"}).start()
     slack = SlackDriver(fake_slack, SlackRequester(doomed.url, SIGNING_SECRET))
     slack.slash(BA, "Microsoft 365 E3")
-    modal = wait_until(lambda: fake_slack.current_view(BA))
+    modal = wait_until(lambda: shown_view(fake_slack, BA))
     slack.submit(BA, modal["id"])
     wait_until(lambda: doomed.returncode == -9, timeout=15)
     assert [c["outcome"] for c in db.charges()] == ["succeeded"]  # the processor charged...
@@ -48,7 +48,7 @@ def test_a_lost_gateway_answer_is_retried_under_the_same_key(fake_slack, env, db
     with AppProcess({**env, "FAULT_INJECTION": "gateway_timeout_after_charge"}) as app:
         slack = SlackDriver(fake_slack, SlackRequester(app.url, SIGNING_SECRET))
         slack.slash(BA, "Microsoft 365 E3")
-        modal = wait_until(lambda: fake_slack.current_view(BA))
+        modal = wait_until(lambda: shown_view(fake_slack, BA))
         slack.submit(BA, modal["id"])
         wait_until(lambda: "sub_m365_e3" not in db.open_balances(), timeout=15)
         assert "answer for settle:sub_m365_e3" in app.log  # the first answer was lost...

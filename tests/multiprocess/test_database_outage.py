@@ -9,7 +9,7 @@ import pytest
 from sandbox.driver import SlackDriver
 from sandbox.signing import SlackRequester
 from tests.e2e.conftest import prepare_database
-from tests.e2e.harness import SIGNING_SECRET, AppProcess, Inspector, base_env, wait_until
+from tests.e2e.harness import SIGNING_SECRET, AppProcess, Inspector, base_env, shown_view, wait_until
 from tests.e2e.test_settle_flow import BA
 from tests.multiprocess.throwaway_pg import ThrowawayPostgres
 from tests.reporting import record
@@ -34,7 +34,7 @@ def test_requests_during_an_outage_are_refused_cleanly_and_work_resumes_after(fa
     with AppProcess(env) as app:
         slack = SlackDriver(fake_slack, SlackRequester(app.url, SIGNING_SECRET))
         slack.slash(BA, "Microsoft 365 E3")
-        modal = wait_until(lambda: fake_slack.current_view(BA))
+        modal = wait_until(lambda: shown_view(fake_slack, BA))
         postgres.stop()
         answers = [slack.slash(BA).status, slack.submit(BA, modal["id"]).status, slack.open_home(BA).status]
         assert all(status < 500 or status == 503 for status in answers), answers
@@ -43,7 +43,7 @@ def test_requests_during_an_outage_are_refused_cleanly_and_work_resumes_after(fa
         postgres.start()
         wait_until(lambda: slack.slash(BA).status == 200, timeout=15)
         slack.slash(BA, "Microsoft 365 E3")
-        modal = wait_until(lambda: (v := fake_slack.current_view(BA)) and v["id"] != modal["id"] and v)
+        modal = wait_until(lambda: (v := shown_view(fake_slack, BA)) and v["id"] != modal["id"] and v)
         slack.submit(BA, modal["id"])
         inspector = Inspector(postgres.url)
         wait_until(lambda: "sub_m365_e3" not in inspector.open_balances(), timeout=15)

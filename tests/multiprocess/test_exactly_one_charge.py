@@ -11,7 +11,7 @@ from sandbox import payloads
 from sandbox.driver import SlackDriver
 from sandbox.inputs import state_values
 from sandbox.signing import SlackRequester
-from tests.e2e.harness import SIGNING_SECRET, AppProcess, cli, wait_until
+from tests.e2e.harness import SIGNING_SECRET, AppProcess, cli, shown_view, wait_until
 from tests.e2e.test_settle_flow import BA, GA, ZH, alerts
 from tests.reporting import record
 
@@ -24,7 +24,7 @@ def save_storm(fake, apps: list[AppProcess], users: list[str], submissions: int)
     views = []
     for user in users:
         drivers[0].slash(user, "Microsoft 365 E3")
-        views.append(wait_until(lambda u=user: fake.current_view(u)))
+        views.append(wait_until(lambda u=user: shown_view(fake, u)))
     bodies = [
         payloads.view_submission(user_id=users[i % len(users)], view=dict(views[i % len(users)]),
                                  state_values=state_values(views[i % len(users)], {}),

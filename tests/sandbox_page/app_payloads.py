@@ -12,6 +12,7 @@ from handlers.blocks import (
     error_message,
     help_message,
     home_view,
+    loading_modal,
     message_modal,
     nothing_due,
     past_due_list,
@@ -50,7 +51,7 @@ from tests.unit.test_blocks_data import (
 URL = "https://settlebot.example/cards/new?t=nonce123"
 META = ModalMeta(SUBSCRIPTION.id, None, None, "C0BILLING")
 COVERED = {
-    "alert_message", "reminder_message", "settle_modal", "processing_modal", "result_modal",
+    "alert_message", "reminder_message", "settle_modal", "loading_modal", "processing_modal", "result_modal",
     "message_modal", "home_view", "past_due_list", "nothing_due", "help_message", "refusal",
     "receipt_message", "error_message",
 }  # fmt: skip
@@ -101,7 +102,9 @@ def modals(locale: str) -> Iterator[Payload]:
     yield "settle paid up", _view(settle_modal(plan(OWNER, balance=PAID_UP), t, actor=OWNER, meta=META,
                                                add_card_url=URL, today=TODAY))  # fmt: skip
     yield "settle no date", _view(settle_modal(plan(OWNER), t, actor=OWNER, meta=META, add_card_url=URL))
+    yield "loading", _view(loading_modal(t))
     yield "processing", _view(processing_modal(t, amount=AMOUNT, card_label=t.card(VISA), meta=META))
+    yield "processing, no amount", _view(processing_modal(t, amount=None, card_label=None, meta=META))
     for outcome, decline in ((Outcome.SUCCEEDED, None), (Outcome.DECLINED, "insufficient_funds"),
                              (Outcome.DECLINED, None), (Outcome.FAILED, None), (Outcome.REFUSED, None),
                              (Outcome.PENDING, None)):  # fmt: skip
