@@ -132,7 +132,8 @@ def _measure(
                   n, concurrency)  # fmt: skip
     if all_kinds:
         out["click"] = click
-    opened = open_modals(fake, [(user_of(a), people.subscription(a)) for a in accounts])
+    # A modal opens (loading) within the trigger's 3 s, then the form replaces it: wait for the form.
+    opened = open_modals(fake, [(user_of(a), people.subscription(a)) for a in accounts], timeout=60)
     ready = [(a, view) for a, view in zip(accounts, opened, strict=True) if view is not None]
     if len(ready) < n:
         log.warning("%d of %d modals did not open (trigger ids expire after 3 s)", n - len(ready), n)

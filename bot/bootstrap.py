@@ -17,7 +17,7 @@ from bot.settings import Settings
 from bot.slack_retry import retry_handlers
 from domain.ports import Clock, PaymentGateway
 from storage.card_links import CardLinkStore
-from storage.db import make_engine
+from storage.db import make_engine, read_only_engine
 from storage.ledger import SqlLedger
 from storage.uow import SqlUnitOfWork
 
@@ -31,13 +31,17 @@ class Services:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Any]
+    readers: sessionmaker[Any]
     gateway: PaymentGateway
     clock: Clock
     card_links: CardLinkStore
     client: WebClient | None = None
 
-    def uow(self) -> SqlUnitOfWork:
-        """A fresh unit of work (one per request or job; they are not shared across threads)."""
+    def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        """A fresh unit of work (one per request or job; they are not shared across threads).
+        ``read_only``: for use cases that only read (on SQLite they then never wait for writers)."""
+        if read_only:
+            return SqlUnitOfWork(self.readers, read_only=True)
         return SqlUnitOfWork(self.sessions)
 
     def close(self) -> None:
@@ -64,6 +68,7 @@ def build_services(settings: Settings, *, with_slack: bool = True) -> Services:
         settings=settings,
         engine=engine,
         sessions=sessionmaker(engine, expire_on_commit=False),
+        readers=sessionmaker(read_only_engine(engine), expire_on_commit=False),
         gateway=gateway,
         clock=SystemClock(settings.zone),
         card_links=CardLinkStore(engine),

@@ -139,7 +139,7 @@ def load_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 def show_balances(settings: Settings, args: argparse.Namespace) -> int:
     services = build_services(settings, with_slack=False)
-    print_balances(balances(services.uow(), services.clock.today()), as_json=args.json)
+    print_balances(balances(services.uow(read_only=True), services.clock.today()), as_json=args.json)
     return 0
 
 

@@ -42,7 +42,7 @@ def register(app: App, deps: Deps) -> None:
 
 @task
 def open_clicked(deps: Deps, clicked: payloads.Click, acked_at: float) -> None:
-    tr = deps.locales.of(clicked.user_id)
+    tr = deps.locales.known(clicked.user_id)
     open_modal(deps, tr, clicked.user_id, clicked.value, clicked.trigger_id, clicked.channel_id, acked_at)
 
 

@@ -37,23 +37,22 @@ def register(app: App, deps: Deps) -> None:
 @task
 def answer_command(deps: Deps, typed: payloads.Command, acked_at: float) -> None:
     user, text = typed.user_id, typed.text
-    tr = deps.locales.of(user)
     try:
-        if text.casefold() in HELP_WORDS:
-            message = help_message(tr)
-        elif not text:
-            message = _listing(deps, user, tr)
-        else:
+        if text and text.casefold() not in HELP_WORDS:
             try:
-                subscription_id = find_subscription(deps.services.uow(), user, text)
+                subscription_id = find_subscription(deps.services.uow(read_only=True), user, text)
             except NotFound as error:
+                tr = deps.locales.of(user)
                 message = refusal(tr) if error.key == "no_role" else error_message(error_text(error, tr))
             else:
-                open_modal(deps, tr, user, subscription_id, typed.trigger_id, typed.channel_id, acked_at)
+                tr_known = deps.locales.known(user)
+                open_modal(deps, tr_known, user, subscription_id, typed.trigger_id, typed.channel_id, acked_at)
                 return
+        else:
+            tr = deps.locales.of(user)
+            message = help_message(tr) if text else _listing(deps, user, tr)
     except StorageUnavailable:
-        message = Message(tr("unavailable"))
-        _reply(deps, typed, message)
+        _reply(deps, typed, Message(deps.locales.of(user)("unavailable")))
         raise
     _reply(deps, typed, message)
 
@@ -64,7 +63,7 @@ def _reply(deps: Deps, typed: payloads.Command, message: Message) -> None:
 
 
 def _listing(deps: Deps, user: str, tr: Translator) -> Message:
-    groups = your_products(deps.services.uow(), user, deps.services.clock.today())
+    groups = your_products(deps.services.uow(read_only=True), user, deps.services.clock.today())
     try:
         items = past_due_of(groups)
     except DomainError:

@@ -29,7 +29,7 @@ def initial_meta(plan: SettlementPlan, actor: str, channel_id: str | None) -> Mo
 
 
 def load_plan(deps: Deps, actor: str, subscription_id: str) -> SettlementPlan:
-    return prepare_settlement(deps.services.uow(), actor, subscription_id, deps.services.clock.today())
+    return prepare_settlement(deps.services.uow(read_only=True), actor, subscription_id, deps.services.clock.today())
 
 
 def render(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, notice: str | None = None,
@@ -49,19 +49,19 @@ def render(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, notice: str 
 TRIGGER_BUDGET = 2.5  # seconds of a trigger id's 3 within which views.open is still worth trying
 
 
-def open_modal(deps: Deps, tr: Translator, actor: str, subscription_id: str, trigger_id: str,
+def open_modal(deps: Deps, tr: Translator | None, actor: str, subscription_id: str, trigger_id: str,
                channel_id: str | None, acked_at: float) -> None:  # fmt: skip
     """Open a loading modal now (the trigger id lives 3 seconds from the click), then fill it
     in a job of its own; a trigger id that expired first gets the person a "try again"."""
     if time.time() - acked_at > TRIGGER_BUDGET:
-        _too_late(deps, tr, actor, channel_id, time.time() - acked_at)
+        _too_late(deps, actor, channel_id, time.time() - acked_at)
         return
     try:
         opened = deps.client.views_open(trigger_id=trigger_id, view=loading_modal(tr))
     except SlackApiError as exc:
         if exc.response.get("error") != "expired_trigger_id":
             raise
-        _too_late(deps, tr, actor, channel_id, time.time() - acked_at)
+        _too_late(deps, actor, channel_id, time.time() - acked_at)
         return
     deps.jobs.submit(job(fill_modal, actor, subscription_id, channel_id, opened["view"]["id"], priority=SOON))
 
@@ -78,9 +78,9 @@ def fill_modal(deps: Deps, actor: str, subscription_id: str, channel_id: str | N
     refresh(deps, tr, actor, initial_meta(plan, actor, channel_id), view_id, plan=plan)
 
 
-def _too_late(deps: Deps, tr: Translator, actor: str, channel_id: str | None, waited: float) -> None:
+def _too_late(deps: Deps, actor: str, channel_id: str | None, waited: float) -> None:
     log.warning("a modal was not opened: its trigger id expired (%.1f s after the ack)", waited)
-    text = tr("busy_retry")
+    text = deps.locales.of(actor)("busy_retry")
     try:
         if channel_id:
             deps.client.chat_postEphemeral(channel=channel_id, user=actor, text=text)

@@ -26,6 +26,13 @@ class Locales:
     def of(self, user_id: str) -> Translator:
         return translator(self.locale(user_id))
 
+    def known(self, user_id: str) -> Translator | None:
+        """The user's translator if their locale is cached; never calls Slack (for work that
+        must be done within a trigger id's 3 seconds)."""
+        with self._lock:
+            cached = self._cache.get(user_id)
+        return translator(cached[0]) if cached and cached[1] > time.monotonic() else None
+
     def locale(self, user_id: str) -> str | None:
         now = time.monotonic()
         with self._lock:

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+READ_ONLY = "settlebot_read_only"  # an execution option: this transaction only reads
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_LOCK = 0x5E771EB07  # PostgreSQL advisory lock held while migrating
 
@@ -19,8 +20,9 @@ def make_engine(url: str, *, busy_timeout: float = 30.0, **kwargs: Any) -> Engin
     """An engine for ``sqlite:///path`` or ``postgresql+psycopg://...``.
 
     SQLite gets WAL, a busy timeout, foreign keys, and ``BEGIN IMMEDIATE`` for every
-    transaction, so writers queue for the lock instead of failing with SQLITE_BUSY when
-    two transactions that began as readers both try to write. PostgreSQL gets
+    transaction that may write, so writers queue for the lock instead of failing with
+    SQLITE_BUSY when two transactions that began as readers both try to write; read-only
+    ones (``read_only_engine``) begin deferred. PostgreSQL gets
     ``pool_pre_ping``.
     """
     if make_url(url).get_backend_name() != "sqlite":
@@ -47,7 +49,14 @@ def _serialise_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read-only units of work begin DEFERRED: in WAL mode they never wait for writers
+        # nor make writers wait (they cannot upgrade: they never write).
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+
+
+def read_only_engine(engine: Engine) -> Engine:
+    """The same engine and pool, for transactions that only read."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

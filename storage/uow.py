@@ -48,9 +48,10 @@ class SqlUnitOfWork:
     payments: PaymentRepository
     alerts: AlertRepository
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._factory = session_factory
         self._session: Session | None = None
+        self.read_only = read_only
 
     def __enter__(self) -> Self:
         if self._session is not None:
@@ -84,6 +85,8 @@ class SqlUnitOfWork:
         return self._session
 
     def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         self.session.commit()
 
     def rollback(self) -> None:

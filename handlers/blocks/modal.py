@@ -137,8 +137,13 @@ def _footer(plan: SettlementPlan, tr: Translator, add_card_url: str | None) -> l
     return blocks
 
 
-def loading_modal(tr: Translator) -> View:
-    """Opened at once on a click (a trigger id lives 3 seconds), then replaced by the form."""
+def loading_modal(tr: Translator | None) -> View:
+    """Opened at once on a click (a trigger id lives 3 seconds), then replaced by the form.
+    Without a translator (the person's language not known yet) it shows no words but the app's
+    name, and Slack labels the close button in the person's own language."""
+    if tr is None:
+        return View(type="modal", callback_id=ids.LOADING_MODAL, title=plain("settlebot", TITLE_MAX),
+                    blocks=[context(":hourglass_flowing_sand:")])  # fmt: skip
     return View(
         type="modal", callback_id=ids.LOADING_MODAL, title=plain(tr("modal.title"), TITLE_MAX),
         close=plain(tr("modal.close"), TITLE_MAX), blocks=[context(tr("loading.text"))],

@@ -103,6 +103,7 @@ def modals(locale: str) -> Iterator[Payload]:
                                                add_card_url=URL, today=TODAY))  # fmt: skip
     yield "settle no date", _view(settle_modal(plan(OWNER), t, actor=OWNER, meta=META, add_card_url=URL))
     yield "loading", _view(loading_modal(t))
+    yield "loading, language not known yet", _view(loading_modal(None))
     yield "processing", _view(processing_modal(t, amount=AMOUNT, card_label=t.card(VISA), meta=META))
     yield "processing, no amount", _view(processing_modal(t, amount=None, card_label=None, meta=META))
     for outcome, decline in ((Outcome.SUCCEEDED, None), (Outcome.DECLINED, "insufficient_funds"),

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, event, func, insert, select
 from sqlalchemy.exc import OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.db import make_engine, make_session_factory
+from storage.db import make_engine, make_session_factory, read_only_engine
 from storage.models import AccountRow, CardLinkRow
 from storage.uow import SqlUnitOfWork
 from tests.storage.builders import account, seed_billing
@@ -45,6 +45,27 @@ def test_sqlite_transactions_take_the_write_lock_at_begin(sqlite_url: str) -> No
             conn.execute(select(func.count()).select_from(AccountRow))
             with pytest.raises(OperationalError, match="locked"), impatient.begin() as other:
                 other.execute(select(func.count()).select_from(AccountRow))
+    finally:
+        holder.dispose()
+        impatient.dispose()
+
+
+def test_sqlite_read_only_units_of_work_neither_wait_for_writers_nor_block_them(sqlite_url: str) -> None:
+    """Read-only transactions begin DEFERRED: with a writer holding the lock they still read,
+    and a writer does not wait for them; they refuse to commit."""
+    holder = make_engine(sqlite_url)
+    impatient = make_engine(sqlite_url, busy_timeout=0.2)
+    reader = SqlUnitOfWork(make_session_factory(read_only_engine(impatient)), read_only=True)
+    try:
+        with holder.begin() as writer:
+            writer.execute(insert(AccountRow), [{"id": "acc_w", "name": "W", "currency": "USD"}])
+            with reader:
+                assert reader.accounts.get("acc_w") is None  # not committed yet: not seen
+                with pytest.raises(RuntimeError, match="read-only"):
+                    reader.commit()
+        with reader, impatient.begin() as writer:
+            assert reader.accounts.get("acc_w") is not None
+            writer.execute(insert(AccountRow), [{"id": "acc_x", "name": "X", "currency": "USD"}])
     finally:
         holder.dispose()
         impatient.dispose()
