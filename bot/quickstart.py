@@ -61,8 +61,8 @@ def demo_people() -> list[Person]:
 
 
 def reset_database(path: Path) -> str:
-    """Remove the sandbox's SQLite file (and its journals); the URL of the fresh one."""
-    for suffix in ("", "-wal", "-shm", "-journal"):
+    """Remove the sandbox's SQLite file (its journals, its replay record); the URL of the fresh one."""
+    for suffix in ("", "-wal", "-shm", "-journal", "-requests", "-requests-wal", "-requests-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     return f"sqlite:///{path}"
 

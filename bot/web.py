@@ -16,7 +16,7 @@ from werkzeug.wrappers import Request, Response
 from bot.cards_page import CardsPage
 from bot.slack_gate import SlackGate
 from handlers.context import Deps
-from storage.seen_requests import SeenRequestStore
+from storage.seen_requests import SeenRequestStore, replay_record_engine
 
 log = logging.getLogger(__name__)
 MAX_BODY = 512 * 1024  # Slack's payloads are far smaller; refuse anything larger outright
@@ -30,7 +30,7 @@ class WebApp:
         self._deps = deps
         self._cards = CardsPage(deps)
         secret = deps.services.settings.secret("slack_signing_secret")
-        self._gate = SlackGate(secret, SeenRequestStore(deps.services.engine))
+        self._gate = SlackGate(secret, SeenRequestStore(replay_record_engine(deps.services.engine)))
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")

@@ -1,4 +1,5 @@
-"""Which signed Slack requests were already accepted, shared by every process on the database."""
+"""Which signed Slack requests were already accepted, shared by every process on the database
+(on SQLite: on its ``-requests`` file)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 
+from storage.db import make_engine
 from storage.repositories.base import table_of
 from storage.seen_model import SeenRequestRow
 
@@ -109,3 +111,18 @@ class SeenRequestStore:
                 return False
             self._next_purge = moment + PURGE_EVERY
             return True
+
+
+def replay_record_engine(engine: Engine) -> Engine:
+    """Where the replay record lives: in the database itself on PostgreSQL; on SQLite in a
+    file of its own beside it (``<database>-requests``, same table), so that recording each
+    request never waits for the write lock the app's own transactions hold. Every process on
+    the same database file shares it, so a replay to another process is still refused."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite":
+        return engine
+    path = url.database or ""
+    sidecar = make_engine(str(url.set(database=f"{path}-requests" if path and path != ":memory:" else path)))
+    with sidecar.begin() as connection:
+        table_of(SeenRequestRow).create(connection, checkfirst=True)
+    return sidecar
