@@ -1,8 +1,8 @@
 """Fault injection for tests only: ``FAULT_INJECTION`` names a point where the process misbehaves.
 
 Points:
-- ``kill_after_charge``: SIGKILL this process right after the gateway charged, before the
-  settlement is committed (crash-consistency tests).
+- ``kill_after_charge``: SIGKILL this process (and, from a worker, its server) right after the
+  gateway charged, before the settlement is committed (crash-consistency tests).
 - ``gateway_timeout_after_charge``: the gateway charges, then the first answer for each key is
   lost as in a network timeout (the retry under the same key must not charge again).
 """
@@ -10,6 +10,7 @@ Points:
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import signal
 
@@ -34,6 +35,8 @@ class FaultyGateway:
         result = self.inner.charge(idempotency_key=idempotency_key, token=token, amount=amount)
         if self.point == "kill_after_charge":
             log.warning("fault injection: killing the process after charge %s", idempotency_key)
+            if multiprocessing.parent_process() is not None:  # a worker: the server dies with it
+                os.kill(os.getppid(), signal.SIGKILL)
             os.kill(os.getpid(), signal.SIGKILL)
         if idempotency_key not in self.timed_out:
             self.timed_out.add(idempotency_key)

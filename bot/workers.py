@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import queue
 import threading
@@ -160,6 +161,7 @@ def worker_main(settings: Settings, urgent: MpQueue[Job | None], normal: MpQueue
     if settings.worker_nice > 0:
         os.nice(settings.worker_nice)  # acks in the serving process go first
     configure_logging(settings.log_level)
+    _exit_with_parent()
     services = build_services(settings)
     local = LocalWorkers(settings.worker_threads)
     deps = build_deps(services, local)
@@ -168,6 +170,20 @@ def worker_main(settings: Settings, urgent: MpQueue[Job | None], normal: MpQueue
     _read_until_stop(normal, local)
     local.close()
     services.close()
+
+
+def _exit_with_parent() -> None:
+    """A server killed outright (SIGKILL, OOM) leaves no one to stop its workers: they go too."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        log.error("the serving process is gone; this worker stops")
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _reader(source: MpQueue[Job | None], sink: Callable[[Job], Any], daemon: bool) -> threading.Thread:

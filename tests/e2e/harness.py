@@ -84,6 +84,11 @@ class AppProcess:
             self._proc.wait(10)
 
     @property
+    def pid(self) -> int:
+        assert self._proc is not None
+        return self._proc.pid
+
+    @property
     def returncode(self) -> int | None:
         return self._proc.poll() if self._proc else None
 

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from handlers import ids
 from sandbox import payloads
 from sandbox.driver import SlackDriver
 from sandbox.inputs import state_values
@@ -39,6 +40,7 @@ def save_storm(fake, apps: list[AppProcess], users: list[str], submissions: int)
 def outcomes(fake, acks: list[dict]) -> tuple[int, int]:
     """(receipts, "already settled by ..." notices) shown, by a later views.update or in the ack itself."""
     views = [c.params.get("view", {}) for c in fake.calls_to("views.update", ok=True)]
+    views = [v for v in views if v.get("callback_id") not in (ids.SETTLE_MODAL, ids.LOADING_MODAL)]  # forms filled
     views += [a["view"] for a in acks if a.get("response_action") == "update" and "Charging" not in json.dumps(a)]
     levels = [next((b.get("level") for b in v.get("blocks", []) if b.get("type") == "alert"), None) for v in views]
     payer = [json.dumps(v) for v in views]
