@@ -15,7 +15,7 @@ import hmac
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.envelope import BadEnvelope, parse_body
 
@@ -44,6 +44,11 @@ class SlackGate:
 
     def refusal(self, headers: Mapping[str, str], raw: bytes, content_type: str | None) -> Refusal | None:
         """Why the request must not reach Bolt, or None when it may."""
+        verdict = self.check(headers, raw, content_type)
+        return verdict if isinstance(verdict, Refusal) else None
+
+    def check(self, headers: Mapping[str, str], raw: bytes, content_type: str | None) -> Refusal | dict[str, Any]:
+        """A refusal, or the admitted request's body as Bolt reads it (parsed once, here)."""
         now = self._clock()
         timestamp = headers.get("x-slack-request-timestamp", "")
         signature = headers.get("x-slack-signature", "")
@@ -54,13 +59,13 @@ class SlackGate:
         if not hmac.compare_digest(signature.encode(), self._signature(timestamp, raw)):
             return Refusal(401, "signature mismatch")
         try:
-            parse_body(raw, content_type)
+            body = parse_body(raw, content_type)
         except BadEnvelope as exc:
             return Refusal(400, str(exc))
         expires = dt.datetime.fromtimestamp(int(timestamp) + TOLERANCE + 1, dt.UTC)
         if not self._seen.first_sighting(signature, expires, dt.datetime.fromtimestamp(now, dt.UTC)):
             return Refusal(401, "replayed request (signature already accepted)")
-        return None
+        return body
 
     def _signature(self, timestamp: str, raw: bytes) -> bytes:
         """Slack's v0 scheme, over the raw bytes (a body that is not UTF-8 still gets a 401, not a crash)."""
