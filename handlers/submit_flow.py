@@ -19,7 +19,6 @@ from domain.ports import StorageUnavailable
 from domain.records import Outcome
 from domain.settlement import (
     CardChoice,
-    SettlementPlan,
     SettlementResult,
     already_settled,
     change_card_expiry,
@@ -97,7 +96,7 @@ def precheck(meta: ModalMeta, sub: Submission, today: dt.date) -> None:
         raise InvalidInput("card_expired_owner" if owned else "card_expired_other", field=sub.pay_block, last4=last4)
 
 
-def check(deps: Deps, actor: str, meta: ModalMeta, sub: Submission) -> tuple[SettlementPlan, CardChoice]:
+def check(deps: Deps, actor: str, meta: ModalMeta, sub: Submission) -> CardChoice:
     """Every check against the database, all of them before the one write (the expiry
     change), so that a refused submission changes nothing."""
     today = deps.services.clock.today()
@@ -119,7 +118,7 @@ def check(deps: Deps, actor: str, meta: ModalMeta, sub: Submission) -> tuple[Set
     if editing and expiry:
         with _on_expiry_inputs(sub):
             change_card_expiry(deps.services.uow(), actor, editing, *expiry, today)
-    return plan, chosen
+    return chosen
 
 
 @contextmanager
@@ -142,36 +141,27 @@ def inline_errors(error: InvalidInput, tr: Translator) -> dict[str, str]:
 def settle_submission(deps: Deps, actor: str, meta: ModalMeta, sub: Submission, view_id: str) -> None:
     """After the ack: check, charge, then show the outcome where the user is looking.
 
-    A refusal found now (an expired card, a reader, a balance already paid) replaces the
-    processing view with the form and the reason, or with a notice."""
+    A refusal (a card expired or not on the account, a reader, a balance already paid) replaces
+    the processing view with the form and the reason, or with a notice."""
     tr = deps.locales.of(actor)
+    card_id = sub.card_id
     try:
-        _, chosen = check(deps, actor, meta, sub)
-    except InvalidInput as error:
-        refresh(deps, tr, actor, replace(meta, selected_card_id=sub.card_id), view_id, error_text(error, tr))
-        return
-    except DomainError as error:
-        deps.client.views_update(view_id=view_id, view=notice_view(tr, error))
-        return
-    except StorageUnavailable:
-        _unavailable(deps, tr, meta, view_id)
-        return
-    finish(deps, tr, actor, meta, chosen.card.id, view_id)
-
-
-def finish(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, card_id: str, view_id: str) -> None:
-    """Charge, then show the outcome where the user is looking."""
-    try:
+        card_id = check(deps, actor, meta, sub).card.id
         result = _settle_when_free(deps, actor, meta.subscription_id, card_id)
     except CardExpired as error:
         editing = meta.editing_card_id or (card_id if error.params.get("is_owner") else None)
         refresh(deps, tr, actor, replace(meta, editing_card_id=editing), view_id, error_text(error, tr))
         return
+    except InvalidInput as error:
+        refresh(deps, tr, actor, replace(meta, selected_card_id=card_id), view_id, error_text(error, tr))
+        return
     except DomainError as error:
         deps.client.views_update(view_id=view_id, view=notice_view(tr, error))
         return
     except StorageUnavailable:
-        _unavailable(deps, tr, meta, view_id)
+        log.warning("settlement of %s not recorded: the database is unavailable", meta.subscription_id)
+        deps.client.views_update(view_id=view_id, view=message_modal(
+            tr, title=tr("modal.title"), text=tr("unavailable_save"), level="error"))  # fmt: skip
         return
     if result.outcome is Outcome.SUCCEEDED:
         deps.client.views_update(view_id=view_id, view=result_modal(result, tr))
@@ -179,12 +169,6 @@ def finish(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, card_id: str
     else:
         notice = decline_text(result.attempt.decline_code or "generic_decline", tr)
         refresh(deps, tr, actor, replace(meta, selected_card_id=card_id), view_id, notice)
-
-
-def _unavailable(deps: Deps, tr: Translator, meta: ModalMeta, view_id: str) -> None:
-    log.warning("settlement of %s not recorded: the database is unavailable", meta.subscription_id)
-    deps.client.views_update(view_id=view_id, view=message_modal(
-        tr, title=tr("modal.title"), text=tr("unavailable_save"), level="error"))  # fmt: skip
 
 
 WAITS = (0.1, 0.25, 0.5, 1.0, 1.0, 2.0, 2.0, 2.0)  # seconds, about 9 in all
