@@ -16,8 +16,8 @@ import multiprocessing.connection
 import os
 import queue
 import threading
-import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue as MpQueue
 from typing import Any
@@ -46,10 +46,6 @@ class LocalWorkers:
         self._idle = threading.Condition()
         self._busy = {True: 0, False: 0}
 
-    @property
-    def threads(self) -> int:
-        return self._sizes[False]
-
     def start(self, deps: Deps) -> None:
         self._deps = deps
         for interactive, size in self._sizes.items():
@@ -63,11 +59,6 @@ class LocalWorkers:
         with self._idle:
             self._busy[job.interactive] += 1
         self._queues[job.interactive].put((job.priority, next(self._order), job))
-
-    def backlog(self, interactive: bool = False) -> int:
-        """Jobs of the kind submitted and not finished yet."""
-        with self._idle:
-            return self._busy[interactive]
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         with self._idle:
@@ -95,57 +86,73 @@ class LocalWorkers:
         self._threads.clear()
 
 
+@dataclass
+class _Slot:
+    """One worker process and its own two queues (a queue must not be shared: a process
+    killed while waiting on it would leave its read lock taken for every other reader)."""
+
+    process: BaseProcess
+    urgent: MpQueue[Job | None]
+    normal: MpQueue[Job | None]
+
+
 class WorkerProcesses:
-    """``count`` worker processes; ``submit`` only pickles the job onto a queue."""
+    """``settings.workers`` worker processes; ``submit`` only pickles the job onto a queue."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._context = multiprocessing.get_context("spawn")
-        self._urgent: MpQueue[Job | None] = self._context.Queue()
-        self._normal: MpQueue[Job | None] = self._context.Queue()
+        self._lock = threading.Lock()
+        self._turn = itertools.count()
         self._closing = threading.Event()
-        self._processes = [self._spawn(n) for n in range(settings.workers)]
+        self._slots = [self._spawn(n) for n in range(settings.workers)]
         self._watch = threading.Thread(target=self._watch_loop, name="worker-watch", daemon=True)
         self._watch.start()
 
-    def _spawn(self, n: int) -> BaseProcess:
+    def _spawn(self, n: int) -> _Slot:
+        urgent: MpQueue[Job | None] = self._context.Queue()
+        normal: MpQueue[Job | None] = self._context.Queue()
         process = self._context.Process(
-            target=worker_main, args=(self._settings, self._urgent, self._normal),
-            name=f"settlebot-worker-{n}", daemon=False,
-        )  # fmt: skip
+            target=worker_main, args=(self._settings, urgent, normal), name=f"settlebot-worker-{n}", daemon=False
+        )
         process.start()
-        return process
+        return _Slot(process, urgent, normal)
 
     def submit(self, job: Job) -> None:
-        (self._urgent if job.interactive else self._normal).put(job)
-
-    @property
-    def pids(self) -> list[int]:
-        return [p.pid for p in self._processes if p.pid is not None]
+        """To the workers in turn."""
+        with self._lock:
+            slot = self._slots[next(self._turn) % len(self._slots)]
+        (slot.urgent if job.interactive else slot.normal).put(job)
 
     def _watch_loop(self) -> None:
-        """A worker that died (killed, out of memory) is replaced; its jobs in flight are lost,
-        and a settlement among them is completed by the reconciliation job."""
+        """A worker that died (killed, out of memory) is replaced, with new queues; the jobs it
+        had taken are lost (a settlement among them is completed by the reconciliation job)."""
         while not self._closing.wait(1.0):
-            for n, process in enumerate(self._processes):
-                if not process.is_alive() and not self._closing.is_set():
-                    log.error("worker %s exited (code %s); starting another", process.name, process.exitcode)
-                    self._processes[n] = self._spawn(n)
+            for n, slot in enumerate(list(self._slots)):
+                if slot.process.is_alive() or self._closing.is_set():
+                    continue
+                log.error("worker %s exited (code %s); starting another", slot.process.name, slot.process.exitcode)
+                with self._lock:
+                    self._slots[n] = self._spawn(n)
+                for q in (slot.urgent, slot.normal):
+                    q.cancel_join_thread()  # what the dead worker never read is dropped
+                    q.close()
 
     def close(self, timeout: float = 60.0) -> None:
         """Let the workers finish every job already queued, then stop them."""
         self._closing.set()
-        for _ in self._processes:
-            self._normal.put(None)  # behind every normal job; each worker stops on its first
-        for process in self._processes:
-            process.join(timeout)
-            if process.is_alive():
-                log.warning("worker %s did not stop in %.0f s; terminating it", process.name, timeout)
-                process.terminate()
-                process.join(5)
-        for q in (self._urgent, self._normal):
-            q.close()
-            q.join_thread()
+        for slot in self._slots:
+            slot.normal.put(None)  # behind every job queued; the worker stops on it
+        for slot in self._slots:
+            slot.process.join(timeout)
+            if slot.process.is_alive():
+                log.warning("worker %s did not stop in %.0f s; terminating it", slot.process.name, timeout)
+                slot.process.terminate()
+                slot.process.join(5)
+        for slot in self._slots:
+            for q in (slot.urgent, slot.normal):
+                q.close()
+                q.join_thread()
 
 
 def worker_main(settings: Settings, urgent: MpQueue[Job | None], normal: MpQueue[Job | None]) -> None:
@@ -167,7 +174,7 @@ def worker_main(settings: Settings, urgent: MpQueue[Job | None], normal: MpQueue
     deps = build_deps(services, local)
     local.start(deps)
     _reader(urgent, local.submit, daemon=True)  # interactive jobs: taken at once, threads of their own
-    _read_until_stop(normal, local)
+    _reader(normal, local.submit, daemon=False).join()  # until the stop marker, after every job
     local.close()
     services.close()
 
@@ -197,20 +204,6 @@ def _reader(source: MpQueue[Job | None], sink: Callable[[Job], Any], daemon: boo
                 return
             sink(item)
 
-    thread = threading.Thread(target=loop, name="worker-urgent", daemon=daemon)
+    thread = threading.Thread(target=loop, name="worker-reader", daemon=daemon)
     thread.start()
     return thread
-
-
-def _read_until_stop(normal: MpQueue[Job | None], local: LocalWorkers) -> None:
-    """Take normal jobs while this process has threads to spare (other workers take the rest)."""
-    while True:
-        while local.backlog() >= 2 * local.threads:
-            time.sleep(0.01)
-        try:
-            item = normal.get()
-        except (EOFError, OSError):
-            return
-        if item is None:
-            return
-        local.submit(item)

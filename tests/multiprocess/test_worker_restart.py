@@ -37,12 +37,16 @@ def workers_of(pid: int) -> list[int]:
 def test_a_killed_worker_is_replaced_and_modals_still_open(fake_slack, env, db):
     with AppProcess(env) as app:
         slack = SlackDriver(fake_slack, SlackRequester(app.url, SIGNING_SECRET))
-        (first,) = wait_until(lambda: workers_of(app.pid))
+        slack.slash(BA, "Microsoft 365 E3")  # the worker is up, now idle, waiting on its queues
+        first_modal = wait_until(lambda: shown_view(fake_slack, BA), timeout=20)
+        fake_slack.close_view(BA)
+        (first,) = workers_of(app.pid)
         os.kill(first, signal.SIGKILL)
         (second,) = wait_until(lambda: [p for p in workers_of(app.pid) if p != first], timeout=15)
         assert second != first
         slack.slash(BA, "Microsoft 365 E3")
-        modal = wait_until(lambda: shown_view(fake_slack, BA), timeout=20)
+        modal = wait_until(lambda: (v := shown_view(fake_slack, BA)) and v["id"] != first_modal["id"] and v,
+                           timeout=20)  # fmt: skip
         assert modal["callback_id"] == "settle_modal"
         assert app.returncode is None and "starting another" in app.log
-    record("worker process SIGKILLed, replaced", requests=1, processes=2, faults=1, charges=0)
+    record("worker process SIGKILLed, replaced", requests=2, processes=2, faults=1, charges=0)
