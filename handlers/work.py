@@ -14,10 +14,9 @@ threads of their own, so that a burst of slow settlements never delays a modal.
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from slack_sdk.errors import SlackApiError
@@ -40,14 +39,10 @@ class Job:
     task: str
     args: tuple[Any, ...]
     priority: int = LATER
-    submitted: float = field(default_factory=time.time)  # when the request was acked
 
     @property
     def interactive(self) -> bool:
         return self.priority < LATER
-
-    def age(self) -> float:
-        return time.time() - self.submitted
 
 
 class JobQueue(Protocol):

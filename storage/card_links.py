@@ -46,11 +46,6 @@ class CardLinkStore:
                 raise
             raise ConflictError(what) from exc
 
-    def attach_view(self, nonce: str, view_id: str) -> None:
-        """Name the modal a link was created for, once Slack has given it an id."""
-        with self._sessions.begin() as session:
-            session.execute(update(CardLinkRow).where(CardLinkRow.nonce == nonce).values(view_id=view_id))
-
     def get(self, nonce: str) -> CardLink | None:
         with self._sessions.begin() as session:
             row = session.get(CardLinkRow, nonce)

@@ -67,11 +67,3 @@ def test_an_expired_link_cannot_be_consumed(links: CardLinkStore) -> None:
 def test_concurrent_consumers_get_one_success(links: CardLinkStore) -> None:
     results = run_together(8, lambda _: links.consume("nonce_1", NOW))
     assert results.count(True) == 1 and results.count(False) == 7
-
-
-
-def test_a_link_created_before_its_modal_gets_the_modals_id_later(links: CardLinkStore) -> None:
-    links.create("nonce_2", "acc_1", "U0OWNER01", None, EXPIRES)
-    assert links.get("nonce_2").view_id is None
-    links.attach_view("nonce_2", "V0MODAL02")
-    assert links.get("nonce_2").view_id == "V0MODAL02"
