@@ -9,15 +9,17 @@ the content, so they are safe to log.
 
 from __future__ import annotations
 
+import binascii
 import json
 import re
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
 INTERACTIONS = {"block_actions", "view_submission", "view_closed"}
 _ID_FIELDS = ("user", "team", "enterprise", "channel")  # str, {"id": str, ...} or null
 _ROUTING_ID = re.compile(r"/?[A-Za-z0-9_.:-]{1,255}")  # action, block, callback ids, commands, event types
 _EVENT_FIELDS = {"app_home_opened": ("user",)}  # what the subscribed events always carry
+_STRAY_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 _OBJECT_FIELDS = ("container", "message", "previous_message", "item", "state", "assistant_thread")
 
 
@@ -36,6 +38,8 @@ def parse_body(raw: bytes, content_type: str | None) -> dict[str, Any]:
     kind = (content_type or "").split(";")[0]
     if kind == "application/json" or text.startswith("{"):
         body = _json(text, "body")
+    elif text.startswith("payload=") and "&" not in text:  # how Slack sends interactions
+        body = _json(form_value(text[len("payload=") :]), "payload")
     elif "payload" in text:
         payload = dict(parse_qsl(text, keep_blank_values=True)).get("payload")
         if payload is None:
@@ -45,6 +49,24 @@ def parse_body(raw: bytes, content_type: str | None) -> dict[str, Any]:
         body = dict(parse_qsl(text, keep_blank_values=True))
     check_envelope(body)
     return body
+
+
+def form_value(encoded: str) -> str:
+    """``urllib.parse.unquote_plus(encoded)``, for one value of a form, decoded in C.
+
+    A Save's payload is some 6 KB of JSON in which every brace, quote and colon is
+    percent-encoded; ``unquote_plus`` decodes it in a Python loop (about a fifth of the ack's
+    time). In a well-formed form value a raw ``=`` never appears and ``%`` only starts an
+    escape, so turning ``%XX`` into ``=XX`` lets binascii's quoted-printable decoder do the
+    work. Anything else (a raw ``=``, a line break, a stray ``%``, non-ASCII) takes the slow path.
+    """
+    try:
+        raw = encoded.encode("ascii")
+    except UnicodeEncodeError:
+        return unquote_plus(encoded)
+    if b"=" in raw or b"\n" in raw or b"\r" in raw or _STRAY_PERCENT.search(raw):
+        return unquote_plus(encoded)
+    return binascii.a2b_qp(raw.replace(b"+", b" ").replace(b"%", b"=")).decode("utf-8", "replace")
 
 
 def _json(text: str, what: str) -> dict[str, Any]:

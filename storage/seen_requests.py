@@ -7,11 +7,11 @@ import datetime as dt
 import hashlib
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, delete, event, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, create_engine, delete, event, func, select
 from sqlalchemy.orm import sessionmaker
 
 from storage.db import make_engine
@@ -19,6 +19,15 @@ from storage.repositories.base import table_of
 from storage.seen_model import SeenRequestRow
 
 PURGE_EVERY = 30.0  # seconds between deletions of expired records, per process
+_PG_INSERT = (
+    "INSERT INTO seen_requests (digest, expires_at)"
+    " SELECT * FROM unnest(%s::varchar[], %s::timestamptz[])"
+    " ON CONFLICT (digest) DO NOTHING RETURNING digest"
+)
+_SQLITE_INSERT = (
+    "INSERT INTO seen_requests (digest, expires_at) VALUES {rows}"
+    " ON CONFLICT (digest) DO NOTHING RETURNING digest"
+)
 
 
 @dataclass(eq=False)
@@ -45,6 +54,10 @@ class SeenRequestStore:
         self._engine = engine
         self._sessions = sessionmaker(engine)
         self._dialect = engine.dialect.name
+        # A timestamp as the dialect stores it (SQLite: text), the statement being plain SQL.
+        column_type = table_of(SeenRequestRow).c.expires_at.type
+        stored: Callable[[Any], Any] | None = column_type.bind_processor(engine.dialect)
+        self._expiry = stored or (lambda value: value)
         self._lock = threading.Lock()
         self._next_purge = 0.0
         self._pending: list[_Ask] = []
@@ -90,20 +103,20 @@ class SeenRequestStore:
             ask.done.set()
 
     def _insert(self, batch: list[_Ask]) -> set[str]:
-        table = table_of(SeenRequestRow)
-        insert = postgresql.insert(table) if self._dialect == "postgresql" else sqlite.insert(table)
-        rows = {ask.digest: {"digest": ask.digest, "expires_at": ask.expires_at} for ask in batch}
-        # RETURNING says which rows this statement inserted (rowcount is -1 with psycopg here).
-        statement = insert.values(list(rows.values())).on_conflict_do_nothing(index_elements=["digest"])
+        """One statement, the same text for every batch (no SQL compiled per request; psycopg
+        prepares it); RETURNING says which digests it inserted (rowcount is -1 with psycopg)."""
+        rows = {ask.digest: self._expiry(ask.expires_at) for ask in batch}
+        params: tuple[Any, ...]
+        if self._dialect == "postgresql":
+            sql, params = _PG_INSERT, (list(rows), list(rows.values()))
+        else:
+            sql = _SQLITE_INSERT.format(rows=", ".join(["(?, ?)"] * len(rows)))
+            params = tuple(value for row in rows.items() for value in row)
         with self._engine.begin() as connection:  # Core, not a Session: this runs before every ack
-            if self._dialect == "postgresql":
-                # A replay record lost in a server crash costs nothing (the requests it names
-                # were answered), so the ack need not wait for the WAL flush behind the app's
-                # own commits; the record is still written in order and crash-safe.
-                connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             if self._purge_due():
+                table = table_of(SeenRequestRow)
                 connection.execute(delete(table).where(table.c.expires_at < batch[0].now))
-            return set(connection.scalars(statement.returning(table.c.digest)))
+            return set(connection.exec_driver_sql(sql, params).scalars())
 
     def count(self) -> int:
         """How many records are kept (expired ones included until the next purge)."""
@@ -120,20 +133,28 @@ class SeenRequestStore:
 
 
 def replay_record_engine(engine: Engine) -> Engine:
-    """Where the replay record lives: in the database itself on PostgreSQL; on SQLite in a
-    file of its own beside it (``<database>-requests``, same table), so that recording each
-    request never waits for the write lock the app's own transactions hold. Every process on
-    the same database file shares it, so a replay to another process is still refused."""
+    """Where the replay record lives, with an engine of its own: each record is one statement
+    in autocommit (no BEGIN or COMMIT round trips) whose commit does not wait for a disk flush.
+
+    A record lost in a crash costs nothing (the requests it names were answered), and it is
+    still written in order. On PostgreSQL the table is in the database (``synchronous_commit``
+    off for these connections only); on SQLite it is in a file of its own beside the database
+    (``<database>-requests``, WAL, ``synchronous=NORMAL``), so that recording a request never
+    waits for the write lock the app's own transactions hold. Every process on the same
+    database shares it, so a replay to another process is still refused."""
     url = engine.url
     if url.get_backend_name() != "sqlite":
-        return engine
+        return make_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT",
+                           connect_args={"options": "-c synchronous_commit=off"}, pool_size=2)  # fmt: skip
     path = url.database or ""
-    sidecar = make_engine(str(url.set(database=f"{path}-requests" if path and path != ":memory:" else path)))
+    sidecar = create_engine(url.set(database=f"{path}-requests" if path and path != ":memory:" else path),
+                            connect_args={"timeout": 30.0}, isolation_level="AUTOCOMMIT")  # fmt: skip
 
     @event.listens_for(sidecar, "connect")
     def _no_fsync_per_commit(dbapi_connection: Any, _record: Any) -> None:
         # WAL with synchronous=NORMAL: commits do not wait for fsync; a power cut may forget
         # the last records, which costs nothing (those requests were answered).
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
         dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
     with sidecar.begin() as connection:

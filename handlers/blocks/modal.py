@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -22,7 +23,9 @@ from handlers import ids
 from handlers.blocks.cards import card_block, expiry_inputs, may_edit, pay_with_input, shown_cards
 from handlers.blocks.common import (
     BUTTON_MAX,
+    TEXT_MAX,
     TITLE_MAX,
+    clip,
     context,
     field_text,
     mrkdwn,
@@ -150,19 +153,33 @@ def loading_modal(tr: Translator | None) -> View:
     )  # fmt: skip
 
 
-def processing_modal(tr: Translator, *, amount: Money | None, card_label: str | None, meta: ModalMeta) -> View:
+def processing_modal(
+    tr: Translator, *, amount: Money | None, card_label: str | None, meta: ModalMeta
+) -> dict[str, Any]:
     """Shown while the gateway answers ("Charging Visa •••• 4242 for $129.99…"); no Save.
 
-    Built in the ack from what the submitted modal showed, so it needs no database."""
+    Built in the ack from what the submitted modal showed, so it needs no database; and as a
+    plain dict, because slack_sdk's models (their validation on ``to_dict``) cost a third of a
+    Save's ack. The tests parse it with the models like every other view."""
     if amount is not None and card_label:
         text = tr("processing.text", card=escape(card_label), amount=tr.money(amount))
     else:
         text = tr("processing.title")
-    return View(
-        type="modal", callback_id=ids.PROCESSING_MODAL,
-        title=plain(tr("processing.title"), TITLE_MAX), close=plain(tr("modal.close"), TITLE_MAX),
-        private_metadata=meta.dumps(), blocks=[section(text), context(tr("processing.wait"))],
-    )  # fmt: skip
+    return {
+        "type": "modal", "callback_id": ids.PROCESSING_MODAL,
+        "title": _plain(tr("processing.title"), TITLE_MAX), "close": _plain(tr("modal.close"), TITLE_MAX),
+        "private_metadata": meta.dumps(),
+        "blocks": [{"type": "section", "text": _mrkdwn(text)},
+                   {"type": "context", "elements": [_mrkdwn(tr("processing.wait"))]}],
+    }  # fmt: skip
+
+
+def _plain(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": clip(text, TEXT_MAX)}
 
 
 def result_modal(result: SettlementResult, tr: Translator) -> View:

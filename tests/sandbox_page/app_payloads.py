@@ -6,6 +6,8 @@ import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
+from slack_sdk.models.views import View
+
 from domain.model import Account, Role, Subscription
 from domain.records import Outcome
 from handlers.blocks import (
@@ -65,7 +67,8 @@ def _message(message: Any) -> dict[str, Any]:
 
 
 def _view(view: Any) -> dict[str, Any]:
-    return view.to_dict()
+    """A view's payload, validated by slack_sdk's models (a plain dict is parsed by them first)."""
+    return view.to_dict() if isinstance(view, View) else View(**view).to_dict()
 
 
 def alerts(locale: str) -> Iterator[Payload]:

@@ -111,9 +111,10 @@ def message_payload(message: Message) -> dict[str, Any]:
     return payload
 
 
-def view_payload(view: View) -> dict[str, Any]:
-    """Validate a modal or Home view (``to_dict`` runs slack_sdk's checks) and re-parse it."""
-    payload = view.to_dict()
+def view_payload(view: View | dict[str, Any]) -> dict[str, Any]:
+    """Validate a modal or Home view (``to_dict`` runs slack_sdk's checks) and re-parse it; one
+    built as a plain dict (the ack's processing view) must parse into the very same view."""
+    payload = view.to_dict() if isinstance(view, View) else view
     assert View(**payload).to_dict() == payload
     assert 0 < len(payload["blocks"]) <= 100
     for raw in payload["blocks"]:

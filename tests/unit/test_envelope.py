@@ -1,0 +1,43 @@
+"""The door's form decoding: the fast path decodes exactly as ``urllib.parse`` does."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote_plus, unquote_plus, urlencode
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.envelope import BadEnvelope, form_value, parse_body
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@given(st.text())
+def test_a_form_encoded_value_decodes_to_what_was_encoded(text: str) -> None:
+    assert form_value(quote_plus(text)) == text
+
+
+# Malformed values too: stray or short escapes, raw '=', line breaks, non-ASCII, '==' pairs.
+@given(st.text(alphabet="%=+&aZ09fF\r\n é_.-*~", max_size=40))
+def test_any_value_decodes_as_unquote_plus_does(encoded: str) -> None:
+    assert form_value(encoded) == unquote_plus(encoded)
+
+
+@pytest.mark.parametrize("encoded", ["%", "%4", "%zz", "a%%41", "%3d%3D", "=41", "%41=", "%E4%BD%A0%E5%A5%BD", "%FF"])
+def test_edge_cases_decode_as_unquote_plus_does(encoded: str) -> None:
+    assert form_value(encoded) == unquote_plus(encoded)
+
+
+def test_an_interaction_payload_is_parsed_from_its_form() -> None:
+    payload = {"type": "view_submission", "user": {"id": "U1"}, "view": {
+        "id": "V1", "type": "modal", "callback_id": "settle_modal", "private_metadata": '{"a": "100% = 1+1 & 你好"}',
+        "state": {"values": {}}}}  # fmt: skip
+    body = parse_body(urlencode({"payload": json.dumps(payload)}).encode(), FORM)
+    assert body == payload
+
+
+def test_a_payload_that_is_not_json_is_refused() -> None:
+    with pytest.raises(BadEnvelope, match="payload is not JSON"):
+        parse_body(b"payload=%7B%22type%22", FORM)
