@@ -59,7 +59,7 @@ def slack_client(settings: Settings) -> WebClient:
 
 
 def build_services(settings: Settings, *, with_slack: bool = True) -> Services:
-    pool = {} if settings.database_url.startswith("sqlite") else {"pool_size": 20, "max_overflow": 40}
+    pool = {} if settings.database_url.startswith("sqlite") else {"pool_size": settings.db_pool_size, "max_overflow": 0}
     engine = make_engine(settings.database_url, **pool)
     gateway: PaymentGateway = SandboxGateway(SqlLedger(engine), latency=settings.gateway_latency_ms / 1000)
     if settings.fault_injection:

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=0, le=64)
     worker_threads: int = Field(32, ge=1, le=512)
     worker_nice: int = Field(5, ge=0, le=19)
+    # PostgreSQL connections per process, a hard cap: a few busy connections per core do more
+    # than many, and keep the database from starving the process that acks.
+    db_pool_size: int = Field(4, ge=1, le=200)
     log_level: str = "INFO"
     # Only for tests: names a point where the process kills itself (see bot/faults.py).
     fault_injection: str | None = None
