@@ -73,6 +73,9 @@ class SqlAlerts(SqlRepository):
         connection = self._for_claims()
         claims.DUE.create(connection)
         connection.execute(claims.fill_due(claim))
+        # A temporary table has no statistics until analysed: PostgreSQL guessed a third of its
+        # rows and hashed all of subscriptions for the new alerts (0.5 s of 1.4 at 1,000,000).
+        connection.exec_driver_sql(f"ANALYZE {claims.DUE.name}")
         with _conflicts():
             new_alerts = connection.execute(claims.new_alerts(claim)).all()
             connection.execute(claims.mark_past_due(claim))
