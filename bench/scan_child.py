@@ -49,7 +49,7 @@ def run_scan(url: str, today: dt.date, profile: str | None) -> dict[str, Any]:
     if profiler is not None and profile:
         profiler.save(profile)
     engine.dispose()
-    return {"seconds": seconds, "new_alerts": len(report.new_alerts), "reminders": len(report.reminders),
+    return {"seconds": seconds, "new_alerts": report.alerts, "reminders": report.reminders,
             "peak_rss_mb": peak_rss_mb(), "rss_before_mb": rss_before}  # fmt: skip
 
 

@@ -104,7 +104,7 @@ def run_scan(settings: Settings, args: argparse.Namespace) -> int:
 
     assert services.client is not None
     report, delivered = Jobs(services, SlackNotifier(services.client)).scan_and_deliver()
-    print(f"{len(report.new_alerts)} new alerts, {len(report.reminders)} reminders; "
+    print(f"{report.alerts} new alerts, {report.reminders} reminders; "
           f"posted {delivered.posted}, updated {delivered.updated}, replies {delivered.replies}, "
           f"failed {delivered.failed}")  # fmt: skip
     return 1 if delivered.failed else 0

@@ -14,15 +14,15 @@ from handlers.i18n import translator
 
 def print_dry_run(report: ScanReport) -> None:
     tr = translator("en")
-    print(f"dry run: {len(report.new_alerts)} alerts and {len(report.reminders)} reminders would be posted")
-    for alert in report.new_alerts:
+    print(f"dry run: {report.alerts} alerts and {report.reminders} reminders would be posted")
+    for alert in report.shown_alerts:
         view = report.views[alert.id]
         card = view.card
         flag = " (EXPIRED)" if view.card_expired else ""
         card_text = f"{tr.card(card)} exp {tr.expiry(card)}{flag}" if card else "no card"
         print(f"  alert -> {alert.channel}: {view.product} ({view.account.name}) {tr.money(view.amount)} due, "
               f"{view.days_past_due} days past due, {card_text} [Settle balance]")  # fmt: skip
-    for reminder in report.reminders:
+    for reminder in report.shown_reminders:
         view = report.views[reminder.alert_id]
         owner = f"<@{view.card.owner_slack_user_id}> " if view.card else ""
         print(f"  reminder (thread) -> {owner}{view.product}: {view.days_past_due} days past due")

@@ -190,8 +190,8 @@ class LocalSandbox:
         when = at.astimezone(settings.zone).strftime("%a %d %b")
         label = "today" if days == 0 else f"today +{days} day{'s' if days > 1 else ''}"
         failed = f", {sent.failed} failed" if sent.failed else ""
-        return (f"Scan as of {when} ({label}): {len(report.new_alerts)} new alerts, "
-                f"{len(report.reminders)} reminders; {sent.posted} posted, {sent.updated} updated, "
+        return (f"Scan as of {when} ({label}): {report.alerts} new alerts, "
+                f"{report.reminders} reminders; {sent.posted} posted, {sent.updated} updated, "
                 f"{sent.replies} thread replies{failed}.")  # fmt: skip
 
     def stop(self) -> None:

@@ -62,7 +62,7 @@ class Jobs:
         except ConflictError:  # another scan (e.g. one run by hand) claimed the same rows first
             log.info("scan: another scan claimed these alerts first; delivering what is due")
             report = ScanReport()
-        log.info("scan: %d new alerts, %d reminders", len(report.new_alerts), len(report.reminders))
+        log.info("scan: %d new alerts, %d reminders", report.alerts, report.reminders)
         return report, self.deliver()
 
     def deliver(self) -> DeliveryReport:

@@ -10,11 +10,10 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 
 from domain.alert_delivery import DeliveryReport, deliver
-from domain.alert_views import DIGEST_PREFIX, AlertView, DigestView, Notifier, Settled, describe
+from domain.alert_views import AlertView, DigestView, Notifier, Settled, describe
 from domain.ports import Clock, UnitOfWork
 from domain.records import Alert, Claim, Reminder
 
@@ -46,10 +45,13 @@ class ReminderPolicy:
 
 @dataclass(frozen=True, slots=True)
 class ScanReport:
-    new_alerts: list[Alert] = field(default_factory=list)
-    reminders: list[Reminder] = field(default_factory=list)
-    views: dict[str, AlertView] = field(default_factory=dict)  # by alert id; dry runs only
+    alerts: int = 0  # new alerts claimed
+    reminders: int = 0  # reminders claimed
     digests: dict[str, int] = field(default_factory=dict)  # channel: alerts sent in its digest
+    # Dry runs only: what would be posted, and how each alert would look (by alert id).
+    shown_alerts: list[Alert] = field(default_factory=list)
+    shown_reminders: list[Reminder] = field(default_factory=list)
+    views: dict[str, AlertView] = field(default_factory=dict)
 
 
 def scan(
@@ -67,19 +69,13 @@ def scan(
     claim = Claim(today, clock.now(), new_id_prefix(), policy.days, policy.every,
                   default_channel, digest_threshold)  # fmt: skip
     with uow:
-        alerts, reminders = uow.alerts.claim(claim)
-        report = ScanReport(alerts, reminders, digests=_digests(alerts))
-        if dry_run:
-            shown = [a.id for a in alerts] + [r.alert_id for r in reminders]
-            report.views.update(describe(uow, shown, today))
-            return report
+        claimed = uow.alerts.claim(claim)
+        if dry_run:  # read back what was claimed, then roll it back
+            alerts, reminders = uow.alerts.claimed(claim)
+            shown = describe(uow, [a.id for a in alerts] + [r.alert_id for r in reminders], today)
+            return ScanReport(claimed.alerts, claimed.reminders, claimed.digests, alerts, reminders, shown)
         uow.commit()
-    return report
-
-
-def _digests(alerts: list[Alert]) -> dict[str, int]:
-    """The channels whose new alerts were all claimed for a digest, with their counts."""
-    return dict(Counter(a.channel for a in alerts if a.ts == DIGEST_PREFIX))
+    return ScanReport(claimed.alerts, claimed.reminders, claimed.digests)
 
 
 def new_id_prefix() -> str:

@@ -11,7 +11,7 @@ from typing import Protocol, Self
 
 from domain.model import Account, Admin, Card, Invoice, Role, Subscription, SubscriptionStatus
 from domain.money import Money
-from domain.records import Alert, Claim, PastDueRow, Payment, Reminder, SettlementAttempt
+from domain.records import Alert, Claim, Claimed, PastDueRow, Payment, Reminder, SettlementAttempt
 
 
 class AccountRepository(Protocol):
@@ -68,8 +68,8 @@ class AlertRepository(Protocol):
     def add(self, alerts: Iterable[Alert]) -> None: ...
     def save(self, alert: Alert) -> None: ...
 
-    def claim(self, claim: Claim) -> tuple[list[Alert], list[Reminder]]:
-        """Claim, in bulk, what a scan finds due; returns the new alerts and reminders by id.
+    def claim(self, claim: Claim) -> Claimed:
+        """Claim, in bulk, what a scan finds due; returns how many alerts and reminders it made.
 
         Alerts: one per past-due subscription without an open alert (ids ``<prefix>-a<n>``
         in subscription order, version 1, undelivered), its episode the oldest overdue open
@@ -82,6 +82,10 @@ class AlertRepository(Protocol):
         a later stage; the alert takes that stage and a new version, so the deliverer
         refreshes its message.
         """
+        ...
+
+    def claimed(self, claim: Claim) -> tuple[list[Alert], list[Reminder]]:
+        """The alerts and reminders ``claim`` made, by id (for dry runs and checks)."""
         ...
 
     def awaiting_digest(self, channel: str) -> list[Alert]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from domain.money import Money
@@ -123,3 +123,15 @@ class Claim:
     every: int
     default_channel: str  # for accounts without their own alert channel
     digest_threshold: int  # more new alerts than this for one channel: all of them go in a digest
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """What one claim made: how many new alerts and reminders, and the channels whose new
+    alerts all go in one digest (with their counts). The rows themselves stay in the
+    database (``AlertRepository.claimed`` reads them back), so that a scan of a million
+    subscriptions holds none of them in memory."""
+
+    alerts: int = 0
+    reminders: int = 0
+    digests: dict[str, int] = field(default_factory=dict)

@@ -13,7 +13,7 @@ from domain.alert_views import DIGEST_PREFIX
 from domain.alerts import ReminderPolicy
 from domain.errors import SettlementInProgress
 from domain.model import Account, Admin, Card, Invoice, InvoiceStatus, Role, Subscription, SubscriptionStatus
-from domain.records import Alert, Claim, Outcome, PastDueRow, Payment, Reminder, SettlementAttempt
+from domain.records import Alert, Claim, Claimed, Outcome, PastDueRow, Payment, Reminder, SettlementAttempt
 
 
 @dataclass
@@ -188,9 +188,16 @@ class FakeAlerts(_Repo):
     def save(self, alert: Alert) -> None:
         self.t.alerts[alert.id] = alert
 
-    def claim(self, claim: Claim) -> tuple[list[Alert], list[Reminder]]:
+    def claim(self, claim: Claim) -> Claimed:
         """As the SQL claim, row by row."""
-        return self._claim_alerts(claim), self._claim_reminders(claim)
+        alerts, reminders = self._claim_alerts(claim), self._claim_reminders(claim)
+        digests = Counter(a.channel for a in alerts if a.ts == DIGEST_PREFIX)
+        return Claimed(len(alerts), len(reminders), dict(digests))
+
+    def claimed(self, claim: Claim) -> tuple[list[Alert], list[Reminder]]:
+        alerts = [a for a in self.t.alerts.values() if a.id.startswith(f"{claim.id_prefix}-a")]
+        reminders = [r for r in self.t.reminders.values() if r.id.startswith(f"{claim.id_prefix}-r")]
+        return sorted(alerts, key=lambda a: a.id), sorted(reminders, key=lambda r: r.id)
 
     def _claim_alerts(self, claim: Claim) -> list[Alert]:
         fresh = [(row, _stage(claim, row)) for row in self.past_due(claim.today) if row.alert is None]

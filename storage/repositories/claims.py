@@ -17,6 +17,7 @@ from sqlalchemy import (
     Insert,
     Integer,
     MetaData,
+    Select,
     String,
     Subquery,
     Table,
@@ -128,17 +129,22 @@ def new_alerts(claim: Claim) -> Insert:
         fresh.c.channel, literal(claim.now, UTCDateTime), fresh.c.stage, literal(1), literal(0),
         case((crowded, literal(DIGEST_PREFIX, String)), else_=null()), null(),
     )  # fmt: skip
-    c = ALERTS.c
+    return insert(ALERTS).from_select([col.name for col in ALERTS.columns], rows)
+
+
+def digest_counts(claim: Claim) -> Select[str, int]:
+    """The channels whose new alerts this claim put in a digest, with how many."""
     return (
-        insert(ALERTS).from_select([col.name for col in ALERTS.columns], rows)
-        .returning(c.id, c.subscription_id, c.episode, c.channel, c.stage, c.ts)
+        select(ALERTS.c.channel, func.count())
+        .where(*claimed(ALERTS, claim, "a"), _UNDELIVERED, ALERTS.c.ts == DIGEST_PREFIX)
+        .group_by(ALERTS.c.channel)
     )  # fmt: skip
 
 
 def mark_past_due(claim: Claim) -> Update:
     """The status of the subscriptions just alerted, where it is not past due already."""
     past_due = SubscriptionStatus.PAST_DUE.value
-    alerted = select(ALERTS.c.subscription_id).where(*_claimed(ALERTS, claim, "a"), _UNDELIVERED)
+    alerted = select(ALERTS.c.subscription_id).where(*claimed(ALERTS, claim, "a"), _UNDELIVERED)
     return (
         update(SUBSCRIPTIONS)
         .where(SUBSCRIPTIONS.c.id.in_(alerted), SUBSCRIPTIONS.c.status != past_due)
@@ -157,11 +163,7 @@ def new_reminders(claim: Claim) -> Insert:
         ))
         .where(d.c.stage > AlertRow.stage)
     )  # fmt: skip
-    c = REMINDERS.c
-    return (
-        insert(REMINDERS).from_select([col.name for col in REMINDERS.columns], rows)
-        .returning(c.id, c.alert_id, c.stage)
-    )  # fmt: skip
+    return insert(REMINDERS).from_select([col.name for col in REMINDERS.columns], rows)
 
 
 def advance(claim: Claim) -> Update:
@@ -170,7 +172,7 @@ def advance(claim: Claim) -> Update:
     r = REMINDERS
     return (
         update(ALERTS)
-        .where(ALERTS.c.id == r.c.alert_id, *_claimed(r, claim, "r"), r.c.ts.is_(None))
+        .where(ALERTS.c.id == r.c.alert_id, *claimed(r, claim, "r"), r.c.ts.is_(None))
         .values(stage=r.c.stage, version=ALERTS.c.version + 1)
     )  # fmt: skip
 
@@ -180,8 +182,10 @@ def _ids(claim: Claim, tag: str, order: ColumnElement[str] | InstrumentedAttribu
     return literal(f"{claim.id_prefix}-{tag}", String) + cast(number, String)
 
 
-def _claimed(table: Any, claim: Claim, tag: str) -> list[ColumnElement[bool]]:
-    """The rows this scan inserted: found through the outbox index on ``created_at``."""
+def claimed(table: Any, claim: Claim, tag: str) -> list[ColumnElement[bool]]:
+    """The rows this scan inserted (``table``: a Table or a mapped class): found through the
+    outbox index on ``created_at``."""
+    table = table_of(table) if isinstance(table, type) else table
     return [table.c.created_at == literal(claim.now, UTCDateTime), table.c.id.like(f"{claim.id_prefix}-{tag}%")]
 
 

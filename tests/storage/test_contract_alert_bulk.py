@@ -10,7 +10,7 @@ from domain.alert_views import DIGEST_PREFIX
 from domain.alerts import ReminderPolicy
 from domain.model import InvoiceStatus, SubscriptionStatus
 from domain.ports import UnitOfWork
-from domain.records import Alert, Claim, Outcome, Reminder
+from domain.records import Alert, Claim, Claimed, Outcome, Reminder
 from tests.storage.builders import NOW, TODAY, account, alert, attempt, invoice, seed_billing, subscription
 
 PAST_DUE, ACTIVE = SubscriptionStatus.PAST_DUE, SubscriptionStatus.ACTIVE
@@ -44,8 +44,9 @@ def test_claim_opens_one_alert_per_past_due_subscription_without_one(uow: UnitOf
         uow.alerts.add([alert("al_b", "sub_b")])
         uow.commit()
     with uow:
-        made, _ = uow.alerts.claim(claim())
-        assert uow.alerts.claim(claim("scan2")) == ([], [])
+        assert uow.alerts.claim(claim()) == Claimed(2, 1, {})  # and a reminder for al_b
+        made, _ = uow.alerts.claimed(claim())
+        assert uow.alerts.claim(claim("scan2")) == Claimed(0, 0, {})
         uow.commit()
     at = NOW
     assert made == [
@@ -67,7 +68,8 @@ def test_claim_puts_a_crowded_channels_new_alerts_in_its_digest(uow: UnitOfWork)
             uow.invoices.save(invoice(f"inv_{sub}", sub))
         uow.commit()
     with uow:
-        made, _ = uow.alerts.claim(claim(threshold=1))
+        assert uow.alerts.claim(claim(threshold=1)) == Claimed(3, 0, {"C0DEFAULT": 2})
+        made, _ = uow.alerts.claimed(claim(threshold=1))
     assert [(a.subscription_id, a.channel, a.ts) for a in made] == [
         ("sub_a", "C0DEFAULT", DIGEST_PREFIX), ("sub_b", "C0DEFAULT", DIGEST_PREFIX), ("sub_c", "C0OWN", None),
     ]  # fmt: skip
@@ -82,7 +84,8 @@ def test_claimed_stages_follow_the_reminder_policy(uow: UnitOfWork, days: tuple[
             uow.invoices.save(invoice(f"inv_{sub}", sub, days_ago=n))
         uow.commit()
     with uow:
-        made, _ = uow.alerts.claim(claim(days=days, every=every))
+        uow.alerts.claim(claim(days=days, every=every))
+        made, _ = uow.alerts.claimed(claim(days=days, every=every))
     policy = ReminderPolicy(days, every)
     assert [a.stage for a in made] == [policy.stage_for(n) for n in range(1, 41)]
 
@@ -99,8 +102,9 @@ def test_claim_reminds_each_open_alert_once_per_later_stage(uow: UnitOfWork) -> 
         ])  # fmt: skip
         uow.commit()
     with uow:
-        _, made = uow.alerts.claim(claim())
-        assert uow.alerts.claim(claim("scan2")) == ([], [])
+        assert uow.alerts.claim(claim()) == Claimed(1, 2, {})  # sub_c: its alert was settled
+        _, made = uow.alerts.claimed(claim())
+        assert uow.alerts.claim(claim("scan2")) == Claimed(0, 0, {})
         uow.commit()
     assert made == [Reminder("scan1-r1000000001", "al_a", 7, NOW), Reminder("scan1-r1000000002", "al_d", 14, NOW)]
     with uow:

@@ -58,9 +58,9 @@ def test_scan_claims_each_past_due_subscription_once(uow: UnitOfWork) -> None:
     clock = FakeClock(START)
     first = scan(uow, clock, ReminderPolicy(), "C0DEFAULT")
     again = scan(uow, clock, ReminderPolicy(), "C0DEFAULT")
-    assert sorted(a.subscription_id for a in first.new_alerts) == ["sub_e3", "sub_f"]
-    assert again.new_alerts == [] and again.reminders == []
+    assert (first.alerts, again.alerts, again.reminders) == (2, 0, 0)
     with uow:
+        assert sorted(a.subscription_id for a in uow.alerts.undelivered(100)) == ["sub_e3", "sub_f"]
         statuses = {s.id: s.status for s in uow.subscriptions.for_accounts(["acc_contoso"])}
     assert statuses == {"sub_e3": SubscriptionStatus.PAST_DUE, "sub_bp": SubscriptionStatus.ACTIVE}
 
@@ -71,7 +71,9 @@ def test_alerts_are_posted_reminded_and_updated_once_settled(uow: UnitOfWork) ->
     scan(uow, clock, ReminderPolicy(), "C0DEFAULT")
     deliver(uow, clock, slack)
     clock.advance(days=3)
-    assert [r.stage for r in scan(uow, clock, ReminderPolicy(), "C0DEFAULT").reminders] == [7, 3]
+    assert scan(uow, clock, ReminderPolicy(), "C0DEFAULT").reminders == 2
+    with uow:
+        assert [r.stage for r in uow.alerts.undelivered_reminders(10)] == [7, 3]
     settle(uow, SandboxGateway(MemoryLedger()), clock, OWNER, "sub_e3", "card_1")
     report = deliver(uow, clock, slack)
     assert sorted(slack.posts) == ["sub_e3", "sub_f"]

@@ -59,11 +59,17 @@ def test_reminder_stages_follow_1_3_7_14_then_every_7_days(days, stage):
     assert ReminderPolicy().stage_for(days) == stage
 
 
+def _undelivered(uow):
+    with uow:
+        return uow.alerts.undelivered(100)
+
+
 def test_scan_alerts_each_past_due_subscription_once(uow, clock):
     report = scan(uow, clock, ReminderPolicy(), "C0BILLING")
-    assert sorted(a.subscription_id for a in report.new_alerts) == ["sub_e3", "sub_f"]
+    assert (report.alerts, report.reminders, report.digests) == (2, 0, {})
+    assert sorted(a.subscription_id for a in _undelivered(uow)) == ["sub_e3", "sub_f"]
     again = scan(uow, clock, ReminderPolicy(), "C0BILLING")
-    assert again.new_alerts == [] and again.reminders == []
+    assert (again.alerts, again.reminders) == (0, 0)
 
 
 def test_alerts_go_to_the_accounts_own_channel_or_the_default(uow, clock):
@@ -72,8 +78,8 @@ def test_alerts_go_to_the_accounts_own_channel_or_the_default(uow, clock):
     with uow:
         uow.accounts.save(replace(uow.accounts.get("acc_fabrikam"), channel="C0FABRIKAM"))
         uow.commit()
-    report = scan(uow, clock, ReminderPolicy(), "C0BILLING")
-    assert {a.subscription_id: a.channel for a in report.new_alerts} == {
+    scan(uow, clock, ReminderPolicy(), "C0BILLING")
+    assert {a.subscription_id: a.channel for a in _undelivered(uow)} == {
         "sub_e3": "C0BILLING", "sub_f": "C0FABRIKAM",
     }  # fmt: skip
 
@@ -81,7 +87,9 @@ def test_alerts_go_to_the_accounts_own_channel_or_the_default(uow, clock):
 def test_a_dry_run_claims_nothing_but_describes_the_alerts(uow, clock):
     report = scan(uow, clock, ReminderPolicy(), "C0BILLING", dry_run=True)
     assert {v.product for v in report.views.values()} == {"Microsoft 365 E3", "Teams Essentials"}
-    assert len(scan(uow, clock, ReminderPolicy(), "C0BILLING").new_alerts) == 2
+    assert sorted(a.subscription_id for a in report.shown_alerts) == ["sub_e3", "sub_f"]
+    assert _undelivered(uow) == []
+    assert scan(uow, clock, ReminderPolicy(), "C0BILLING").alerts == 2
 
 
 def test_reminders_follow_in_the_thread_and_update_the_alert(uow, clock):
@@ -90,12 +98,11 @@ def test_reminders_follow_in_the_thread_and_update_the_alert(uow, clock):
     deliver(uow, clock, notifier)
     assert len(notifier.posts) == 2
     clock.advance(days=2)  # sub_e3: 5 -> 7 days (stage 7); sub_f: 1 -> 3 days (stage 3)
-    report = scan(uow, clock, ReminderPolicy(), "C0BILLING")
-    assert sorted(r.stage for r in report.reminders) == [3, 7]
+    assert scan(uow, clock, ReminderPolicy(), "C0BILLING").reminders == 2
     deliver(uow, clock, notifier)
     assert sorted(stage for _, _, stage in notifier.replies) == [3, 7]
     assert {view.days_past_due for _, _, view in notifier.updates} == {3, 7}
-    assert scan(uow, clock, ReminderPolicy(), "C0BILLING").reminders == []
+    assert scan(uow, clock, ReminderPolicy(), "C0BILLING").reminders == 0
 
 
 def test_undelivered_alerts_stay_in_the_outbox_until_slack_answers(uow, clock):

@@ -76,7 +76,7 @@ def test_a_crowded_channel_gets_one_digest_instead_of_an_alert_each(clock: FakeC
     uow, notifier = FakeUnitOfWork(), RecordingNotifier()
     seed(uow, crowded=25)
     report = scan(uow, clock, ReminderPolicy(), DEFAULT, digest_threshold=20)
-    assert report.digests == {CROWDED: 25} and len(report.new_alerts) == 27
+    assert report.digests == {CROWDED: 25} and report.alerts == 27
     delivered = deliver(uow, clock, notifier)
     ((channel, digest),) = notifier.digests
     assert channel == CROWDED and digest.total == 25 and digest.rest == 20
@@ -115,7 +115,7 @@ def test_reminders_and_settlements_of_digested_alerts_go_to_the_digests_thread(c
     deliver(uow, clock, notifier)
     assert notifier.thread == [("200.000001", "sub_c03", "settled")] and notifier.updates == []
     clock.advance(days=1)  # 2 -> 3 days past due: a reminder for every open one
-    assert len(scan(uow, clock, ReminderPolicy(), DEFAULT, digest_threshold=20).reminders) == 26
+    assert scan(uow, clock, ReminderPolicy(), DEFAULT, digest_threshold=20).reminders == 26
     deliver(uow, clock, notifier)
     replies = [t for t in notifier.thread if t[2] == "reminder 3"]
     in_digest_thread = {ts for ts, sub, _ in replies if sub.startswith("sub_c")}
