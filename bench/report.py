@@ -46,16 +46,21 @@ def scan_table(rows: list[dict[str, Any]]) -> list[str]:
         "`count(*)` baseline s | scan ÷ count | rescan s (nothing new) | < 10 s | < 300 MB | ≤ 10x count |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|:-:|:-:|:-:|",
     ]
+    largest = {r["backend"]: max(x["subscriptions"] for x in rows if x["backend"] == r["backend"]) for r in rows}
     for r in rows:
         scan, count = r["scan"], r["count"]
         ratio = r["vs_count"] or 0
+        checks = (scan["seconds"] < SCAN_SECONDS_TARGET, scan["peak_rss_mb"] < SCAN_MB_TARGET,
+                  ratio <= SCAN_RATIO_TARGET)  # fmt: skip
+        shown = [mark(ok) for ok in checks] if r["subscriptions"] == largest[r["backend"]] else ["—"] * 3
         out.append(
             f"| {r['backend']} | {r['subscriptions']:,} | {r['past_due']:,} | {scan['seconds']:.2f} "
             f"| {scan['new_alerts']:,} + {scan['reminders']:,} | {scan['peak_rss_mb']:.0f} | {count['seconds']:.3f} "
-            f"| {ratio} | {r['rescan']['seconds']:.2f} | {mark(scan['seconds'] < SCAN_SECONDS_TARGET)} "
-            f"| {mark(scan['peak_rss_mb'] < SCAN_MB_TARGET)} | {mark(ratio <= SCAN_RATIO_TARGET)} |"
+            f"| {ratio} | {r['rescan']['seconds']:.2f} | {' | '.join(shown)} |"
         )
-    return out
+    note = ("The targets are set for the largest size (the issue's million subscriptions); the smaller "
+            "sizes show how the time grows (a `count(*)` of 1,000 rows takes a millisecond).")
+    return [*out, "", note]
 
 
 def delivery_table(rows: list[dict[str, Any]]) -> list[str]:
