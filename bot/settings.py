@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     # Processes running the work done after an ack (0: threads of the serving process).
     workers: int = Field(1, ge=0, le=64)
     worker_threads: int = Field(32, ge=1, le=512)
-    worker_nice: int = Field(5, ge=0, le=19)
+    worker_nice: int = Field(10, ge=0, le=19)
     # PostgreSQL connections per process, a hard cap: a few busy connections per core do more
     # than many, and keep the database from starving the process that acks.
     db_pool_size: int = Field(4, ge=1, le=200)
