@@ -43,6 +43,17 @@ def shot(driver: object, name: str) -> Path:
     return path
 
 
+def _shown(driver: object, element_id: str) -> object:
+    """The element once the page after a click shows it: ``click`` returns before the form's
+    POST is answered, and looking at once may still find the page it left."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    located = expected_conditions.visibility_of_element_located((By.ID, element_id))
+    return WebDriverWait(driver, 15).until(located)  # type: ignore[arg-type]
+
+
 def test_the_page_renders_shows_field_errors_and_adds_the_card(slack, app, browser, db):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
@@ -56,7 +67,7 @@ def test_the_page_renders_shows_field_errors_and_adds_the_card(slack, app, brows
     Select(browser.find_element(By.ID, "exp_year")).select_by_value("2030")
     browser.find_element(By.ID, "cvc").send_keys("321")
     browser.find_element(By.ID, "save").click()
-    error = browser.find_element(By.ID, "number-error")
+    error = _shown(browser, "number-error")  # on the page the POST answers with
     assert error.is_displayed() and error.text
     number_box = browser.find_element(By.ID, "number")
     assert number_box.get_attribute("value") == ""  # a refused number is never sent back
@@ -65,7 +76,7 @@ def test_the_page_renders_shows_field_errors_and_adds_the_card(slack, app, brows
     number_box.send_keys("5555 5555 5555 4444")
     browser.find_element(By.ID, "cvc").send_keys("321")
     browser.find_element(By.ID, "save").click()
-    banner = browser.find_element(By.ID, "banner")
+    banner = _shown(browser, "banner")
     assert "4444" in banner.text
     shot(browser, "add-card-added")
     with db.uow() as uow:
