@@ -21,7 +21,9 @@ CARDS = [
     ("4000 0000 0000 9995", "817", "visa"),
     ("3782 822463 10005", "9173", "amex"),
 ]
-TYPOS = [("4242 4242 4242 4241", "731"), ("5555 5555 5555 4444", "58")]  # refused, then typed again
+# Refused, then typed again. The short CVC is above 59, so no clock time (a card link's expiry
+# "…:58:…") can look like it: "58" failed this test during two minutes of every hour.
+TYPOS = [("4242 4242 4242 4241", "731"), ("5555 5555 5555 4444", "87")]
 
 
 def _forms(number: str, cvc: str) -> list[dict[str, str]]:
