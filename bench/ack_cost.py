@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from werkzeug.test import EnvironBuilder
+
 from bench import data
 from bench.config import DEFAULT_PG
 from bench.load import Body
@@ -97,14 +99,10 @@ def _time(app: Callable[..., Any], bodies: list[Body], profiled: bool) -> tuple[
 
 
 def _environ(body: bytes, content_type: str) -> dict[str, Any]:
-    headers = sign(SIGNING_SECRET, body)
-    return {
-        "REQUEST_METHOD": "POST", "PATH_INFO": "/slack/events", "CONTENT_LENGTH": str(len(body)),
-        "CONTENT_TYPE": content_type, "wsgi.input": io.BytesIO(body), "wsgi.url_scheme": "http",
-        "HTTP_X_SLACK_SIGNATURE": headers["X-Slack-Signature"],
-        "HTTP_X_SLACK_REQUEST_TIMESTAMP": headers["X-Slack-Request-Timestamp"],
-        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "3000", "SERVER_PROTOCOL": "HTTP/1.1",
-    }  # fmt: skip
+    """A signed ``POST /slack/events`` as the WSGI server would hand it over."""
+    builder = EnvironBuilder(path="/slack/events", method="POST", data=body, content_type=content_type,
+                             headers=sign(SIGNING_SECRET, body))  # fmt: skip
+    return builder.get_environ()
 
 
 if __name__ == "__main__":

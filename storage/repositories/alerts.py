@@ -88,9 +88,9 @@ class SqlAlerts(SqlRepository):
         return Claimed(alerts, reminders, {channel: count for channel, count in digests})
 
     def claimed(self, claim: Claim) -> tuple[list[Alert], list[Reminder]]:
-        alerts = self._all(select(AlertRow).where(*claims.claimed(AlertRow, claim, "a")).order_by(AlertRow.id))
+        alerts = self._all(select(AlertRow).where(*claims.claimed(claims.ALERTS, claim, "a")).order_by(AlertRow.id))
         reminders = self._all(
-            select(ReminderRow).where(*claims.claimed(ReminderRow, claim, "r")).order_by(ReminderRow.id)
+            select(ReminderRow).where(*claims.claimed(claims.REMINDERS, claim, "r")).order_by(ReminderRow.id)
         )
         return [mapping.alert(row) for row in alerts], [mapping.reminder(row) for row in reminders]
 

@@ -183,9 +183,7 @@ def _ids(claim: Claim, tag: str, order: ColumnElement[str] | InstrumentedAttribu
 
 
 def claimed(table: Any, claim: Claim, tag: str) -> list[ColumnElement[bool]]:
-    """The rows this scan inserted (``table``: a Table or a mapped class): found through the
-    outbox index on ``created_at``."""
-    table = table_of(table) if isinstance(table, type) else table
+    """The rows this scan inserted: found through the outbox index on ``created_at``."""
     return [table.c.created_at == literal(claim.now, UTCDateTime), table.c.id.like(f"{claim.id_prefix}-{tag}%")]
 
 
