@@ -54,7 +54,7 @@ def _scenario(workdir: Path, name: str, alerts: int, channels: int) -> dict[str,
         report, delivered = Jobs(services, SlackNotifier(services.client)).scan_and_deliver()
         wall = time.perf_counter() - started
         row = _check(fake, services.uow(), names, wall, name, alerts)
-        row.update(new_alerts=report.alerts, digests=len(report.digests), failed=delivered.failed)
+        row.update(new_alerts=report.alerts, digests=len(delivered.taken.digests), failed=delivered.failed)
         services.close()
     log.info("delivery %s: %s", name, row)
     return row

@@ -1,5 +1,7 @@
 """Bringing Slack up to date with the alerts outbox: channels in parallel, each one in order.
 
+A run first takes the scans' claims (they become alerts and reminders in one transaction).
+
 Slack limits posting per channel (about one message a second), so each channel is a lane
 worked by one thread, in order, while the lanes overlap. Only the calling thread touches
 the unit of work: lanes hand back each message's ts and it is committed at once, so a
@@ -14,7 +16,7 @@ import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from domain.alert_views import (
     DIGEST_PREFIX,
@@ -28,7 +30,7 @@ from domain.alert_views import (
     message_ts,
 )
 from domain.ports import Clock, DeliveryFailed, UnitOfWork
-from domain.records import Alert, Reminder
+from domain.records import Alert, Claimed, Reminder
 
 log = logging.getLogger(__name__)
 DELIVERY_WORKERS = 32  # channels posted to at the same time
@@ -40,7 +42,8 @@ class DeliveryReport:
     updated: int = 0
     replies: int = 0
     failed: int = 0
-    digests: int = 0
+    digests: int = 0  # digest messages posted
+    taken: Claimed = field(default_factory=Claimed)  # what the scans' claims became (and their digests)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,14 +61,19 @@ def deliver(
     uow: UnitOfWork, clock: Clock, notifier: Notifier, *, limit: int = 500,
     updates_only: bool = False, workers: int = DELIVERY_WORKERS,
 ) -> DeliveryReport:  # fmt: skip
-    """Post new alerts (or their channel's digest), update changed ones, then post reminders.
+    """Take the scans' claims, post new alerts (or their channel's digest), update changed
+    ones, then post reminders.
 
-    What fails stays for the next run. ``updates_only`` edits what is already posted and
-    posts nothing new (the scheduler alone posts), so a serving process can refresh an
-    alert right after a settlement.
+    What fails stays for the next run. ``updates_only`` takes nothing, edits what is already
+    posted and posts nothing new (the scheduler alone posts), so a serving process can
+    refresh an alert right after a settlement.
     """
     today = clock.today()
     report = DeliveryReport()
+    if not updates_only:
+        with uow:
+            report.taken = uow.alerts.take_claims(clock.now())
+            uow.commit()
     with uow:
         pending = [a for a in uow.alerts.undelivered(limit) if _due(a, updates_only)]
         digests = [

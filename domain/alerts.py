@@ -1,8 +1,9 @@
 """Past-due alerts and reminders: decide what is due (scan), then deliver it (outbox).
 
-The scan claims rows in bulk (one alert per newly past-due subscription, one reminder per
-stage reached) through set-based repository statements, so past-due rows never stream
-through Python; ``domain.alert_delivery.deliver`` then posts what the rows say.
+The scan claims in bulk (one claim per newly past-due subscription, one per reminder stage
+reached) through a set-based repository statement, so past-due rows never stream through
+Python; ``domain.alert_delivery.deliver`` then takes the claims (they become alerts and
+reminders, checked against the data as it is then) and posts what the rows say.
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ class ReminderPolicy:
 class ScanReport:
     alerts: int = 0  # new alerts claimed
     reminders: int = 0  # reminders claimed
-    digests: dict[str, int] = field(default_factory=dict)  # channel: alerts sent in its digest
-    # Dry runs only: what would be posted, and how each alert would look (by alert id).
+    # Dry runs only: the channels whose new alerts would go in one digest (with how many),
+    # what would be posted, and how each alert would look (by alert id).
+    digests: dict[str, int] = field(default_factory=dict)
     shown_alerts: list[Alert] = field(default_factory=list)
     shown_reminders: list[Reminder] = field(default_factory=list)
     views: dict[str, AlertView] = field(default_factory=dict)
@@ -60,22 +62,24 @@ def scan(
 ) -> ScanReport:  # fmt: skip
     """Claim one alert per newly past-due subscription and one reply per reminder stage.
 
-    Claims are rows committed before anything is posted, so a second scan at the
-    same time, or after a restart, finds nothing new. A channel that more than
-    ``digest_threshold`` new alerts reach in this scan gets them in one digest message.
-    The repository claims in bulk, in the database, following ``policy``'s stages.
+    Claims are rows committed before anything is posted, so a later scan, or one after a
+    restart, finds nothing new; the deliverer makes them alerts and reminders. A channel that
+    more than ``digest_threshold`` of this scan's new alerts reach gets them in one digest
+    message. The repository claims in bulk, in the database, following ``policy``'s stages.
+    A dry run takes the claims too, shows what they would make, and rolls it all back.
     """
     today = clock.today()
     claim = Claim(today, clock.now(), new_id_prefix(), policy.days, policy.every,
                   default_channel, digest_threshold)  # fmt: skip
     with uow:
         claimed = uow.alerts.claim(claim)
-        if dry_run:  # read back what was claimed, then roll it back
+        if dry_run:  # take the claims, read back what they made, then roll it all back
+            digests = uow.alerts.take_claims(claim.now).digests
             alerts, reminders = uow.alerts.claimed(claim)
             shown = describe(uow, [a.id for a in alerts] + [r.alert_id for r in reminders], today)
-            return ScanReport(claimed.alerts, claimed.reminders, claimed.digests, alerts, reminders, shown)
+            return ScanReport(claimed.alerts, claimed.reminders, digests, alerts, reminders, shown)
         uow.commit()
-    return ScanReport(claimed.alerts, claimed.reminders, claimed.digests)
+    return ScanReport(claimed.alerts, claimed.reminders)
 
 
 def new_id_prefix() -> str:

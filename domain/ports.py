@@ -69,23 +69,33 @@ class AlertRepository(Protocol):
     def save(self, alert: Alert) -> None: ...
 
     def claim(self, claim: Claim) -> Claimed:
-        """Claim, in bulk, what a scan finds due; returns how many alerts and reminders it made.
+        """Record, in bulk, what a scan finds due; returns how many alerts and reminders it claimed.
 
-        Alerts: one per past-due subscription without an open alert (ids ``<prefix>-a<n>``
-        in subscription order, version 1, undelivered), its episode the oldest overdue open
-        invoice, its stage the one reached, its channel the account's or
-        ``claim.default_channel``; when more than ``digest_threshold`` of them reach one
-        channel, all of that channel's get ``ts=DIGEST_PREFIX``. Their subscriptions' status
-        becomes past due. A concurrent claim of the same subscription raises ConflictError.
+        New alerts: one per past-due subscription with neither an open alert nor an untaken
+        claim of one, its episode the oldest overdue open invoice, its stage the one reached.
+        Reminders: one per open alert whose subscription has reached a later stage than the
+        alert's and than its untaken reminder claims'. Claims are ids (``<prefix>-a-<sub>``,
+        ``<prefix>-r-<sub>``) committed with the scan, so a later scan does not claim them again;
+        nothing is posted, and no alert exists, until ``take_claims``.
+        """
+        ...
 
-        Reminders: one (ids ``<prefix>-r<n>``) per open alert whose subscription has reached
-        a later stage; the alert takes that stage and a new version, so the deliverer
-        refreshes its message.
+    def take_claims(self, now: dt.datetime) -> Claimed:
+        """Make every untaken scan's claims into alerts and reminders, oldest scan first.
+
+        A new-alert claim whose subscription is still past due (its episode still open) and
+        still has no open alert becomes an alert (version 1, undelivered, in the account's
+        channel or the scan's default one; when more than the scan's digest threshold reach
+        one channel, all of that channel's get ``ts=DIGEST_PREFIX``), and its subscription's
+        status becomes past due. A reminder claim whose alert is still open and at an earlier
+        stage becomes a reminder; the alert takes that stage and a new version, so the
+        deliverer refreshes its message. Every taken claim goes; a concurrent taking of the same
+        subscription raises ConflictError.
         """
         ...
 
     def claimed(self, claim: Claim) -> tuple[list[Alert], list[Reminder]]:
-        """The alerts and reminders ``claim`` made, by id (for dry runs and checks)."""
+        """The alerts and reminders made of ``claim``'s claims, by id (for dry runs and checks)."""
         ...
 
     def awaiting_digest(self, channel: str) -> list[Alert]:

@@ -127,11 +127,17 @@ class Claim:
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
-    """What one claim made: how many new alerts and reminders, and the channels whose new
-    alerts all go in one digest (with their counts). The rows themselves stay in the
-    database (``AlertRepository.claimed`` reads them back), so that a scan of a million
-    subscriptions holds none of them in memory."""
+    """What a scan claimed (how many new alerts and reminders), or what taking claims made
+    (the same, and the channels whose new alerts all went in one digest, with their counts).
+    The rows themselves stay in the database (``AlertRepository.claimed`` reads them back),
+    so that a scan of a million subscriptions holds none of them in memory."""
 
     alerts: int = 0
     reminders: int = 0
     digests: dict[str, int] = field(default_factory=dict)
+
+    def __add__(self, other: Claimed) -> Claimed:
+        digests = dict(self.digests)
+        for channel, count in other.digests.items():
+            digests[channel] = digests.get(channel, 0) + count
+        return Claimed(self.alerts + other.alerts, self.reminders + other.reminders, digests)

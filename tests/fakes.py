@@ -27,13 +27,38 @@ class _Tables:
     payments: list[Payment] = field(default_factory=list)
     alerts: dict[str, Alert] = field(default_factory=dict)
     reminders: dict[str, Reminder] = field(default_factory=dict)
+    scans: dict[str, _Scan] = field(default_factory=dict)  # untaken scans, by id
+    claims: dict[str, _Claim] = field(default_factory=dict)
 
     def copy(self) -> _Tables:
         return _Tables(
             dict(self.accounts), {k: list(v) for k, v in self.admins.items()}, dict(self.cards),
             dict(self.subscriptions), dict(self.invoices), dict(self.attempts),
-            list(self.payments), dict(self.alerts), dict(self.reminders),
+            list(self.payments), dict(self.alerts), dict(self.reminders), dict(self.scans), dict(self.claims),
         )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    """As a row of ``alert_scans``."""
+
+    id: str
+    at: dt.datetime
+    default_channel: str
+    digest_threshold: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    """As a row of ``alert_claims``."""
+
+    id: str
+    scan_id: str
+    subscription_id: str
+    episode: str
+    stage: int
+    alert_id: str | None
+    created_at: dt.datetime
 
 
 class _Repo:
@@ -190,40 +215,73 @@ class FakeAlerts(_Repo):
 
     def claim(self, claim: Claim) -> Claimed:
         """As the SQL claim, row by row."""
-        alerts, reminders = self._claim_alerts(claim), self._claim_reminders(claim)
-        digests = Counter(a.channel for a in alerts if a.ts == DIGEST_PREFIX)
-        return Claimed(len(alerts), len(reminders), dict(digests))
+        claiming = {c.subscription_id for c in self.t.claims.values() if c.alert_id is None}
+        reminding: dict[str, int] = {}
+        for c in self.t.claims.values():
+            if c.alert_id is not None:
+                reminding[c.alert_id] = max(c.stage, reminding.get(c.alert_id, 0))
+        made = Claimed()
+        for row in self.past_due(claim.today):
+            stage, alert = _stage(claim, row), row.alert
+            if alert is None and row.subscription_id not in claiming:
+                made += Claimed(alerts=1)
+            elif alert is not None and stage > max(alert.stage, reminding.get(alert.id, 0)):
+                made += Claimed(reminders=1)
+            else:
+                continue
+            kind = "a" if alert is None else "r"
+            made_id = f"{claim.id_prefix}-{kind}-{row.subscription_id}"
+            self.t.claims[made_id] = _Claim(made_id, claim.id_prefix, row.subscription_id, row.episode, stage,
+                                            alert.id if alert else None, claim.now)  # fmt: skip
+        self.t.scans[claim.id_prefix] = _Scan(claim.id_prefix, claim.now, claim.default_channel, claim.digest_threshold)
+        return made
+
+    def take_claims(self, now: dt.datetime) -> Claimed:
+        made = Claimed()
+        for scan in sorted(self.t.scans.values(), key=lambda s: (s.at, s.id)):
+            claims = sorted((c for c in self.t.claims.values() if c.scan_id == scan.id), key=lambda c: c.id)
+            made += self._take_alerts(scan, [c for c in claims if c.alert_id is None])
+            made += self._take_reminders([c for c in claims if c.alert_id is not None])
+            for c in claims:
+                del self.t.claims[c.id]
+            del self.t.scans[scan.id]
+        return made
 
     def claimed(self, claim: Claim) -> tuple[list[Alert], list[Reminder]]:
-        alerts = [a for a in self.t.alerts.values() if a.id.startswith(f"{claim.id_prefix}-a")]
-        reminders = [r for r in self.t.reminders.values() if r.id.startswith(f"{claim.id_prefix}-r")]
+        alerts = [a for a in self.t.alerts.values() if a.id.startswith(f"{claim.id_prefix}-a-")]
+        reminders = [r for r in self.t.reminders.values() if r.id.startswith(f"{claim.id_prefix}-r-")]
         return sorted(alerts, key=lambda a: a.id), sorted(reminders, key=lambda r: r.id)
 
-    def _claim_alerts(self, claim: Claim) -> list[Alert]:
-        fresh = [(row, _stage(claim, row)) for row in self.past_due(claim.today) if row.alert is None]
-        channels = Counter(row.channel or claim.default_channel for row, _ in fresh)
-        made = []
-        for n, (row, stage) in enumerate(fresh, start=1):
-            channel = row.channel or claim.default_channel
-            ts = DIGEST_PREFIX if channels[channel] > claim.digest_threshold else None
-            made.append(Alert(f"{claim.id_prefix}-a{ID_BASE + n}", row.subscription_id, row.episode,
-                              channel, claim.now, stage, ts=ts))  # fmt: skip
+    def _take_alerts(self, scan: _Scan, claims: list[_Claim]) -> Claimed:
+        fresh = []
+        for c in claims:
+            invoice = self.t.invoices.get(c.episode)
+            if invoice is not None and invoice.status is InvoiceStatus.OPEN and not self.open_for(c.subscription_id):
+                account = self.t.accounts.get(self.t.subscriptions[c.subscription_id].account_id)
+                fresh.append((c, (account.channel if account else None) or scan.default_channel))
+        channels = Counter(channel for _, channel in fresh)
+        made = [
+            Alert(c.id, c.subscription_id, c.episode, channel, c.created_at, c.stage,
+                  ts=DIGEST_PREFIX if channels[channel] > scan.digest_threshold else None)
+            for c, channel in fresh
+        ]  # fmt: skip
         self.add(made)
         self.t.subscriptions.update(
             (a.subscription_id, replace(self.t.subscriptions[a.subscription_id], status=SubscriptionStatus.PAST_DUE))
             for a in made
         )  # fmt: skip
-        return made
+        digests = Counter(a.channel for a in made if a.ts == DIGEST_PREFIX)
+        return Claimed(len(made), 0, dict(digests))
 
-    def _claim_reminders(self, claim: Claim) -> list[Reminder]:
+    def _take_reminders(self, claims: list[_Claim]) -> Claimed:
         made = []
-        for row in self.past_due(claim.today):
-            stage = _stage(claim, row)
-            if row.alert is not None and stage > row.alert.stage:
-                made.append(Reminder(f"{claim.id_prefix}-r{ID_BASE + len(made) + 1}", row.alert.id, stage, claim.now))
-                self.t.alerts[row.alert.id] = replace(row.alert, stage=stage, version=row.alert.version + 1)
+        for c in claims:
+            alert = self.t.alerts.get(c.alert_id or "")
+            if alert is not None and not alert.is_settled and c.stage > alert.stage:
+                made.append(Reminder(c.id, alert.id, c.stage, c.created_at))
+                self.t.alerts[alert.id] = replace(alert, stage=c.stage, version=alert.version + 1)
         self.add_reminders(made)
-        return made
+        return Claimed(reminders=len(made))
 
     def awaiting_digest(self, channel: str) -> list[Alert]:
         waiting = [a for a in self.t.alerts.values()
@@ -251,9 +309,6 @@ class FakeAlerts(_Repo):
     def undelivered_reminders(self, limit: int) -> list[Reminder]:
         pending = [r for r in self.t.reminders.values() if r.ts is None]
         return sorted(pending, key=lambda r: (r.created_at, r.id))[:limit]
-
-
-ID_BASE = 10**9  # as storage.repositories.claims
 
 
 def _stage(claim: Claim, row: PastDueRow) -> int:

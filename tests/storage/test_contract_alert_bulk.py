@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
 import pytest
@@ -44,19 +45,53 @@ def test_claim_opens_one_alert_per_past_due_subscription_without_one(uow: UnitOf
         uow.alerts.add([alert("al_b", "sub_b")])
         uow.commit()
     with uow:
-        assert uow.alerts.claim(claim()) == Claimed(2, 1, {})  # and a reminder for al_b
+        assert uow.alerts.claim(claim()) == Claimed(2, 1)  # and a reminder for al_b
+        assert uow.alerts.claimed(claim()) == ([], [])  # nothing is an alert before it is taken
+        assert uow.alerts.claim(claim("scan2")) == Claimed(0, 0)  # untaken claims count as made
+        uow.commit()
+    with uow:
+        assert uow.alerts.take_claims(NOW) == Claimed(2, 1, {})
         made, _ = uow.alerts.claimed(claim())
-        assert uow.alerts.claim(claim("scan2")) == Claimed(0, 0, {})
+        assert uow.alerts.claim(claim("scan3")) == Claimed(0, 0)
+        assert uow.alerts.take_claims(NOW) == Claimed(0, 0, {})
         uow.commit()
     at = NOW
     assert made == [
-        Alert("scan1-a1000000001", "sub_a", "inv_a0", "C0DEFAULT", at, 3),
-        Alert("scan1-a1000000002", "sub_e", "inv_sub_e", "C0OWN", at, 7),
+        Alert("scan1-a-sub_a", "sub_a", "inv_a0", "C0DEFAULT", at, 3),
+        Alert("scan1-a-sub_e", "sub_e", "inv_sub_e", "C0OWN", at, 7),
     ]
     with uow:
         assert [uow.alerts.get(a.id) for a in made] == made
         statuses = {s.id: s.status for s in uow.subscriptions.for_accounts(["acc_1", "acc_2"])}
     assert statuses == {"sub_a": PAST_DUE, "sub_b": ACTIVE, "sub_c": ACTIVE, "sub_d": ACTIVE, "sub_e": PAST_DUE}
+
+
+def test_taking_skips_what_was_settled_after_the_scan(uow: UnitOfWork) -> None:
+    seed_billing(uow, "sub_a", "sub_b", "sub_c")
+    with uow:
+        for sub, days in (("sub_a", 2), ("sub_b", 2), ("sub_c", 8)):
+            uow.invoices.save(invoice(f"inv_{sub}", sub, days_ago=days))
+        uow.attempts.add(attempt("att_1", "sub_c", outcome=Outcome.SUCCEEDED))
+        uow.alerts.add([alert("al_c", "sub_c")])
+        uow.commit()
+    with uow:
+        assert uow.alerts.claim(claim()) == Claimed(2, 1)
+        uow.commit()
+    with uow:  # settled in between: sub_b's invoice paid, sub_c's too and its alert settled
+        for sub in ("sub_b", "sub_c"):
+            uow.invoices.save(invoice(f"inv_{sub}", sub, days_ago=2, status=InvoiceStatus.PAID))
+        uow.alerts.save(alert("al_c", "sub_c", settled_attempt_id="att_1"))
+        uow.commit()
+    with uow:
+        assert uow.alerts.take_claims(NOW) == Claimed(1, 0, {})
+        made, reminders = uow.alerts.claimed(claim())
+        uow.commit()
+    assert ([a.subscription_id for a in made], reminders) == (["sub_a"], [])
+    with uow:  # the claims went with the taking: nothing is taken twice, and the next scan starts afresh
+        assert uow.alerts.take_claims(NOW) == Claimed(0, 0, {})
+        assert uow.alerts.claim(claim("scan2")) == Claimed(0, 0)
+        statuses = {s.id: s.status for s in uow.subscriptions.for_accounts(["acc_1"])}
+    assert statuses == {"sub_a": PAST_DUE, "sub_b": ACTIVE, "sub_c": ACTIVE}
 
 
 def test_claim_puts_a_crowded_channels_new_alerts_in_its_digest(uow: UnitOfWork) -> None:
@@ -68,7 +103,8 @@ def test_claim_puts_a_crowded_channels_new_alerts_in_its_digest(uow: UnitOfWork)
             uow.invoices.save(invoice(f"inv_{sub}", sub))
         uow.commit()
     with uow:
-        assert uow.alerts.claim(claim(threshold=1)) == Claimed(3, 0, {"C0DEFAULT": 2})
+        assert uow.alerts.claim(claim(threshold=1)) == Claimed(3, 0)
+        assert uow.alerts.take_claims(NOW) == Claimed(3, 0, {"C0DEFAULT": 2})
         made, _ = uow.alerts.claimed(claim(threshold=1))
     assert [(a.subscription_id, a.channel, a.ts) for a in made] == [
         ("sub_a", "C0DEFAULT", DIGEST_PREFIX), ("sub_b", "C0DEFAULT", DIGEST_PREFIX), ("sub_c", "C0OWN", None),
@@ -85,6 +121,7 @@ def test_claimed_stages_follow_the_reminder_policy(uow: UnitOfWork, days: tuple[
         uow.commit()
     with uow:
         uow.alerts.claim(claim(days=days, every=every))
+        uow.alerts.take_claims(NOW)
         made, _ = uow.alerts.claimed(claim(days=days, every=every))
     policy = ReminderPolicy(days, every)
     assert [a.stage for a in made] == [policy.stage_for(n) for n in range(1, 41)]
@@ -102,17 +139,36 @@ def test_claim_reminds_each_open_alert_once_per_later_stage(uow: UnitOfWork) -> 
         ])  # fmt: skip
         uow.commit()
     with uow:
-        assert uow.alerts.claim(claim()) == Claimed(1, 2, {})  # sub_c: its alert was settled
+        assert uow.alerts.claim(claim()) == Claimed(1, 2)  # sub_c: its alert was settled
+        assert uow.alerts.claim(claim("scan2")) == Claimed(0, 0)
+        assert uow.alerts.take_claims(NOW) == Claimed(1, 2, {})
         _, made = uow.alerts.claimed(claim())
-        assert uow.alerts.claim(claim("scan2")) == Claimed(0, 0, {})
+        assert uow.alerts.claim(claim("scan3")) == Claimed(0, 0)
         uow.commit()
-    assert made == [Reminder("scan1-r1000000001", "al_a", 7, NOW), Reminder("scan1-r1000000002", "al_d", 14, NOW)]
+    assert made == [Reminder("scan1-r-sub_a", "al_a", 7, NOW), Reminder("scan1-r-sub_d", "al_d", 14, NOW)]
     with uow:
         found = {a: uow.alerts.get(a) for a in ("al_a", "al_b", "al_c", "al_d")}
         assert [r.id for r in uow.alerts.undelivered_reminders(10)] == [r.id for r in made]
     assert {a: (x.stage, x.version) for a, x in found.items() if x} == {
         "al_a": (7, 2), "al_b": (3, 1), "al_c": (1, 1), "al_d": (14, 4),
     }  # fmt: skip
+
+
+def test_untaken_reminder_claims_of_two_scans_are_both_sent_in_order(uow: UnitOfWork) -> None:
+    seed_billing(uow, "sub_a")
+    with uow:
+        uow.invoices.save(invoice("inv_sub_a", "sub_a", days_ago=8))
+        uow.alerts.add([alert("al_a", "sub_a", ts="1.1", delivered_version=1)])
+        uow.commit()
+    with uow:  # day 3, then day 8, with no delivery in between
+        assert uow.alerts.claim(replace(claim("scan1"), today=TODAY - dt.timedelta(days=5))) == Claimed(0, 1)
+        assert uow.alerts.claim(replace(claim("scan2"), now=NOW + dt.timedelta(hours=1))) == Claimed(0, 1)
+        assert uow.alerts.claim(claim("scan3")) == Claimed(0, 0)
+        assert uow.alerts.take_claims(NOW) == Claimed(0, 2, {})
+        reminders = uow.alerts.undelivered_reminders(10)
+        alert_now = uow.alerts.get("al_a")
+    assert [(r.id, r.stage) for r in reminders] == [("scan1-r-sub_a", 3), ("scan2-r-sub_a", 7)]
+    assert alert_now is not None and (alert_now.stage, alert_now.version) == (7, 3)
 
 
 def test_awaiting_digest_lists_the_channels_unposted_digest_members(uow: UnitOfWork) -> None:

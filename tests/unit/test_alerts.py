@@ -5,6 +5,7 @@ import pytest
 from bot.gateway import MemoryLedger, SandboxGateway
 from domain.alerts import AlertView, ReminderPolicy, deliver, scan
 from domain.ports import DeliveryFailed
+from domain.records import Claimed
 from domain.settlement import settle
 from tests.fakes import FakeClock, FakeUnitOfWork
 from tests.unit.builders import ADMIN, seed
@@ -64,12 +65,30 @@ def _undelivered(uow):
         return uow.alerts.undelivered(100)
 
 
+def _take(uow, clock):
+    with uow:
+        uow.alerts.take_claims(clock.now())
+        uow.commit()
+
+
 def test_scan_alerts_each_past_due_subscription_once(uow, clock):
     report = scan(uow, clock, ReminderPolicy(), "C0BILLING")
     assert (report.alerts, report.reminders, report.digests) == (2, 0, {})
-    assert sorted(a.subscription_id for a in _undelivered(uow)) == ["sub_e3", "sub_f"]
+    assert _undelivered(uow) == []  # claims, not alerts, until the deliverer takes them
     again = scan(uow, clock, ReminderPolicy(), "C0BILLING")
     assert (again.alerts, again.reminders) == (0, 0)
+    notifier = RecordingNotifier()
+    assert deliver(uow, clock, notifier).taken == Claimed(2, 0, {})
+    assert sorted(v.subscription_id for _, v in notifier.posts) == ["sub_e3", "sub_f"]
+    assert scan(uow, clock, ReminderPolicy(), "C0BILLING").alerts == 0
+
+
+def test_a_subscription_settled_before_delivery_is_never_alerted(uow, clock):
+    assert scan(uow, clock, ReminderPolicy(), "C0BILLING").alerts == 2
+    settle(uow, SandboxGateway(MemoryLedger()), clock, ADMIN, "sub_e3", "card_2")
+    notifier = RecordingNotifier()
+    assert deliver(uow, clock, notifier).taken.alerts == 1
+    assert [v.subscription_id for _, v in notifier.posts] == ["sub_f"]
 
 
 def test_alerts_go_to_the_accounts_own_channel_or_the_default(uow, clock):
@@ -79,6 +98,7 @@ def test_alerts_go_to_the_accounts_own_channel_or_the_default(uow, clock):
         uow.accounts.save(replace(uow.accounts.get("acc_fabrikam"), channel="C0FABRIKAM"))
         uow.commit()
     scan(uow, clock, ReminderPolicy(), "C0BILLING")
+    _take(uow, clock)
     assert {a.subscription_id: a.channel for a in _undelivered(uow)} == {
         "sub_e3": "C0BILLING", "sub_f": "C0FABRIKAM",
     }  # fmt: skip

@@ -75,9 +75,9 @@ def clock() -> FakeClock:
 def test_a_crowded_channel_gets_one_digest_instead_of_an_alert_each(clock: FakeClock) -> None:
     uow, notifier = FakeUnitOfWork(), RecordingNotifier()
     seed(uow, crowded=25)
-    report = scan(uow, clock, ReminderPolicy(), DEFAULT, digest_threshold=20)
-    assert report.digests == {CROWDED: 25} and report.alerts == 27
+    assert scan(uow, clock, ReminderPolicy(), DEFAULT, digest_threshold=20).alerts == 27
     delivered = deliver(uow, clock, notifier)
+    assert delivered.taken.digests == {CROWDED: 25} and delivered.taken.alerts == 27
     ((channel, digest),) = notifier.digests
     assert channel == CROWDED and digest.total == 25 and digest.rest == 20
     assert [v.subscription_id for v in digest.top] == ["sub_c24", "sub_c23", "sub_c22", "sub_c21", "sub_c20"]
@@ -88,8 +88,8 @@ def test_a_crowded_channel_gets_one_digest_instead_of_an_alert_each(clock: FakeC
 def test_at_the_threshold_every_alert_is_posted_on_its_own(clock: FakeClock) -> None:
     uow, notifier = FakeUnitOfWork(), RecordingNotifier()
     seed(uow, crowded=20)
-    assert scan(uow, clock, ReminderPolicy(), DEFAULT, digest_threshold=20).digests == {}
-    deliver(uow, clock, notifier)
+    scan(uow, clock, ReminderPolicy(), DEFAULT, digest_threshold=20)
+    assert deliver(uow, clock, notifier).taken.digests == {}
     assert notifier.digests == [] and len(notifier.posts) == 22
 
 
@@ -127,6 +127,9 @@ def test_an_update_only_delivery_never_posts_a_pending_digest(clock: FakeClock) 
     uow, notifier = FakeUnitOfWork(), RecordingNotifier()
     seed(uow, crowded=25)
     scan(uow, clock, ReminderPolicy(), DEFAULT, digest_threshold=20)
+    with uow:  # the digest's members are alerts now, not yet posted
+        assert uow.alerts.take_claims(clock.now()).digests == {CROWDED: 25}
+        uow.commit()
     assert deliver(uow, clock, notifier, updates_only=True).digests == 0
     assert notifier.digests == [] and notifier.posts == []
 
