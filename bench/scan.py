@@ -1,9 +1,11 @@
 """Part 2: the daily scan at up to a million subscriptions, on SQLite and PostgreSQL.
 
 A tenth of the subscriptions are past due and half of those already have an alert that a
-reminder stage has since passed: one scan claims the new alerts, the reminders and the
-version bumps (posting excluded). Each measurement runs in a child process (its own peak
-RSS); the baseline is one ``SELECT count(DISTINCT subscription_id)`` of the past-due rows.
+reminder stage has since passed: one scan claims the new alerts and the reminders (posting
+excluded). A second scan finds nothing new; then the deliverer's first step is timed apart,
+taking the claims (alert and reminder rows, statuses, alert versions). Each measurement runs
+in a child process (its own peak RSS); the baseline is one
+``SELECT count(DISTINCT subscription_id)`` of the past-due rows.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ def _measure(cfg: Config, backend: str, size: int, workdir: Path, profile_dir: P
     count = _child("count", url)
     first = _child("scan", url)
     second = _child("scan", url)
+    take = _child("take", url)
     profile = None
     if copy is not None and profile_dir is not None:  # profiled apart: the profiler slows what it watches
         profile = profile_dir / f"scan-{backend}-{size}.txt"
@@ -77,7 +80,7 @@ def _measure(cfg: Config, backend: str, size: int, workdir: Path, profile_dir: P
     _drop(cfg, backend, url, workdir, name)
     row = {
         "backend": backend, "subscriptions": size, "past_due": shape.past_due, "load_seconds": round(load_seconds, 1),
-        "count": count, "scan": first, "rescan": second,
+        "count": count, "scan": first, "rescan": second, "take": take,
         "vs_count": round(first["seconds"] / count["seconds"], 1) if count["seconds"] else None,
         "profile": profile.name if profile else None,
     }  # fmt: skip

@@ -1,6 +1,8 @@
-"""One measurement in a fresh process, so its peak memory is its own: a scan, or the count baseline.
+"""One measurement in a fresh process, so its peak memory is its own: a scan, the deliverer's
+taking of its claims, or the count baseline.
 
     python -m bench.scan_child scan URL TODAY [--profile FILE]
+    python -m bench.scan_child take URL TODAY
     python -m bench.scan_child count URL TODAY
 
 Prints one JSON line: seconds, peak RSS (VmHWM) and what was found.
@@ -53,6 +55,20 @@ def run_scan(url: str, today: dt.date, profile: str | None) -> dict[str, Any]:
             "peak_rss_mb": peak_rss_mb(), "rss_before_mb": rss_before}  # fmt: skip
 
 
+def run_take(url: str, today: dt.date) -> dict[str, Any]:
+    """What the deliverer does before posting: the scans' claims into alerts and reminders
+    (``AlertRepository.take_claims``), committed."""
+    engine = make_engine(url)
+    uow = SqlUnitOfWork(make_session_factory(engine))
+    start = time.perf_counter()
+    with uow:
+        made = uow.alerts.take_claims(dt.datetime.combine(today, dt.time(9), dt.UTC))
+        uow.commit()
+    seconds = time.perf_counter() - start
+    engine.dispose()
+    return {"seconds": seconds, "alerts": made.alerts, "reminders": made.reminders, "peak_rss_mb": peak_rss_mb()}
+
+
 def run_count(url: str, today: dt.date, repeat: int = 3) -> dict[str, Any]:
     """``SELECT count(DISTINCT subscription_id)`` of the overdue open invoices: the past-due rows."""
     engine = make_engine(url)
@@ -103,12 +119,15 @@ class _Profile:
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("what", choices=["scan", "count"])
+    p.add_argument("what", choices=["scan", "take", "count"])
     p.add_argument("url")
     p.add_argument("today", type=dt.date.fromisoformat)
     p.add_argument("--profile")
     args = p.parse_args()
-    result = run_scan(args.url, args.today, args.profile) if args.what == "scan" else run_count(args.url, args.today)
+    if args.what == "scan":
+        result = run_scan(args.url, args.today, args.profile)
+    else:
+        result = run_take(args.url, args.today) if args.what == "take" else run_count(args.url, args.today)
     print(json.dumps(result), flush=True)
 
 
