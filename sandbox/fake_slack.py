@@ -41,13 +41,16 @@ class FakeSlack:
         identity: team, app and bot ids.
         strict_channels: only channels added with `add_channel` exist.
         seed: seed for generated ids.
+        nice: the niceness of the threads serving requests (Linux): a benchmark sets it so that
+            the fake's work (it validates every payload with slack_sdk's models) takes the CPU
+            the app leaves, as Slack's servers do not share the app's machine.
     """
 
     def __init__(
         self, *, host: str = "127.0.0.1", port: int = 0, spec_path: str | None = None,
         users: Mapping[str, Mapping[str, Any]] | None = None, token: str | None = None,
         clock: Clock = system_clock, identity: Identity | None = None,
-        strict_channels: bool = False, seed: int | None = None,
+        strict_channels: bool = False, seed: int | None = None, nice: int = 0,
     ) -> None:  # fmt: skip
         self.identity = identity or Identity()
         self.workspace = Workspace(self.identity, clock, users, strict_channels, seed)
@@ -56,7 +59,7 @@ class FakeSlack:
         spec = ApiSpec.load(spec_path) if spec_path else None
         self.wsgi_app = WebApi(self.workspace, self._calls, self._faults, spec, token,
                                self._stopping)  # fmt: skip
-        self._host, self._port = host, port
+        self._host, self._port, self._nice = host, port, nice
         self._server: ServerThread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -65,7 +68,7 @@ class FakeSlack:
         """Bind the port and serve in a daemon thread."""
         if self._server is None:
             self._stopping.clear()
-            self._server = ServerThread(self.wsgi_app, self._host, self._port)
+            self._server = ServerThread(self.wsgi_app, self._host, self._port, self._nice)
             self._server.start()
         return self
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import socket
 import threading
 from collections.abc import Callable, Iterable
@@ -212,13 +213,25 @@ class _QuietHandler(WSGIRequestHandler):
         logger.debug("%s: " + message, type, *args)
 
 
-class ServerThread:
-    """Serves a WSGI app on a loopback port in a daemon thread (port 0: the OS picks one)."""
+class _NiceHandler(_QuietHandler):
+    """Serves each request from a thread at a lower priority (``nice``; Linux sets it per thread)."""
 
-    def __init__(self, app: Any, host: str, port: int) -> None:
-        self._server: BaseWSGIServer = make_server(
-            host, port, app, threaded=True, request_handler=_QuietHandler
-        )
+    nice = 0
+
+    def setup(self) -> None:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.nice)
+        super().setup()
+
+
+class ServerThread:
+    """Serves a WSGI app on a loopback port in a daemon thread (port 0: the OS picks one).
+
+    ``nice`` > 0: each request's thread runs at that niceness, below the process's others.
+    """
+
+    def __init__(self, app: Any, host: str, port: int, nice: int = 0) -> None:
+        handler = type("_Handler", (_NiceHandler,), {"nice": nice}) if nice else _QuietHandler
+        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=handler)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
             name=f"wsgi-{self.port}", daemon=True,

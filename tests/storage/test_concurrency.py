@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.gateway import SandboxGateway
 from domain.errors import AlreadySettled, SettlementInProgress
-from domain.records import Outcome, SettlementAttempt
+from domain.records import Claim, Outcome, SettlementAttempt
 from domain.settlement import settle
 from storage.ledger import SqlLedger
 from storage.uow import SqlUnitOfWork
@@ -88,3 +89,28 @@ def test_settling_one_balance_from_many_threads_charges_once(engine: Engine, ses
     with SqlUnitOfWork(sessions) as uow:
         assert uow.attempts.pending() == []
         assert len(uow.attempts.for_subscription("sub_e3")) == 1
+
+
+def test_overlapping_scans_alert_and_remind_each_subscription_once(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    """Two scans whose transactions overlap both claim (neither sees the other's claims); taking
+    the claims makes one alert per subscription and one reminder per stage all the same."""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite has one writer at a time: its scans cannot overlap")
+    seed(SqlUnitOfWork(sessions))  # type: ignore[arg-type]
+    clock = FakeClock(dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC))
+    first, second = SqlUnitOfWork(sessions), SqlUnitOfWork(sessions)
+    with first, second:
+        one = first.alerts.claim(Claim(clock.today(), clock.now(), "scan1", (1, 3, 7), 7, "C0DEFAULT", 20))
+        two = second.alerts.claim(Claim(clock.today(), clock.now(), "scan2", (1, 3, 7), 7, "C0DEFAULT", 20))
+        first.commit()
+        second.commit()
+    assert one == two and one.alerts == 2
+    with SqlUnitOfWork(sessions) as uow:
+        assert uow.alerts.take_claims(clock.now()).alerts == 2
+        uow.commit()
+    with SqlUnitOfWork(sessions) as uow:
+        alerts = uow.alerts.undelivered(10)
+    assert sorted(a.subscription_id for a in alerts) == ["sub_e3", "sub_f"]
+    assert {a.id.split("-")[0] for a in alerts} == {"scan1"}
