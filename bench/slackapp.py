@@ -66,16 +66,19 @@ def list_request(fake: FakeSlack, user: str) -> Body:
     return p.body(), p.content_type
 
 
-def click_request(fake: FakeSlack, user: str, subscription: str, today: dt.date) -> Body:
-    """The click on an alert's "Settle balance", with the alert message as Slack sends it."""
+def click_request(
+    fake: FakeSlack, user: str, subscription: str, today: dt.date, message: dict[str, Any] | None = None
+) -> Body:
+    """The click on an alert's "Settle balance", with the alert message as Slack sends it
+    (``message``: made beforehand with ``alert_message_of``, so that making the request is cheap)."""
     p = payloads.block_actions(
         user_id=user, action_id=ids.SETTLE_OPEN, trigger_id=fake.issue_trigger_id(user),
-        channel_id=BILLING_CHANNEL, message=_alert_message(fake, subscription, today),
+        channel_id=BILLING_CHANNEL, message=message or alert_message_of(fake, subscription, today),
     )  # fmt: skip
     return p.body(), p.content_type
 
 
-def _alert_message(fake: FakeSlack, subscription: str, today: dt.date) -> dict[str, Any]:
+def alert_message_of(fake: FakeSlack, subscription: str, today: dt.date) -> dict[str, Any]:
     account = Account("acc", "Contoso Ltd", "USD")
     card = Card("card", "acc", "visa", "4242", 8, today.year + 3, "U0OWNER01", "tok")
     view = AlertView("alert", subscription, "Microsoft 365 E3", account, Money(Decimal("129.99"), "USD"),
