@@ -63,7 +63,7 @@ class SqlAlerts(SqlRepository):
 
     def save(self, alert: Alert) -> None:
         """Upsert; reopening a second alert for a subscription raises ConflictError (no
-        savepoint here, as the scan saves one alert per reminder: roll back after it)."""
+        savepoint here: roll back after it)."""
         with _conflicts():
             self._upsert(AlertRow, mapping.alert_values(alert))
 
