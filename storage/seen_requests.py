@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import threading
@@ -11,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, select
+from sqlalchemy import Engine, PoolProxiedConnection, create_engine, event, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 
 from storage.db import make_engine
@@ -62,6 +64,10 @@ class SeenRequestStore:
         self._next_purge = 0.0
         self._pending: list[_Ask] = []
         self._writing = False
+        self._connection: PoolProxiedConnection | None = None  # the writer's (see _insert)
+        self.batches = 0  # batches written (group commit: fewer than the signatures recorded)
+        marker = "%s" if self._dialect == "postgresql" else "?"
+        self._purge_sql = f"DELETE FROM seen_requests WHERE expires_at < {marker}"
 
     def first_sighting(self, signature: str, expires_at: dt.datetime, now: dt.datetime) -> bool:
         """True for the one caller that recorded ``signature`` first, False for every later one."""
@@ -104,7 +110,11 @@ class SeenRequestStore:
 
     def _insert(self, batch: list[_Ask]) -> set[str]:
         """One statement, the same text for every batch (no SQL compiled per request; psycopg
-        prepares it); RETURNING says which digests it inserted (rowcount is -1 with psycopg)."""
+        prepares it); RETURNING says which digests it inserted (rowcount is -1 with psycopg).
+
+        On a DBAPI connection kept for it (batches are written one at a time): no pool
+        checkout, events or result wrapping on the ack path. A failed write closes it; the
+        next batch connects again."""
         rows = {ask.digest: self._expiry(ask.expires_at) for ask in batch}
         params: tuple[Any, ...]
         if self._dialect == "postgresql":
@@ -112,11 +122,29 @@ class SeenRequestStore:
         else:
             sql = _SQLITE_INSERT.format(rows=", ".join(["(?, ?)"] * len(rows)))
             params = tuple(value for row in rows.items() for value in row)
-        with self._engine.begin() as connection:  # Core, not a Session: this runs before every ack
-            if self._purge_due():
-                table = table_of(SeenRequestRow)
-                connection.execute(delete(table).where(table.c.expires_at < batch[0].now))
-            return set(connection.exec_driver_sql(sql, params).scalars())
+        try:
+            if self._connection is None:
+                self._connection = self._engine.raw_connection()
+            cursor = self._connection.cursor()
+            try:
+                if self._purge_due():
+                    cursor.execute(self._purge_sql, (self._expiry(batch[0].now),))
+                cursor.execute(sql, params)
+                inserted = {row[0] for row in cursor.fetchall()}
+            finally:
+                cursor.close()
+            self._connection.commit()  # nothing to do on the replay engine's autocommit connections
+            self.batches += 1
+            return inserted
+        except Exception as exc:
+            connection, self._connection = self._connection, None
+            if connection is not None:
+                with contextlib.suppress(Exception):
+                    connection.invalidate()
+            dbapi = self._engine.dialect.loaded_dbapi
+            if isinstance(exc, dbapi.Error):  # as SQLAlchemy would have wrapped it (callers catch those)
+                raise DBAPIError.instance(sql, None, exc, dbapi.Error, dialect=self._engine.dialect) from exc
+            raise
 
     def count(self) -> int:
         """How many records are kept (expired ones included until the next purge)."""
