@@ -51,7 +51,6 @@ from storage.types import UTCDateTime
 
 ALERTS, REMINDERS, SUBSCRIPTIONS = table_of(AlertRow), table_of(ReminderRow), table_of(SubscriptionRow)
 CLAIMS = ALERT_CLAIMS
-_CLAIM_COLUMNS = ["id", "scan_id", "subscription_id", "episode", "stage", "alert_id", "created_at"]
 Scan = AlertScanRow  # a scan's row says how its claims become alerts
 
 
@@ -125,7 +124,6 @@ def due(claim: Claim) -> Subquery:
     )  # fmt: skip
 
 
-
 def new_claims(claim: Claim) -> Insert:
     """``INSERT INTO alert_claims ... SELECT``, one statement for both kinds of claim.
 
@@ -156,7 +154,7 @@ def new_claims(claim: Claim) -> Insert:
             and_(~is_new, d.c.stage > ALERTS.c.stage, or_(reminding.c.stage.is_(None), d.c.stage > reminding.c.stage)),
         ))
     )  # fmt: skip
-    return insert(CLAIMS).from_select(_CLAIM_COLUMNS, rows)
+    return insert(CLAIMS).from_select([col.name for col in CLAIMS.columns], rows)
 
 
 def claim_counts(scan_id: str) -> Select[tuple[int, int]]:
