@@ -13,7 +13,7 @@ from typing import Any
 
 from bench import data, spy
 from bench.config import Config
-from bench.load import Body, Stats, replay, run_load
+from bench.load import Body, Sample, Stats, combine, replay, run_load
 from bench.procs import SIGNING_SECRET, ChildServer, app_env
 from bench.scan import backends
 from bench.slackapp import (
@@ -31,7 +31,6 @@ from sandbox.fake_slack import FakeSlack
 
 log = logging.getLogger(__name__)
 LIST_USERS = 64
-BASELINE_RUNS = 3
 BASELINES = {"bolt_default": [], "bolt_process_before_response": ["--process-before-response"]}
 
 
@@ -54,7 +53,7 @@ def run(cfg: Config, workdir: Path, profiles: Path | None = None) -> list[dict[s
 
 def _backend(cfg: Config, backend: str, workdir: Path, profiles: Path | None) -> list[dict[str, Any]]:
     today = dt.datetime.now(dt.UTC).date()
-    per_instance = 8 + sum(cfg.latency_requests.values())
+    per_instance = 8 + cfg.latency_rounds * sum(cfg.latency_requests.values())
     people = People(LIST_USERS + 2 * per_instance, today)
     url = data.recreate_postgres(cfg.postgres_url or "", "bench_latency") if backend == "postgresql" else \
         data.sqlite_url(str(workdir / "latency.db"))  # fmt: skip
@@ -72,7 +71,8 @@ def _backend(cfg: Config, backend: str, workdir: Path, profiles: Path | None) ->
                 for concurrency, n in sorted(cfg.latency_requests.items()):
                     run = Run(backend, app, fake, people, concurrency, gateway_ms)
                     profile = profiles / f"latency-{backend}-c{concurrency}.txt" if profiles else None
-                    rows += _compare(run, slots.take(n), baselines, profile if run.profiled else None)
+                    rows += _compare(run, slots.take(n * cfg.latency_rounds), baselines, cfg.latency_rounds,
+                                     profile if run.profiled else None)
                 _check(app)
     if backend == "postgresql":
         data.drop_postgres(cfg.postgres_url or "", "bench_latency")
@@ -94,28 +94,36 @@ class Run:
 
 
 def _compare(
-    run: Run, accounts: list[int], baselines: dict[str, ChildServer], profile: Path | None
+    run: Run, accounts: list[int], baselines: dict[str, ChildServer], rounds: int, profile: Path | None
 ) -> list[dict[str, Any]]:
-    """Measure the app, then replay the very same requests to each baseline, ``BASELINE_RUNS``
-    times: the median run (by p50) is the baseline, so that one unlucky run of a baseline on a
-    busy machine does not make the ratio (a baseline run costs a second; an app run, 320 new
-    modals)."""
+    """``rounds`` rounds, each: the app measured on accounts of its own, then the very same
+    requests replayed to each baseline at once. Every system thus meets the same minutes of the
+    machine; each figure combines its rounds (``load.combine``: median p50, p99 and max over all).
+    Only the first round is profiled."""
     title = f"settlebot ({run.backend}) under {run.concurrency} concurrent requests"
-    with spy.recording(run.app.pid, profile, title):
-        measured, missed = _measure(run.app, run.fake, run.people, accounts, run.concurrency, run.gateway_ms == 0)
+    per_round = len(accounts) // rounds
+    samples: dict[str, dict[str, list[Sample]]] = {}
+    missed = 0
+    for r in range(rounds):
+        mine = accounts[r * per_round:(r + 1) * per_round]
+        with spy.recording(run.app.pid, profile if r == 0 else None, title):
+            measured, lost = _measure(run.app, run.fake, run.people, mine, run.concurrency, run.gateway_ms == 0)
+        missed += lost
+        for kind, (sample, bodies) in measured.items():
+            systems = samples.setdefault(kind, {"app": []})
+            systems["app"].append(sample)
+            for name, baseline in baselines.items():
+                systems.setdefault(name, []).append(replay(baseline.url, SIGNING_SECRET, bodies, run.concurrency))
     rows = []
-    for kind, (stats, bodies) in measured.items():
-        base = {name: _median(b, bodies, run.concurrency) for name, b in baselines.items()}
-        row = _row(kind, run.concurrency, run.gateway_ms, stats, base, missed if kind == "click" else 0)
+    for kind, systems in samples.items():
+        stats = {name: combine(runs) for name, runs in systems.items()}
+        app = stats.pop("app")
+        row = _row(kind, run.concurrency, run.gateway_ms, app, stats, missed if kind == "click" else 0)
+        row["rounds"] = rounds
+        row["p50_per_round"] = {name: [round(run.stats.p50_ms, 1) for run in runs] for name, runs in systems.items()}
         rows.append({"backend": run.backend, **row})
         log.info("latency %s: %s", run.backend, rows[-1])
     return rows
-
-
-def _median(baseline: ChildServer, bodies: list[Body], concurrency: int) -> Stats:
-    runs = sorted((replay(baseline.url, SIGNING_SECRET, bodies, concurrency) for _ in range(BASELINE_RUNS)),
-                  key=lambda stats: stats.p50_ms)  # fmt: skip
-    return runs[len(runs) // 2]
 
 
 @contextmanager
@@ -133,10 +141,10 @@ def _warm_up(app: ChildServer, fake: FakeSlack, people: People, slots: Slots) ->
 
 def _measure(
     app: ChildServer, fake: FakeSlack, people: People, accounts: list[int], concurrency: int, all_kinds: bool
-) -> tuple[dict[str, tuple[Stats, list[Body]]], int]:
+) -> tuple[dict[str, tuple[Sample, list[Body]]], int]:
     """Each kind's latencies and the requests sent; and how many clicks opened no modal."""
     n, today = len(accounts), people.today
-    out: dict[str, tuple[Stats, list[Body]]] = {}
+    out: dict[str, tuple[Sample, list[Body]]] = {}
     if all_kinds:
         out["list"] = _load(app, lambda i: list_request(fake, user_of(i % LIST_USERS)), n, concurrency)
     # What can be made beforehand is, as the baselines' replayed requests are: the load generator's
@@ -158,7 +166,7 @@ def _measure(
     return out, n - len(ready)
 
 
-def _load(app: ChildServer, make: Callable[[int], Body], n: int, concurrency: int) -> tuple[Stats, list[Body]]:
+def _load(app: ChildServer, make: Callable[[int], Body], n: int, concurrency: int) -> tuple[Sample, list[Body]]:
     return run_load(app.url, SIGNING_SECRET, make, n, concurrency)
 
 

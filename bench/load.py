@@ -37,13 +37,31 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
-def summarize(latencies: list[float], errors: int, wall: float) -> Stats:
-    ms = [s * 1000 for s in latencies] or [0.0]
-    return Stats(len(latencies), errors, percentile(ms, 0.5), percentile(ms, 0.99), max(ms),
-                 len(latencies) / wall if wall > 0 else 0.0)  # fmt: skip
+@dataclass(frozen=True)
+class Sample:
+    """One run of a load, raw: each request's latency in seconds, errors, wall time."""
+
+    latencies: list[float]
+    errors: int
+    wall: float
+
+    @property
+    def stats(self) -> Stats:
+        return combine([self])
 
 
-def run_load(url: str, secret: str, make: Callable[[int], Body], n: int, concurrency: int) -> tuple[Stats, list[Body]]:
+def combine(runs: list[Sample]) -> Stats:
+    """Runs of the same load as one figure: p50 is the median of the runs' p50s (a run that met a
+    busy minute of the machine does not move it), p99 and max are over every request of every
+    run (the worst is never left out)."""
+    ms = [s * 1000 for run in runs for s in run.latencies] or [0.0]
+    p50s = sorted(percentile([s * 1000 for s in run.latencies] or [0.0], 0.5) for run in runs)
+    requests, wall = sum(len(run.latencies) for run in runs), sum(run.wall for run in runs)
+    return Stats(requests, sum(run.errors for run in runs), p50s[len(p50s) // 2], percentile(ms, 0.99), max(ms),
+                 requests / wall if wall > 0 else 0.0)  # fmt: skip
+
+
+def run_load(url: str, secret: str, make: Callable[[int], Body], n: int, concurrency: int) -> tuple[Sample, list[Body]]:
     """Send request ``make(i)`` for i in 0..n-1; the bodies sent are returned for replaying.
 
     The requests are sent, and timed, by a separate process: the fake Slack serving the app
@@ -62,7 +80,7 @@ def run_load(url: str, secret: str, make: Callable[[int], Body], n: int, concurr
         bodies.put(None)
     latencies, errors, wall = results.get()
     sender.join()
-    return summarize(latencies, errors, wall), sent
+    return Sample(latencies, errors, wall), sent
 
 
 def _send(url: str, secret: str, bodies: Any, results: Any, concurrency: int) -> None:
@@ -90,7 +108,7 @@ def _send(url: str, secret: str, bodies: Any, results: Any, concurrency: int) ->
     results.put((latencies, errors[0], time.perf_counter() - started))
 
 
-def replay(url: str, secret: str, bodies: list[Body], concurrency: int) -> Stats:
+def replay(url: str, secret: str, bodies: list[Body], concurrency: int) -> Sample:
     """The same requests again (re-signed now), e.g. to a baseline app."""
-    stats, _ = run_load(url, secret, lambda i: bodies[i], len(bodies), concurrency)
-    return stats
+    sample, _ = run_load(url, secret, lambda i: bodies[i], len(bodies), concurrency)
+    return sample
