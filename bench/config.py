@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 class Config:
     name: str
     latency_requests: dict[int, int]  # concurrency: requests per kind and round
-    latency_rounds: int  # the app and each baseline in turn, this many times
+    latency_rounds: dict[int, int]  # concurrency: rounds (the app, then each baseline, in turn)
     slow_gateway_ms: int
     scan_sizes: tuple[int, ...]  # subscriptions; the largest is the headline figure
     delivery_alerts: int  # newly past due in one scan, spread over delivery_channels
@@ -25,5 +25,5 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 THROUGHPUT_USERS = 8
 RATE_PER_CHANNEL = 1.0  # messages a second the fake Slack accepts per channel
 
-FULL = Config("full", {1: 80, 32: 320}, 3, 2000, (10_000, 100_000, 1_000_000), 300, 30, 5, 240)
-QUICK = Config("quick", {1: 10, 32: 32}, 2, 2000, (10_000, 30_000), 24, 6, 1, 16, latency_on_postgres=False)
+FULL = Config("full", {1: 80, 32: 320}, {1: 1, 32: 3}, 2000, (10_000, 100_000, 1_000_000), 300, 30, 5, 240)
+QUICK = Config("quick", {1: 10, 32: 32}, {1: 1, 32: 2}, 2000, (10_000, 30_000), 24, 6, 1, 16, latency_on_postgres=False)

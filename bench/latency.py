@@ -53,7 +53,7 @@ def run(cfg: Config, workdir: Path, profiles: Path | None = None) -> list[dict[s
 
 def _backend(cfg: Config, backend: str, workdir: Path, profiles: Path | None) -> list[dict[str, Any]]:
     today = dt.datetime.now(dt.UTC).date()
-    per_instance = 8 + cfg.latency_rounds * sum(cfg.latency_requests.values())
+    per_instance = 8 + sum(n * cfg.latency_rounds[c] for c, n in cfg.latency_requests.items())
     people = People(LIST_USERS + 2 * per_instance, today)
     url = data.recreate_postgres(cfg.postgres_url or "", "bench_latency") if backend == "postgresql" else \
         data.sqlite_url(str(workdir / "latency.db"))  # fmt: skip
@@ -71,8 +71,8 @@ def _backend(cfg: Config, backend: str, workdir: Path, profiles: Path | None) ->
                 for concurrency, n in sorted(cfg.latency_requests.items()):
                     run = Run(backend, app, fake, people, concurrency, gateway_ms)
                     profile = profiles / f"latency-{backend}-c{concurrency}.txt" if profiles else None
-                    rows += _compare(run, slots.take(n * cfg.latency_rounds), baselines, cfg.latency_rounds,
-                                     profile if run.profiled else None)
+                    rounds = cfg.latency_rounds[concurrency]
+                    rows += _compare(run, slots.take(n * rounds), baselines, rounds, profile if run.profiled else None)
                 _check(app)
     if backend == "postgresql":
         data.drop_postgres(cfg.postgres_url or "", "bench_latency")

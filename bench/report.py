@@ -38,12 +38,13 @@ def latency_table(rows: list[dict[str, Any]]) -> list[str]:
             f"| {_lat(r['bolt_process_before_response'])} | {r['p50_vs_default']} | {r['p50_vs_fastest']} "
             f"| {mark(app['p99_ms'] < P99_TARGET_MS)} | {mark((r['p50_vs_default'] or 0) <= P50_RATIO_TARGET)} |"
         )
-    rounds = max((r.get("rounds", 1) for r in rows), default=1)
-    note = (f"Each row is {rounds} rounds: in each, settlebot is sent requests of its own (new accounts, new "
-            "modals), then the very same requests go to each bare Bolt app at once, so that all three meet the "
-            "same minutes of the machine. p50 is the median of the rounds' p50s; p99 and max are over every "
-            "request of every round. The rounds' p50 ratios show the spread.")
-    return [*out, "", note] if rounds > 1 else out
+    rounds = {r["concurrency"]: r.get("rounds", 1) for r in rows}
+    repeated = ", ".join(f"{n} rounds at concurrency {c}" for c, n in sorted(rounds.items()) if n > 1)
+    note = (f"Rows measured in rounds ({repeated}): in each round, settlebot is sent requests of its own "
+            "(new accounts, new modals), then the very same requests go to each bare Bolt app at once, so that "
+            "all three meet the same minutes of the machine. p50 is the median of the rounds' p50s; p99 and max "
+            "are over every request of every round. The rounds' p50 ratios show the spread.")
+    return [*out, "", note] if repeated else out
 
 
 def _by_round(row: dict[str, Any]) -> str:
