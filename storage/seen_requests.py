@@ -6,8 +6,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +22,10 @@ from storage.db import make_engine
 from storage.repositories.base import table_of
 from storage.seen_model import SeenRequestRow
 
+log = logging.getLogger(__name__)
 PURGE_EVERY = 30.0  # seconds between deletions of expired records, per process
+CHECKPOINT_EVERY = 32  # batches between two checkpoints of a SQLite record's WAL (see _Checkpointer)
+WAL_FRAMES_LIMIT = 4000  # past this (16 MB of 4 KB pages), the writer checkpoints once itself
 _PG_INSERT = (
     "INSERT INTO seen_requests (digest, expires_at)"
     " SELECT * FROM unnest(%s::varchar[], %s::timestamptz[])"
@@ -66,6 +71,7 @@ class SeenRequestStore:
         self._writing = False
         self._connection: PoolProxiedConnection | None = None  # the writer's (see _insert)
         self.batches = 0  # batches written (group commit: fewer than the signatures recorded)
+        self.checkpointer: _Checkpointer | None = None  # SQLite in WAL mode: started with the writer
         marker = "%s" if self._dialect == "postgresql" else "?"
         self._purge_sql = f"DELETE FROM seen_requests WHERE expires_at < {marker}"
 
@@ -125,6 +131,7 @@ class SeenRequestStore:
         try:
             if self._connection is None:
                 self._connection = self._engine.raw_connection()
+                self._checkpoint_apart(self._connection)
             cursor = self._connection.cursor()
             try:
                 if self._purge_due():
@@ -135,6 +142,8 @@ class SeenRequestStore:
                 cursor.close()
             self._connection.commit()  # nothing to do on the replay engine's autocommit connections
             self.batches += 1
+            if self.checkpointer is not None:
+                self.checkpointer.after_write(self._connection, self.batches)
             return inserted
         except Exception as exc:
             connection, self._connection = self._connection, None
@@ -145,6 +154,25 @@ class SeenRequestStore:
             if isinstance(exc, dbapi.Error):  # as SQLAlchemy would have wrapped it (callers catch those)
                 raise DBAPIError.instance(sql, None, exc, dbapi.Error, dialect=self._engine.dialect) from exc
             raise
+
+    def _checkpoint_apart(self, connection: PoolProxiedConnection) -> None:
+        """On SQLite in WAL mode, the writer never checkpoints (a checkpoint copies pages and
+        syncs the file: 10 ms on an idle disk, hundreds of ms on a busy one, for every request
+        of the batch); a thread of the store's does, every ``CHECKPOINT_EVERY`` batches."""
+        if self._dialect != "sqlite":
+            return
+        cursor = connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode")
+            mode = cursor.fetchone()
+            if mode is None or str(mode[0]).lower() != "wal":
+                return
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
+        finally:
+            cursor.close()
+        if self.checkpointer is None:
+            self.checkpointer = _Checkpointer(self._engine)
+            weakref.finalize(self, self.checkpointer.stop)
 
     def count(self) -> int:
         """How many records are kept (expired ones included until the next purge)."""
@@ -158,6 +186,72 @@ class SeenRequestStore:
                 return False
             self._next_purge = moment + PURGE_EVERY
             return True
+
+
+class _Checkpointer:
+    """Moves a SQLite record's WAL into its database file, on a thread of its own and a
+    connection of its own. ``PASSIVE`` checkpoints never wait for the writer nor make it wait
+    (SQLite releases the GIL meanwhile); once one has caught up, the next write starts the WAL
+    file over, so it stays small."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._wanted = threading.Event()
+        self._stopping = False
+        self.done = 0  # checkpoints run by the thread
+        self.frames = 0  # in the WAL at the last one
+        threading.Thread(target=self._loop, name="replay-record-checkpoint", daemon=True).start()
+
+    def after_write(self, writer: PoolProxiedConnection, batches: int) -> None:
+        """Called by the writer after each batch. A writer that never pauses would keep the WAL
+        from ever starting over (a checkpoint must catch up between two writes): past
+        ``WAL_FRAMES_LIMIT`` frames the writer checkpoints once itself, between its batches,
+        which copies only what the thread has not (and the next write starts the WAL over)."""
+        if self.frames > WAL_FRAMES_LIMIT:
+            self.frames = 0
+            try:  # the batch is written: a failed checkpoint must not fail its requests
+                _checkpoint(writer)
+            except Exception as exc:
+                log.warning("replay record checkpoint failed: %s", type(exc).__name__)
+        elif batches % CHECKPOINT_EVERY == 0:
+            self._wanted.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wanted.set()
+
+    def _loop(self) -> None:
+        connection: PoolProxiedConnection | None = None
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            if self._stopping:
+                break
+            try:
+                if connection is None:
+                    connection = self._engine.raw_connection()
+                self.frames = _checkpoint(connection)
+                self.done += 1
+            except Exception as exc:  # the next request tries again, on a new connection
+                log.warning("replay record checkpoint failed: %s", type(exc).__name__)
+                if connection is not None:
+                    with contextlib.suppress(Exception):
+                        connection.invalidate()
+                connection = None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                connection.close()
+
+
+def _checkpoint(connection: PoolProxiedConnection) -> int:
+    """A ``PASSIVE`` checkpoint; the frames the WAL holds."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    return int(row[1]) if row else 0
 
 
 def replay_record_engine(engine: Engine) -> Engine:

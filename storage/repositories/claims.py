@@ -157,7 +157,7 @@ def new_claims(claim: Claim) -> Insert:
     return insert(CLAIMS).from_select([col.name for col in CLAIMS.columns], rows)
 
 
-def claim_counts(scan_id: str) -> Select[tuple[int, int]]:
+def claim_counts(scan_id: str) -> Select[int, int]:
     """A scan's claims: (new alerts, reminders)."""
     c = CLAIMS
     return select(func.count() - func.count(c.c.alert_id), func.count(c.c.alert_id)).where(c.c.scan_id == scan_id)
@@ -186,7 +186,7 @@ def new_alerts(scan: Scan) -> Insert:
     return insert(ALERTS).from_select([col.name for col in ALERTS.columns], rows)
 
 
-def digest_counts(scan: Scan) -> Select[tuple[str, int]]:
+def digest_counts(scan: Scan) -> Select[str, int]:
     """The channels whose new alerts from this scan went in a digest, with how many."""
     return (
         select(ALERTS.c.channel, func.count())

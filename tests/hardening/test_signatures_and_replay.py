@@ -7,14 +7,16 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
 
 from bot.slack_gate import TOLERANCE, SlackGate
 from sandbox import payloads
 from sandbox.signing import SlackRequester, sign
-from storage.seen_requests import SeenRequestStore
+from storage import seen_requests
+from storage.seen_requests import SeenRequestStore, replay_record_engine
 from tests import reporting
 from tests.e2e.conftest import prepare_database
 from tests.e2e.harness import SIGNING_SECRET, AppProcess, base_env, wait_until
@@ -192,3 +194,55 @@ def test_concurrent_deliveries_share_commits_and_each_gets_its_own_answer(engine
         thread.join()
     assert all(sorted(answers) == [False, True] for answers in results.values()), results
     assert 1 <= store.batches < 64
+
+
+def _sqlite_record(tmp_path: Path) -> tuple[Engine, Path]:
+    main = create_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    return replay_record_engine(main), tmp_path / "app.db-requests"
+
+
+def test_recording_a_request_never_checkpoints_the_sqlite_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkpoint copies pages into the file and syncs it (hundreds of ms on a busy disk):
+    not on the ack path. With the background checkpoints put off, 1,500 writes (several times
+    SQLite's 1,000-page automatic checkpoint) leave every page in the WAL."""
+    monkeypatch.setattr(seen_requests, "CHECKPOINT_EVERY", 10**9)
+    sidecar, path = _sqlite_record(tmp_path)
+    store, now = SeenRequestStore(sidecar), dt.datetime.now(dt.UTC)
+    size = path.stat().st_size
+    for n in range(1500):
+        assert store.first_sighting(f"v0=sig{n}", now + dt.timedelta(minutes=5), now)
+    assert path.stat().st_size == size
+    assert Path(f"{path}-wal").stat().st_size > 1000 * 4096
+    assert store.checkpointer is not None and store.checkpointer.done == 0
+    sidecar.dispose()
+
+
+def test_the_sqlite_record_is_checkpointed_on_a_thread_of_its_own(tmp_path: Path) -> None:
+    sidecar, path = _sqlite_record(tmp_path)
+    store, now = SeenRequestStore(sidecar), dt.datetime.now(dt.UTC)
+    size = path.stat().st_size
+    for n in range(seen_requests.CHECKPOINT_EVERY * 3):
+        assert store.first_sighting(f"v0=sig{n}", now + dt.timedelta(minutes=5), now)
+    assert store.checkpointer is not None
+    wait_until(lambda: store.checkpointer is not None and store.checkpointer.done >= 1, timeout=10)
+    assert path.stat().st_size > size  # the records reached the database file
+    assert not store.first_sighting("v0=sig0", now + dt.timedelta(minutes=5), now)  # and are still seen
+    sidecar.dispose()
+
+
+def test_a_writer_that_never_pauses_still_keeps_the_sqlite_record_small(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The WAL starts over only when a checkpoint caught up between two writes; a writer that
+    never pauses checkpoints once itself when the thread reports the WAL past its limit."""
+    monkeypatch.setattr(seen_requests, "CHECKPOINT_EVERY", 8)
+    monkeypatch.setattr(seen_requests, "WAL_FRAMES_LIMIT", 200)
+    sidecar, path = _sqlite_record(tmp_path)
+    store, now = SeenRequestStore(sidecar), dt.datetime.now(dt.UTC)
+    for n in range(3000):  # unchecked: 45 MB of WAL
+        assert store.first_sighting(f"v0=sig{n}", now + dt.timedelta(minutes=5), now)
+    assert Path(f"{path}-wal").stat().st_size < 8 * 2**20
+    assert store.count() == 3000
+    sidecar.dispose()
