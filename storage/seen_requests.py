@@ -12,9 +12,10 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, PoolProxiedConnection, create_engine, event, func, select
+from sqlalchemy import URL, Engine, PoolProxiedConnection, create_engine, event, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 
@@ -105,11 +106,14 @@ class SeenRequestStore:
                 ask.fresh = ask.digest in inserted and ask.digest not in seen
                 seen.add(ask.digest)
         with self._lock:
+            idle = not self._pending
             if self._pending:
                 self._pending[0].lead = True
                 self._pending[0].done.set()
             else:
                 self._writing = False
+        if idle and self.checkpointer is not None:
+            self.checkpointer.request()  # a checkpoint that ends before the next write lets the WAL start over
         for ask in batch:
             ask.lead = False
             ask.done.set()
@@ -156,9 +160,16 @@ class SeenRequestStore:
             raise
 
     def _checkpoint_apart(self, connection: PoolProxiedConnection) -> None:
-        """On SQLite in WAL mode, the writer never checkpoints (a checkpoint copies pages and
-        syncs the file: 10 ms on an idle disk, hundreds of ms on a busy one, for every request
-        of the batch); a thread of the store's does, every ``CHECKPOINT_EVERY`` batches."""
+        """On SQLite in WAL mode, the writer never syncs the disk: no request of a batch waits
+        for an fsync (10 ms on an idle disk, hundreds of ms on a busy one). It never
+        checkpoints (a thread of the store's does, every ``CHECKPOINT_EVERY`` batches, on a
+        connection that syncs as usual), and its ``synchronous=OFF`` only spares the WAL
+        header's sync when the WAL starts over, which happens once a checkpoint has synced
+        everything into the file (a header lost to a power cut only loses the records after
+        it: the frames carry the header's salt and checksums). It syncs for the one checkpoint
+        of its own (the fallback below). The last connection to close checkpoints too: should
+        that be the writer's and the power fail right after, the record could be damaged;
+        ``replay_record_engine`` checks it at start and begins a new one if so."""
         if self._dialect != "sqlite":
             return
         cursor = connection.cursor()
@@ -168,6 +179,7 @@ class SeenRequestStore:
             if mode is None or str(mode[0]).lower() != "wal":
                 return
             cursor.execute("PRAGMA wal_autocheckpoint=0")
+            cursor.execute("PRAGMA synchronous=OFF")
         finally:
             cursor.close()
         if self.checkpointer is None:
@@ -203,18 +215,22 @@ class _Checkpointer:
         threading.Thread(target=self._loop, name="replay-record-checkpoint", daemon=True).start()
 
     def after_write(self, writer: PoolProxiedConnection, batches: int) -> None:
-        """Called by the writer after each batch. A writer that never pauses would keep the WAL
-        from ever starting over (a checkpoint must catch up between two writes): past
+        """Called by the writer after each batch (and ``request`` whenever it falls idle). A
+        writer that never pauses would keep the WAL from ever starting over (a checkpoint
+        must catch up between two writes): past
         ``WAL_FRAMES_LIMIT`` frames the writer checkpoints once itself, between its batches,
         which copies only what the thread has not (and the next write starts the WAL over)."""
         if self.frames > WAL_FRAMES_LIMIT:
             self.frames = 0
             try:  # the batch is written: a failed checkpoint must not fail its requests
-                _checkpoint(writer)
+                _checkpoint(writer, synced=True)
             except Exception as exc:
                 log.warning("replay record checkpoint failed: %s", type(exc).__name__)
         elif batches % CHECKPOINT_EVERY == 0:
             self._wanted.set()
+
+    def request(self) -> None:
+        self._wanted.set()
 
     def stop(self) -> None:
         self._stopping = True
@@ -243,15 +259,23 @@ class _Checkpointer:
                 connection.close()
 
 
-def _checkpoint(connection: PoolProxiedConnection) -> int:
-    """A ``PASSIVE`` checkpoint; the frames the WAL holds."""
+def _checkpoint(connection: PoolProxiedConnection, synced: bool = False) -> int:
+    """A ``PASSIVE`` checkpoint; the frames the WAL holds. ``synced``: on the writer's
+    connection, syncing as usual for the checkpoint, then not again."""
     cursor = connection.cursor()
     try:
+        if synced:
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
         row = cursor.fetchone()
+        if synced:
+            cursor.execute("PRAGMA synchronous=OFF")
     finally:
         cursor.close()
     return int(row[1]) if row else 0
+
+
+
 
 
 def replay_record_engine(engine: Engine) -> Engine:
@@ -261,16 +285,32 @@ def replay_record_engine(engine: Engine) -> Engine:
     A record lost in a crash costs nothing (the requests it names were answered), and it is
     still written in order. On PostgreSQL the table is in the database (``synchronous_commit``
     off for these connections only); on SQLite it is in a file of its own beside the database
-    (``<database>-requests``, WAL, ``synchronous=NORMAL``), so that recording a request never
-    waits for the write lock the app's own transactions hold. Every process on the same
+    (``<database>-requests``, WAL, ``synchronous=NORMAL``; the store's writer does not sync at
+    all, see ``SeenRequestStore._checkpoint_apart``), so that recording a request never waits
+    for the write lock the app's own transactions hold; a damaged one is started anew. Every process on the same
     database shares it, so a replay to another process is still refused."""
     url = engine.url
     if url.get_backend_name() != "sqlite":
         return make_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT",
                            connect_args={"options": "-c synchronous_commit=off"}, pool_size=2)  # fmt: skip
     path = url.database or ""
-    sidecar = create_engine(url.set(database=f"{path}-requests" if path and path != ":memory:" else path),
-                            connect_args={"timeout": 30.0}, isolation_level="AUTOCOMMIT")  # fmt: skip
+    on_disk = bool(path) and path != ":memory:" and not path.startswith("file:")
+    sidecar = _sidecar(url.set(database=f"{path}-requests" if on_disk else path))
+    if on_disk and not _sound(sidecar):
+        # Damaged (a power cut as the writer's connection closed): its records are worth five
+        # minutes of replay protection; a new one is worth more than 503s for every request.
+        log.warning("the replay record %s-requests was damaged; starting a new one", path)
+        sidecar.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}-requests{suffix}").unlink(missing_ok=True)
+        sidecar = _sidecar(sidecar.url)
+    with sidecar.begin() as connection:
+        table_of(SeenRequestRow).create(connection, checkfirst=True)
+    return sidecar
+
+
+def _sidecar(url: URL) -> Engine:
+    sidecar = create_engine(url, connect_args={"timeout": 30.0}, isolation_level="AUTOCOMMIT")
 
     @event.listens_for(sidecar, "connect")
     def _no_fsync_per_commit(dbapi_connection: Any, _record: Any) -> None:
@@ -279,6 +319,12 @@ def replay_record_engine(engine: Engine) -> Engine:
         dbapi_connection.execute("PRAGMA journal_mode=WAL")
         dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
-    with sidecar.begin() as connection:
-        table_of(SeenRequestRow).create(connection, checkfirst=True)
     return sidecar
+
+
+def _sound(sidecar: Engine) -> bool:
+    try:
+        with sidecar.connect() as connection:
+            return connection.exec_driver_sql("PRAGMA quick_check").scalar() == "ok"
+    except DBAPIError:
+        return False

@@ -208,6 +208,7 @@ def test_recording_a_request_never_checkpoints_the_sqlite_record(
     not on the ack path. With the background checkpoints put off, 1,500 writes (several times
     SQLite's 1,000-page automatic checkpoint) leave every page in the WAL."""
     monkeypatch.setattr(seen_requests, "CHECKPOINT_EVERY", 10**9)
+    monkeypatch.setattr(seen_requests._Checkpointer, "request", lambda self: None)  # nor when idle
     sidecar, path = _sqlite_record(tmp_path)
     store, now = SeenRequestStore(sidecar), dt.datetime.now(dt.UTC)
     size = path.stat().st_size
@@ -243,6 +244,6 @@ def test_a_writer_that_never_pauses_still_keeps_the_sqlite_record_small(
     store, now = SeenRequestStore(sidecar), dt.datetime.now(dt.UTC)
     for n in range(3000):  # unchecked: 45 MB of WAL
         assert store.first_sighting(f"v0=sig{n}", now + dt.timedelta(minutes=5), now)
-    assert Path(f"{path}-wal").stat().st_size < 8 * 2**20
+    assert Path(f"{path}-wal").stat().st_size < 16 * 2**20
     assert store.count() == 3000
     sidecar.dispose()
