@@ -247,3 +247,12 @@ def test_a_writer_that_never_pauses_still_keeps_the_sqlite_record_small(
     assert Path(f"{path}-wal").stat().st_size < 16 * 2**20
     assert store.count() == 3000
     sidecar.dispose()
+
+
+def test_a_damaged_sqlite_record_is_started_anew(tmp_path: Path) -> None:
+    (tmp_path / "app.db-requests").write_bytes(b"SQLite format 3\x00" + b"\xff" * 8192)  # a torn file
+    sidecar, _ = _sqlite_record(tmp_path)
+    store, now = SeenRequestStore(sidecar), dt.datetime.now(dt.UTC)
+    assert store.first_sighting("v0=after", now + dt.timedelta(minutes=5), now)
+    assert not store.first_sighting("v0=after", now + dt.timedelta(minutes=5), now)
+    sidecar.dispose()
