@@ -160,14 +160,15 @@ class SeenRequestStore:
             raise
 
     def _checkpoint_apart(self, connection: PoolProxiedConnection) -> None:
-        """On SQLite in WAL mode, the writer never syncs the disk: no request of a batch waits
-        for an fsync (10 ms on an idle disk, hundreds of ms on a busy one). It never
-        checkpoints (a thread of the store's does, every ``CHECKPOINT_EVERY`` batches, on a
-        connection that syncs as usual), and its ``synchronous=OFF`` only spares the WAL
-        header's sync when the WAL starts over, which happens once a checkpoint has synced
-        everything into the file (a header lost to a power cut only loses the records after
-        it: the frames carry the header's salt and checksums). It syncs for the one checkpoint
-        of its own (the fallback below). The last connection to close checkpoints too: should
+        """On SQLite in WAL mode, the writer all but never syncs the disk, so that no request
+        of a batch waits for an fsync (10 ms on an idle disk, hundreds of ms on a busy one).
+        It does not checkpoint (a thread of the store's does, every ``CHECKPOINT_EVERY``
+        batches and whenever the writer falls idle, on a connection that syncs as usual), and
+        its ``synchronous=OFF`` only spares the WAL header's sync when the WAL starts over,
+        which happens once a checkpoint has synced everything into the file (a header lost to
+        a power cut only loses the records after it: the frames carry the header's salt and
+        checksums). It syncs for the one checkpoint of its own (the fallback in
+        ``_Checkpointer.after_write``). The last connection to close checkpoints too: should
         that be the writer's and the power fail right after, the record could be damaged;
         ``replay_record_engine`` checks it at start and begins a new one if so."""
         if self._dialect != "sqlite":
@@ -217,9 +218,9 @@ class _Checkpointer:
     def after_write(self, writer: PoolProxiedConnection, batches: int) -> None:
         """Called by the writer after each batch (and ``request`` whenever it falls idle). A
         writer that never pauses would keep the WAL from ever starting over (a checkpoint
-        must catch up between two writes): past
-        ``WAL_FRAMES_LIMIT`` frames the writer checkpoints once itself, between its batches,
-        which copies only what the thread has not (and the next write starts the WAL over)."""
+        must catch up between two writes): past ``WAL_FRAMES_LIMIT`` frames the writer
+        checkpoints once itself, between its batches, which copies only what the thread has
+        not (and the next write starts the WAL over)."""
         if self.frames > WAL_FRAMES_LIMIT:
             self.frames = 0
             try:  # the batch is written: a failed checkpoint must not fail its requests
@@ -275,9 +276,6 @@ def _checkpoint(connection: PoolProxiedConnection, synced: bool = False) -> int:
     return int(row[1]) if row else 0
 
 
-
-
-
 def replay_record_engine(engine: Engine) -> Engine:
     """Where the replay record lives, with an engine of its own: each record is one statement
     in autocommit (no BEGIN or COMMIT round trips) whose commit does not wait for a disk flush.
@@ -285,18 +283,19 @@ def replay_record_engine(engine: Engine) -> Engine:
     A record lost in a crash costs nothing (the requests it names were answered), and it is
     still written in order. On PostgreSQL the table is in the database (``synchronous_commit``
     off for these connections only); on SQLite it is in a file of its own beside the database
-    (``<database>-requests``, WAL, ``synchronous=NORMAL``; the store's writer does not sync at
-    all, see ``SeenRequestStore._checkpoint_apart``), so that recording a request never waits
-    for the write lock the app's own transactions hold; a damaged one is started anew. Every process on the same
-    database shares it, so a replay to another process is still refused."""
+    (``<database>-requests``, WAL, ``synchronous=NORMAL``; the store's writer syncs only for
+    its rare checkpoints, see ``SeenRequestStore._checkpoint_apart``), so that recording a
+    request never waits for the write lock the app's own transactions hold; a damaged one is
+    started anew. Every process on the same database shares it, so a replay to another
+    process is still refused."""
     url = engine.url
     if url.get_backend_name() != "sqlite":
         return make_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT",
                            connect_args={"options": "-c synchronous_commit=off"}, pool_size=2)  # fmt: skip
     path = url.database or ""
-    on_disk = bool(path) and path != ":memory:" and not path.startswith("file:")
-    sidecar = _sidecar(url.set(database=f"{path}-requests" if on_disk else path))
-    if on_disk and not _sound(sidecar):
+    beside = bool(path) and path != ":memory:"
+    sidecar = _sidecar(url.set(database=f"{path}-requests" if beside else path))
+    if beside and not path.startswith("file:") and not _sound(sidecar):
         # Damaged (a power cut as the writer's connection closed): its records are worth five
         # minutes of replay protection; a new one is worth more than 503s for every request.
         log.warning("the replay record %s-requests was damaged; starting a new one", path)
