@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.envelope import BadEnvelope, form_value, parse_body
+from bot.envelope import BadEnvelope, check_envelope, form_value, parse_body
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -41,3 +41,16 @@ def test_an_interaction_payload_is_parsed_from_its_form() -> None:
 def test_a_payload_that_is_not_json_is_refused() -> None:
     with pytest.raises(BadEnvelope, match="payload is not JSON"):
         parse_body(b"payload=%7B%22type%22", FORM)
+
+
+def _submission(**extra: object) -> dict[str, object]:
+    view = {"id": "V0001", "type": "modal", "callback_id": "settle_modal"}
+    return {"type": "view_submission", "user": {"id": "U0001"}, "view": view, **extra}
+
+
+def test_a_null_response_urls_is_refused_at_the_door() -> None:
+    """Bolt takes the length of any ``response_urls`` present: null would be a 500 there."""
+    check_envelope(_submission(response_urls=[]))
+    check_envelope(_submission(authorizations=None))  # Bolt checks this one for null itself
+    with pytest.raises(BadEnvelope):
+        check_envelope(_submission(response_urls=None))
