@@ -35,10 +35,17 @@ def create(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         success_url=params.get("success_url"), cancel_url=params.get("cancel_url"), setup_intent=intent["id"],
         metadata=merged({}, params.get("metadata", {})), currency=params.get("currency"),
         client_reference_id=params.get("client_reference_id"), expires_at=account.now() + SESSION_SECONDS,
-        url=f"{ctx.base_url()}/c/setup/{session_id}", payment_method_types=params.get("payment_method_types", ["card"]),
+        url=f"{ctx.base_url()}/c/setup/{session_id}", payment_method_types=_types(params),
     )  # fmt: skip
     account.table("checkout.session").add(session)
     return expand(account, session, params)
+
+
+def _types(params: dict[str, Any]) -> list[str]:
+    types = params.get("allowed_payment_method_types") or params.get("payment_method_types") or ["card"]
+    if types != ["card"]:
+        raise invalid("The fake collects cards only.", "allowed_payment_method_types")
+    return list(types)
 
 
 def retrieve(ctx: Context, params: dict[str, Any], session_id: str) -> dict[str, Any]:
