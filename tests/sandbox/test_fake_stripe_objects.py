@@ -121,7 +121,10 @@ def test_updating_a_cards_expiry_reaches_the_card_and_announces_it(
 
     sdk.v1.payment_methods.update(card["id"], {"card": {"exp_month": 9, "exp_year": 2032}})
 
-    assert (stripe_fake.get(card["id"])["card"]["exp_month"], stripe_fake.get(card["id"])["card"]["exp_year"]) == (9, 2032)
+    assert (stripe_fake.get(card["id"])["card"]["exp_month"], stripe_fake.get(card["id"])["card"]["exp_year"]) == (
+        9,
+        2032,
+    )
     update = stripe_fake.events("payment_method.updated")[-1]
     assert update["data"]["previous_attributes"]["card"]["exp_month"] == 1
 
@@ -138,7 +141,10 @@ def test_a_subscriptions_default_card_must_be_the_customers(stripe_fake: FakeStr
     sub = stripe_fake.seed.subscription(customer["id"], 500)
     own, foreign = stripe_fake.seed.card(customer["id"]), stripe_fake.seed.card(other["id"])
 
-    assert sdk.v1.subscriptions.update(sub["id"], {"default_payment_method": own["id"]}).default_payment_method == own["id"]
+    assert (
+        sdk.v1.subscriptions.update(sub["id"], {"default_payment_method": own["id"]}).default_payment_method
+        == own["id"]
+    )
     with pytest.raises(stripe.InvalidRequestError):
         sdk.v1.subscriptions.update(sub["id"], {"default_payment_method": foreign["id"]})
 

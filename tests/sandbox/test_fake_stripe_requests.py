@@ -30,7 +30,9 @@ def test_paying_an_invoice_charges_once_and_makes_the_subscription_active(
     paid = sdk.v1.invoices.pay(invoice["id"], {"payment_method": pm["id"]}, {"idempotency_key": "settle-1"})
 
     assert (paid.status, paid.amount_paid, paid.amount_remaining) == ("paid", 4200, 0)
-    assert [(p.invoice, p.amount, p.idempotency_key) for p in stripe_fake.payments] == [(invoice["id"], 4200, "settle-1")]
+    assert [(p.invoice, p.amount, p.idempotency_key) for p in stripe_fake.payments] == [
+        (invoice["id"], 4200, "settle-1")
+    ]
     assert stripe_fake.get(invoice["subscription"])["status"] == "active"
     assert {"invoice.paid", "invoice.payment_succeeded"} <= {e["type"] for e in stripe_fake.events()}
 
