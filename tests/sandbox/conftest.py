@@ -1,4 +1,5 @@
-"""Fixtures for the fake Slack's own tests: a started fake and a WebClient pointed at it."""
+"""Fixtures for the fakes' own tests: a started fake Slack and a WebClient pointed at it; a started
+fake Stripe and the Stripe SDK pointed at it."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import stripe
 from slack_sdk import WebClient
 
 from sandbox.clock import Clock, ManualClock, system_clock
 from sandbox.fake_slack import FakeSlack
+from sandbox.fake_stripe.fake_stripe import FakeStripe
 
 SPEC_PATH = Path("/work/shared/slack-api/slack_web_openapi_v2.json")
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -39,3 +42,16 @@ def client(fake: FakeSlack) -> WebClient:
 @pytest.fixture
 def manual_clock() -> ManualClock:
     return ManualClock()
+
+
+@pytest.fixture
+def stripe_fake() -> Iterator[FakeStripe]:
+    """A started fake Stripe account."""
+    with FakeStripe(seed=7) as running:
+        yield running
+
+
+@pytest.fixture
+def sdk(stripe_fake: FakeStripe) -> stripe.StripeClient:
+    """The official SDK pointed at the fake, without retries (each request is seen as sent)."""
+    return stripe.StripeClient(stripe_fake.api_key, base_addresses={"api": stripe_fake.url}, max_network_retries=0)

@@ -1,0 +1,1 @@
+"""Adapters to payment and billing systems outside settlebot (`stripe`: Stripe Billing)."""

@@ -1,0 +1,66 @@
+"""Stripe objects to the layer's models. Input is plain JSON (a webhook's `data.object`, or an SDK
+object through `plain`), so both paths share one reading of each object."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import stripe
+
+from payments.stripe.amounts import to_money
+from payments.stripe.models import Card, Event, Invoice, Subscription
+
+
+def plain(obj: stripe.StripeObject) -> dict[str, Any]:
+    """An SDK object as plain JSON values (nested objects too)."""
+    return obj.to_dict(recursive=True)
+
+
+def _id(value: Any) -> str | None:
+    """An id field that may be expanded into an object."""
+    if isinstance(value, Mapping):
+        return str(value["id"])
+    return str(value) if value else None
+
+
+def card(obj: Mapping[str, Any]) -> Card:
+    details = obj["card"]
+    return Card(
+        id=obj["id"], customer=_id(obj.get("customer")), brand=details["brand"], last4=details["last4"],
+        exp_month=int(details["exp_month"]), exp_year=int(details["exp_year"]),
+        email=(obj.get("billing_details") or {}).get("email"), metadata=dict(obj.get("metadata") or {}),
+    )  # fmt: skip
+
+
+def subscription(obj: Mapping[str, Any]) -> Subscription:
+    return Subscription(
+        id=obj["id"], customer=str(_id(obj["customer"])), status=obj["status"],
+        default_payment_method=_id(obj.get("default_payment_method")), latest_invoice=_id(obj.get("latest_invoice")),
+        metadata=dict(obj.get("metadata") or {}),
+    )  # fmt: skip
+
+
+def _subscription_of(obj: Mapping[str, Any]) -> str | None:
+    """Newer API versions name it under `parent.subscription_details`; older ones at the top."""
+    details = (obj.get("parent") or {}).get("subscription_details") or {}
+    return _id(details.get("subscription")) or _id(obj.get("subscription"))
+
+
+def invoice(obj: Mapping[str, Any]) -> Invoice:
+    currency = obj["currency"]
+    return Invoice(
+        id=obj["id"], customer=str(_id(obj["customer"])), subscription=_subscription_of(obj), status=obj["status"],
+        amount_due=to_money(obj["amount_due"], currency), remaining=to_money(obj["amount_remaining"], currency),
+        due_date=obj.get("due_date"), created=int(obj["created"]), attempt_count=int(obj.get("attempt_count") or 0),
+        next_payment_attempt=obj.get("next_payment_attempt"), hosted_invoice_url=obj.get("hosted_invoice_url"),
+        number=obj.get("number"),
+    )  # fmt: skip
+
+
+def event(obj: Mapping[str, Any]) -> Event:
+    data = obj.get("data") or {}
+    return Event(
+        id=obj["id"], type=obj["type"], created=int(obj["created"]), object=dict(data.get("object") or {}),
+        previous_attributes=dict(data.get("previous_attributes") or {}),
+    )  # fmt: skip
