@@ -49,6 +49,7 @@ def plan_import(uow: UnitOfWork, data: BillingData) -> Plan:
     """Check the file against the database (inside ``uow``'s transaction) and decide what to
     write; raises ImportRefused at the first problem."""
     planner = _Planner(uow, data)
+    planner.lock_subscriptions()
     plan = Plan(list(data.accounts), data.admins)
     plan.cards = [planner.card(f"payment_methods[{i}]", c, plan.kept) for i, c in enumerate(data.cards)]
     plan.subscriptions = [
@@ -68,6 +69,20 @@ class _Planner:
         self.file_cards = {c.id: c for c in data.cards}
         self.file_subs = {s.id: s for s in data.subscriptions}
         self._stored_accounts: dict[str, Account | None] = {}
+        self._stored_subs: dict[str, Subscription | None] = {}
+        self._invoice_subs = {v.subscription_id for v in data.invoices}
+
+    def lock_subscriptions(self) -> None:
+        """Lock (in id order, as one settlement locks one) every stored subscription the file
+        touches before reading what settlebot did to it, so that no settlement commits in between:
+        one waiting to commit its outcome has not yet paid anything the import then reads."""
+        for sub_id in sorted(self.file_subs.keys() | self._invoice_subs):
+            self._stored_subs[sub_id] = self.uow.subscriptions.get(sub_id, lock=True)
+
+    def stored_subscription(self, sub_id: str) -> Subscription | None:
+        if sub_id not in self._stored_subs:
+            self._stored_subs[sub_id] = self.uow.subscriptions.get(sub_id)
+        return self._stored_subs[sub_id]
 
     def stored_account(self, account_id: str) -> Account | None:
         if account_id not in self._stored_accounts:
@@ -88,7 +103,7 @@ class _Planner:
 
     def subscription(self, path: str, sub: Subscription, kept: list[Kept]) -> Subscription:
         _refer(path, "account_id", self.account(sub.account_id), "account")
-        stored = self.uow.subscriptions.get(sub.id)
+        stored = self.stored_subscription(sub.id)
         if stored is not None and stored.account_id != sub.account_id:
             raise ImportRefused(
                 f"{path}.account_id", f"subscription {sub.id} already belongs to account {stored.account_id}"
@@ -103,7 +118,7 @@ class _Planner:
         return replace(sub, payment_method_id=card_id, status=stored.status)
 
     def invoice(self, path: str, invoice: Invoice, kept: list[Kept]) -> Invoice:
-        sub = self.file_subs.get(invoice.subscription_id) or self.uow.subscriptions.get(invoice.subscription_id)
+        sub = self.file_subs.get(invoice.subscription_id) or self.stored_subscription(invoice.subscription_id)
         _refer(path, "subscription_id", sub, "subscription")
         stored = self.uow.invoices.get(invoice.id)
         if stored is not None and stored.subscription_id != invoice.subscription_id:
@@ -111,15 +126,26 @@ class _Planner:
                 f"{path}.subscription_id",
                 f"invoice {invoice.id} already belongs to subscription {stored.subscription_id}",
             )
-        if stored is None or stored == invoice or stored.status is not InvoiceStatus.PAID:
+        if stored is None or stored == invoice:
             return invoice
-        settled = _settled_by(self.uow, stored)
-        if settled is None:
-            return invoice  # paid according to an earlier file: the billing system's to change
-        on = (settled.completed_at or settled.created_at).date().isoformat()
-        why = f"settled in Slack by {settled.actor} on {on}; the file says {_invoice_diff(invoice, stored)}"
-        kept.append(Kept(path, f"invoice {stored.id} kept paid", why))
+        return _keep_settled_invoice(self.uow, path, invoice, stored, kept)
+
+
+def _keep_settled_invoice(uow: UnitOfWork, path: str, invoice: Invoice, stored: Invoice, kept: list[Kept]) -> Invoice:
+    """The stored invoice when a settlement is paying it or has paid it, else the file's."""
+    pending = uow.attempts.pending_for(stored.subscription_id)
+    if pending is not None and stored.id in pending.invoice_ids:
+        since, said = pending.created_at.date().isoformat(), _invoice_diff(invoice, stored)
+        why = f"a settlement by {pending.actor} since {since} is under way; the file says {said}"
+        kept.append(Kept(path, f"invoice {stored.id} kept {stored.status}", why))
         return stored
+    settled = _settled_by(uow, stored) if stored.status is InvoiceStatus.PAID else None
+    if settled is None:
+        return invoice  # open, or paid according to an earlier file: the billing system's to change
+    on = (settled.completed_at or settled.created_at).date().isoformat()
+    why = f"settled in Slack by {settled.actor} on {on}; the file says {_invoice_diff(invoice, stored)}"
+    kept.append(Kept(path, f"invoice {stored.id} kept paid", why))
+    return stored
 
 
 def _refer(path: str, key: str, found: object, what: str) -> None:
@@ -199,7 +225,7 @@ def _check_currencies(planner: _Planner, data: BillingData, invoices: list[Invoi
                 f"open invoices in {others[0].amount.currency} ({', '.join(v.id for v in others[:3])})",
             )
     for i, invoice in enumerate(invoices):
-        sub = planner.file_subs.get(invoice.subscription_id) or planner.uow.subscriptions.get(invoice.subscription_id)
+        sub = planner.file_subs.get(invoice.subscription_id) or planner.stored_subscription(invoice.subscription_id)
         owner = planner.account(sub.account_id) if sub else None
         if invoice.status is InvoiceStatus.OPEN and owner and invoice.amount.currency != owner.currency:
             raise ImportRefused(f"invoices[{i}].currency", f"differs from the account's currency ({owner.currency})")

@@ -1,6 +1,7 @@
 import copy
 import datetime as dt
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,9 @@ from domain.cards import save_card
 from domain.errors import ImportRefused
 from domain.importing import import_billing_data
 from domain.model import InvoiceStatus
+from domain.money import Money
 from domain.ports import TokenizedCard
-from domain.records import Outcome
+from domain.records import Outcome, SettlementAttempt
 from domain.settlement import change_card_expiry, settle
 from tests.fakes import FakeClock, FakeUnitOfWork
 
@@ -58,6 +60,10 @@ def test_a_bad_file_is_refused_whole_naming_the_first_problem(mutate, path):
 TODAY = dt.date(2026, 11, 25)
 CLOCK_NOW = dt.datetime(2026, 11, 25, 15, 0, tzinfo=dt.UTC)
 GA = "U0DEMOGA1"  # owns card_visa and card_expired in the demo data
+
+
+def usd(text: str) -> Money:
+    return Money(Decimal(text), "USD")
 
 
 def demo() -> dict[str, Any]:
@@ -220,3 +226,21 @@ def test_a_file_of_new_invoices_alone_refers_to_subscriptions_in_the_database():
 )  # fmt: skip
 def test_a_file_of_new_items_is_checked_against_the_database_and_refused_whole(doc, path):
     assert refused_path(imported(), doc) == path
+
+
+def test_an_invoice_a_settlement_is_paying_is_kept_until_it_finishes():
+    uow = imported()
+    with uow:
+        invoices = ("inv_e3_addon", "inv_e3_nov")
+        pending = SettlementAttempt("att_1", "sub_m365_e3", "acc_contoso", "card_visa", GA, usd("129.99"),
+                                    invoices, "settle:sub_m365_e3:x:1", Outcome.PENDING, CLOCK_NOW)  # fmt: skip
+        uow.attempts.add(pending)
+        uow.commit()
+    doc = demo()
+    doc["invoices"][1]["amount"] = "80.00"  # the charge under way is for 72.00
+    report = import_billing_data(uow, doc)
+    assert uow.committed.invoices["inv_e3_nov"].amount == usd("72.00")
+    assert [str(k) for k in report.kept] == [
+        "invoice inv_e3_nov kept open: a settlement by U0DEMOGA1 since 2026-11-25 is under way; "
+        "the file says amount 80.00 USD (invoices[1])",
+    ]
