@@ -125,7 +125,10 @@ class CardsPage:
             return self._render(tr, PageState(banner=error_text(error, tr), show_form=False), 403)
         if not services.card_links.consume(link.nonce, services.clock.now()):
             return self._gone(tr)
-        card = save_card(services.uow(), link.slack_user_id, link.account_id, tokenized, month, year)
+        card = save_card(
+            services.uow(), link.slack_user_id, link.account_id, tokenized, month, year,
+            today=services.clock.today(),
+        )  # fmt: skip
         log.info("card %s added to account %s by %s", card.id, link.account_id, link.slack_user_id)
         self._refresh_modal(tr, link, claims.subscription_id, card.id)
         done = PageState(banner=tr("page.added", card=tr.card(card)), banner_level="success", show_form=False)

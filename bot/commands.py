@@ -126,6 +126,10 @@ def run_import(settings: Settings, args: argparse.Namespace) -> int:
         raise CommandError(f"{path}: refused, nothing imported: {exc.path}: {exc.reason}") from exc
     print(f"imported {report.accounts} accounts, {report.cards} payment methods, "
           f"{report.subscriptions} subscriptions, {report.invoices} invoices")  # fmt: skip
+    if report.kept:
+        print(f"kept as settlebot has it ({len(report.kept)}):")
+        for kept in report.kept:
+            print(f"  {kept}")
     return 0
 
 

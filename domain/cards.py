@@ -11,6 +11,7 @@ import uuid
 from domain.access import require_settler, role_on
 from domain.model import Card
 from domain.ports import PaymentGateway, TokenizedCard, UnitOfWork
+from domain.records import CardChange, CardEvent
 from domain.settlement import check_expiry
 
 
@@ -26,9 +27,11 @@ def tokenize_card(
 
 
 def save_card(
-    uow: UnitOfWork, actor: str, account_id: str, tokenized: TokenizedCard, exp_month: int, exp_year: int
-) -> Card:
-    """Keep a tokenized card on the account, owned by the actor who added it."""
+    uow: UnitOfWork, actor: str, account_id: str, tokenized: TokenizedCard, exp_month: int, exp_year: int,
+    *, today: dt.date,
+) -> Card:  # fmt: skip
+    """Keep a tokenized card on the account, owned by the actor who added it (and say so: an
+    import never reverts it)."""
     card = Card(
         f"card_{uuid.uuid4().hex[:16]}", account_id, tokenized.brand, tokenized.last4,
         exp_month, exp_year, actor, tokenized.token,
@@ -36,5 +39,6 @@ def save_card(
     with uow:
         require_settler(role_on(uow, actor, account_id))
         uow.cards.save(card)
+        uow.cards.add_event(CardEvent(str(uuid.uuid4()), card.id, CardChange.ADDED, actor, today))
         uow.commit()
     return card

@@ -11,7 +11,16 @@ from typing import Protocol, Self
 
 from domain.model import Account, Admin, Card, Invoice, Role, Subscription, SubscriptionStatus
 from domain.money import Money
-from domain.records import Alert, Claim, Claimed, PastDueRow, Payment, Reminder, SettlementAttempt
+from domain.records import (
+    Alert,
+    CardEvent,
+    Claim,
+    Claimed,
+    PastDueRow,
+    Payment,
+    Reminder,
+    SettlementAttempt,
+)
 
 
 class AccountRepository(Protocol):
@@ -27,6 +36,11 @@ class CardRepository(Protocol):
     def get(self, card_id: str) -> Card | None: ...
     def for_account(self, account_id: str) -> list[Card]: ...
     def save(self, card: Card) -> None: ...
+    def add_event(self, event: CardEvent) -> None: ...
+
+    def events(self, card_id: str) -> list[CardEvent]:
+        """What was done to the card in Slack, oldest first."""
+        ...
 
 
 class SubscriptionRepository(Protocol):

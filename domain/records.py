@@ -59,6 +59,22 @@ class Payment:
     paid_at: dt.datetime
 
 
+class CardChange(StrEnum):
+    ADDED = "added"  # through the add-card page
+    EXPIRY = "expiry"  # its owner changed the expiration date in the settle modal
+
+
+@dataclass(frozen=True, slots=True)
+class CardEvent:
+    """What someone did to a card in Slack; an import never reverts it (``domain.import_rules``)."""
+
+    id: str
+    card_id: str
+    kind: CardChange
+    actor: str
+    day: dt.date
+
+
 @dataclass(frozen=True, slots=True)
 class Alert:
     """One past-due episode of a subscription, posted once to a channel.

@@ -20,7 +20,7 @@ from domain.errors import (
 )
 from domain.model import Account, Balance, Card, Role, Subscription, balance_of
 from domain.ports import ChargeResult, ChargeStatus, Clock, GatewayUnreachable, PaymentGateway, UnitOfWork
-from domain.records import Outcome, Payment, SettlementAttempt
+from domain.records import CardChange, CardEvent, Outcome, Payment, SettlementAttempt
 from domain.settlement_commit import apply_outcome
 
 
@@ -118,6 +118,7 @@ def change_card_expiry(
         check_expiry(month, year, today)
         updated = card.with_expiry(month, year)
         uow.cards.save(updated)
+        uow.cards.add_event(CardEvent(str(uuid.uuid4()), card_id, CardChange.EXPIRY, actor, today))
         uow.commit()
         return updated
 

@@ -75,6 +75,17 @@ class CardRow(Base):
     token: Mapped[str]
 
 
+class CardEventRow(Base):
+    """What someone did to a card in Slack (added it, changed its expiry): an import keeps it."""
+
+    __tablename__ = "card_events"
+    id: Mapped[str] = mapped_column(primary_key=True)
+    card_id: Mapped[str] = mapped_column(ForeignKey("cards.id"), index=True)
+    kind: Mapped[str]
+    actor: Mapped[str]
+    day: Mapped[dt.date]
+
+
 class SubscriptionRow(Base):
     __tablename__ = "subscriptions"
     # Room on each page, so that the scan's status updates are HOT on PostgreSQL (migration 0003).

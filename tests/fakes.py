@@ -13,7 +13,17 @@ from domain.alert_views import DIGEST_PREFIX
 from domain.alerts import ReminderPolicy
 from domain.errors import SettlementInProgress
 from domain.model import Account, Admin, Card, Invoice, InvoiceStatus, Role, Subscription, SubscriptionStatus
-from domain.records import Alert, Claim, Claimed, Outcome, PastDueRow, Payment, Reminder, SettlementAttempt
+from domain.records import (
+    Alert,
+    CardEvent,
+    Claim,
+    Claimed,
+    Outcome,
+    PastDueRow,
+    Payment,
+    Reminder,
+    SettlementAttempt,
+)
 
 
 @dataclass
@@ -29,12 +39,14 @@ class _Tables:
     reminders: dict[str, Reminder] = field(default_factory=dict)
     scans: dict[str, _Scan] = field(default_factory=dict)  # untaken scans, by id
     claims: dict[str, _Claim] = field(default_factory=dict)
+    card_events: list[CardEvent] = field(default_factory=list)
 
     def copy(self) -> _Tables:
         return _Tables(
             dict(self.accounts), {k: list(v) for k, v in self.admins.items()}, dict(self.cards),
             dict(self.subscriptions), dict(self.invoices), dict(self.attempts),
             list(self.payments), dict(self.alerts), dict(self.reminders), dict(self.scans), dict(self.claims),
+            list(self.card_events),
         )  # fmt: skip
 
 
@@ -102,6 +114,14 @@ class FakeCards(_Repo):
 
     def save(self, card: Card) -> None:
         self.t.cards[card.id] = card
+
+    def add_event(self, event: CardEvent) -> None:
+        if event.card_id not in self.t.cards:
+            raise RuntimeError("foreign key violation: no such card")
+        self.t.card_events.append(event)
+
+    def events(self, card_id: str) -> list[CardEvent]:
+        return sorted((e for e in self.t.card_events if e.card_id == card_id), key=lambda e: (e.day, e.id))
 
 
 class FakeSubscriptions(_Repo):

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from sqlalchemy import delete, insert, select, update
 
 from domain.model import Account, Admin, Card, Invoice, Role, Subscription, SubscriptionStatus
-from storage.models import AccountRow, AdminRow, CardRow, InvoiceRow, SubscriptionRow
+from domain.records import CardEvent
+from storage.models import AccountRow, AdminRow, CardEventRow, CardRow, InvoiceRow, SubscriptionRow
 from storage.repositories import mapping
 from storage.repositories.base import SqlRepository, batches
 
@@ -58,6 +59,16 @@ class SqlCards(SqlRepository):
 
     def save(self, card: Card) -> None:
         self._upsert(CardRow, mapping.card_values(card))
+
+    def add_event(self, event: CardEvent) -> None:
+        self.session.execute(insert(CardEventRow), [mapping.card_event_values(event)])
+
+    def events(self, card_id: str) -> list[CardEvent]:
+        stmt = (
+            select(CardEventRow).where(CardEventRow.card_id == card_id)
+            .order_by(CardEventRow.day, CardEventRow.id)
+        )  # fmt: skip
+        return [mapping.card_event(row) for row in self._all(stmt)]
 
 
 class SqlSubscriptions(SqlRepository):

@@ -15,11 +15,12 @@ from domain.model import (
     SubscriptionStatus,
 )
 from domain.money import Money
-from domain.records import Alert, Outcome, Payment, Reminder, SettlementAttempt
+from domain.records import Alert, CardChange, CardEvent, Outcome, Payment, Reminder, SettlementAttempt
 from storage.models import (
     AccountRow,
     AdminRow,
     AlertRow,
+    CardEventRow,
     CardRow,
     InvoiceRow,
     PaymentRow,
@@ -65,6 +66,14 @@ def card_values(c: Card) -> Values:
         "exp_month": c.exp_month, "exp_year": c.exp_year,
         "owner_slack_user_id": c.owner_slack_user_id, "token": c.token,
     }  # fmt: skip
+
+
+def card_event(row: CardEventRow) -> CardEvent:
+    return CardEvent(row.id, row.card_id, CardChange(row.kind), row.actor, row.day)
+
+
+def card_event_values(e: CardEvent) -> Values:
+    return {"id": e.id, "card_id": e.card_id, "kind": e.kind.value, "actor": e.actor, "day": e.day}
 
 
 def subscription(row: SubscriptionRow) -> Subscription:

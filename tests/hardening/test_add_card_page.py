@@ -172,7 +172,10 @@ def test_any_form_input_gets_an_answer_under_500_and_only_a_good_card_is_written
     else:
         new = set(after["cards"]) - set(before["cards"])
         assert len(new) == 1 and digits.endswith(next(iter(new))[3])  # (id, account, brand, last4, ...)
-        assert {k: v for k, v in after.items() if k != "cards"} == {k: v for k, v in before.items() if k != "cards"}
+        events = set(after["card_events"]) - set(before["card_events"])  # (id, card_id, kind, actor, day)
+        assert [e[1:4] for e in events] == [(next(iter(new))[0], "added", users[link])]
+        added = ("cards", "card_events")
+        assert {k: v for k, v in after.items() if k not in added} == {k: v for k, v in before.items() if k not in added}
 
 
 def test_the_form_inputs_were_explored(stack: Stack) -> None:

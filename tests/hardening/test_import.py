@@ -17,11 +17,15 @@ from hypothesis import strategies as st
 
 from bot import cli
 from bot.demo import demo_data
+from bot.gateway import MemoryLedger, SandboxGateway
 from domain.errors import ImportRefused
 from domain.importing import import_billing_data
+from domain.records import Outcome
+from domain.settlement import settle
 from storage.db import upgrade
 from tests import reporting
 from tests.e2e.harness import Inspector, base_env
+from tests.fakes import FakeClock
 from tests.hardening.support import examples, rows
 
 VALID = demo_data(dt.date(2026, 11, 25))
@@ -170,3 +174,73 @@ def test_settlebot_import_refuses_a_bad_file_in_one_line_and_imports_nothing(
 def test_settlebot_import_names_a_missing_file(command_env: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["import", "/nonexistent/billing.json"]) == 1
     assert "cannot read" in capsys.readouterr().err
+
+
+# -- the command line against what settlebot did ---------------------------------------------------
+
+
+@pytest.fixture
+def settled_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Inspector]:
+    """A database of its own, in which sub_m365_e3 was settled in Slack with card_visa."""
+    url = f"sqlite:///{tmp_path / 'settled.db'}"
+    upgrade(url)
+    db = Inspector(url)
+    import_billing_data(db.uow(), VALID)
+    clock = FakeClock(dt.datetime(2026, 11, 25, 15, 0, tzinfo=dt.UTC))
+    result = settle(db.uow(), SandboxGateway(MemoryLedger()), clock, "U0DEMOGA1", "sub_m365_e3", "card_visa")
+    assert result.outcome is Outcome.SUCCEEDED
+    for key, value in base_env(url, "http://127.0.0.1:9/api/").items():
+        monkeypatch.setenv(key, value)
+    yield db
+    db.close()
+
+
+def test_settlebot_import_keeps_a_settled_balance_paid_and_lists_why(
+    settled_env: Inspector, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "billing.json"
+    path.write_text(json.dumps(VALID))
+    assert cli.main(["import", str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1:] == [
+        "kept as settlebot has it (2):",
+        "  invoice inv_e3_nov kept paid: settled in Slack by U0DEMOGA1 on 2026-11-25; "
+        "the file says status open (invoices[1])",
+        "  invoice inv_e3_addon kept paid: settled in Slack by U0DEMOGA1 on 2026-11-25; "
+        "the file says status open (invoices[2])",
+    ]
+    assert "sub_m365_e3" not in settled_env.open_balances()
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        (lambda d: d["payment_methods"][3].update(account_id="acc_contoso"), "payment_methods[3].account_id"),
+        (lambda d: d["accounts"][1].update(currency="USD"), "accounts[1].currency"),
+        (lambda d: d.update(invoices=[{**d["invoices"][1], "id": "inv_new", "subscription_id": "sub_gone"}]),
+         "invoices[0].subscription_id"),
+    ],
+)  # fmt: skip
+def test_settlebot_import_refuses_what_contradicts_the_database_with_its_path(
+    change: Any, path: str, settled_env: Inspector, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = copy.deepcopy(VALID)
+    change(doc)
+    file = tmp_path / "billing.json"
+    file.write_text(json.dumps(doc))
+    before = rows(settled_env.engine)
+    assert cli.main(["import", str(file)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"settlebot: {file}: refused, nothing imported: {path}: ") and "\n" not in err, err
+    assert rows(settled_env.engine) == before
+
+
+def test_settlebot_import_takes_a_file_of_new_invoices_alone(
+    settled_env: Inspector, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    new = {**VALID["invoices"][1], "id": "inv_e3_dec", "due_date": "2026-11-24"}
+    file = tmp_path / "new-invoices.json"
+    file.write_text(json.dumps({"invoices": [new]}))
+    assert cli.main(["import", str(file)]) == 0
+    assert capsys.readouterr().out.strip() == "imported 0 accounts, 0 payment methods, 0 subscriptions, 1 invoices"
+    assert "sub_m365_e3" in settled_env.open_balances()
