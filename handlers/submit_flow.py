@@ -193,7 +193,8 @@ def _settle_when_free(deps: Deps, actor: str, subscription_id: str, card_id: str
 
 def _after_success(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, result: SettlementResult) -> None:
     services = deps.services
-    deliver(services.uow(), services.clock, SlackNotifier(deps.client), updates_only=True)
+    deliver(services.uow(), services.clock, SlackNotifier(deps.client), updates_only=True,
+            failures=services.failures)  # fmt: skip
     publish_home(deps, actor)
     receipt = receipt_message(result, tr)
     try:
