@@ -1,5 +1,7 @@
 """Fault injection for tests only: ``FAULT_INJECTION`` names a point where the process misbehaves.
 
+Start-up refuses it unless ``SETTLEBOT_TEST_MODE=1`` says the process runs under a test harness.
+
 Points:
 - ``kill_after_charge``: SIGKILL this process (and, from a worker, its server) right after the
   gateway charged, before the settlement is committed (crash-consistency tests).
