@@ -47,6 +47,12 @@ class Services:
             return SqlUnitOfWork(self.readers, read_only=True)
         return SqlUnitOfWork(self.sessions)
 
+    @property
+    def sandbox(self) -> bool:
+        """No real money moves (the gateway in use is a test processor): the settle modal,
+        the receipt, the settled alert and the add-card page say so."""
+        return not self.gateway.moves_real_money
+
     def close(self) -> None:
         self.engine.dispose()
 

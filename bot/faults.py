@@ -33,6 +33,10 @@ class FaultyGateway:
         self.point = point
         self.timed_out: set[str] = set()  # keys whose first answer was lost
 
+    @property
+    def moves_real_money(self) -> bool:
+        return self.inner.moves_real_money
+
     def charge(self, *, idempotency_key: str, token: str, amount: Money) -> ChargeResult:
         result = self.inner.charge(idempotency_key=idempotency_key, token=token, amount=amount)
         if self.point == "kill_after_charge":

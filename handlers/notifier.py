@@ -49,15 +49,17 @@ class SlackNotifier:
     """Posts in the account's language; any failure left after slack_sdk's retries is
     DeliveryFailed, naming the method, the channel and Slack's error (never the message)."""
 
-    def __init__(self, client: WebClient, pacer: ChannelPacer | None = None) -> None:
+    def __init__(self, client: WebClient, pacer: ChannelPacer | None = None, *, sandbox: bool = False) -> None:
+        """``sandbox``: the gateway in use is a test processor; settled alerts say no real money moved."""
         self._client = client
         self._pacer = pacer or ChannelPacer()
+        self._sandbox = sandbox
 
     def post_alert(self, channel: str, view: AlertView) -> str:
-        return self._post(channel, alert_message(view, translator(view.account.locale)))
+        return self._post(channel, self._alert(view))
 
     def update_alert(self, channel: str, ts: str, view: AlertView) -> None:
-        message = alert_message(view, translator(view.account.locale))
+        message = self._alert(view)
         self._call("chat_update", channel=channel, ts=ts, text=message.text, blocks=message.blocks)
 
     def post_reminder(self, channel: str, thread_ts: str, view: AlertView, stage: int) -> str:
@@ -69,7 +71,10 @@ class SlackNotifier:
         return self._post(channel, digest_message(digest, translator(digest.locale)))
 
     def post_in_thread(self, channel: str, thread_ts: str, view: AlertView) -> str:
-        return self._post(channel, alert_message(view, translator(view.account.locale)), thread_ts)
+        return self._post(channel, self._alert(view), thread_ts)
+
+    def _alert(self, view: AlertView) -> Message:
+        return alert_message(view, translator(view.account.locale), sandbox=self._sandbox)
 
     def _post(self, channel: str, message: Message, thread_ts: str | None = None) -> str:
         extra = {} if thread_ts is None else {"thread_ts": thread_ts}

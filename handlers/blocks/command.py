@@ -16,6 +16,7 @@ from handlers.blocks.common import (
     context,
     outcome_text,
     plain,
+    sandbox_notes,
     section,
     settle_button,
 )
@@ -86,8 +87,9 @@ def refusal(tr: Translator) -> Message:
     return Message(text, [section(text)])
 
 
-def receipt_message(result: SettlementResult, tr: Translator) -> Message:
-    """The ephemeral or direct-message receipt after a settlement (its failure, otherwise)."""
+def receipt_message(result: SettlementResult, tr: Translator, *, sandbox: bool = False) -> Message:
+    """The ephemeral or direct-message receipt after a settlement (its failure, otherwise);
+    ``sandbox``: the gateway is a test processor, and the receipt says no real money moved."""
     if result.outcome is not Outcome.SUCCEEDED:
         return error_message(outcome_text(result, tr)[0])
     attempt = result.attempt
@@ -107,6 +109,7 @@ def receipt_message(result: SettlementResult, tr: Translator) -> Message:
             section(text),
             context(details),
             context(tr("result.card_now_default", card=card, product=product)),
+            *sandbox_notes(tr, sandbox, "sandbox.after"),
         ],
     )
 
