@@ -40,9 +40,9 @@ def surfaces(locale: str, sandbox: bool) -> dict[str, dict]:
     t = tr(locale)
     return {
         "settle modal": view_payload(settle_modal(plan(OWNER), t, actor=OWNER, meta=META,
-                                                  add_card_url=None, sandbox=sandbox)),  # fmt: skip
+                                                  add_card_url=None, sandbox=sandbox)),
         "processing": view_payload(processing_modal(t, amount=AMOUNT, card_label="Visa 4242", meta=META,
-                                                    sandbox=sandbox)),  # fmt: skip
+                                                    sandbox=sandbox)),
         "result": view_payload(result_modal(result(), t, sandbox=sandbox)),
         "receipt": message_payload(receipt_message(result(), t, sandbox=sandbox)),
         "settled alert": message_payload(alert_message(alert_view(settled=SETTLED), t, sandbox=sandbox)),
