@@ -51,7 +51,7 @@ def _scenario(workdir: Path, name: str, alerts: int, channels: int) -> dict[str,
         services = build_services(settings)
         assert services.client is not None
         started = time.perf_counter()
-        report, delivered = Jobs(services, SlackNotifier(services.client)).scan_and_deliver()
+        report, delivered = Jobs(services, SlackNotifier(services.client, sandbox=services.sandbox)).scan_and_deliver()
         wall = time.perf_counter() - started
         row = _check(fake, services.uow(), names, wall, name, alerts)
         row.update(new_alerts=report.alerts, digests=len(delivered.taken.digests), failed=delivered.failed)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk import WebClient
@@ -15,6 +15,7 @@ from bot.faults import FaultyGateway
 from bot.gateway import SandboxGateway
 from bot.settings import Settings
 from bot.slack_retry import retry_handlers
+from domain.failures import FailureLog
 from domain.ports import Clock, PaymentGateway
 from storage.card_links import CardLinkStore
 from storage.db import make_engine, read_only_engine
@@ -36,6 +37,8 @@ class Services:
     clock: Clock
     card_links: CardLinkStore
     client: WebClient | None = None
+    # Records (alerts, accounts) set aside after a failure: each is logged once per process.
+    failures: FailureLog = field(default_factory=FailureLog)
 
     def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
         """A fresh unit of work (one per request or job; they are not shared across threads).
@@ -43,6 +46,12 @@ class Services:
         if read_only:
             return SqlUnitOfWork(self.readers, read_only=True)
         return SqlUnitOfWork(self.sessions)
+
+    @property
+    def sandbox(self) -> bool:
+        """No real money moves (the gateway in use is a test processor): the settle modal,
+        the receipt, the settled alert and the add-card page say so."""
+        return not self.gateway.moves_real_money
 
     def close(self) -> None:
         self.engine.dispose()

@@ -154,7 +154,8 @@ class CardsPage:
     def _render(self, tr: Translator, state: PageState, status: int) -> Response:
         year = self.deps.services.clock.today().year
         html = _templates.get_template("card_form.html").render(
-            t=tr, lang=tr.locale, months=range(1, 13), years=range(year, year + 16), **state.__dict__
+            t=tr, lang=tr.locale, months=range(1, 13), years=range(year, year + 16),
+            sandbox=self.deps.services.sandbox, **state.__dict__
         )
         return Response(html, status=status, mimetype="text/html", headers=SECURITY_HEADERS)
 

@@ -60,7 +60,8 @@ def scheduler_only(settings: Settings, args: argparse.Namespace) -> int:
     services = build_services(settings)
     assert services.client is not None
     lock = LeaderLock(services.engine)
-    scheduler = start_scheduler(services, Jobs(services, SlackNotifier(services.client), lock))
+    notifier = SlackNotifier(services.client, sandbox=services.sandbox)
+    scheduler = start_scheduler(services, Jobs(services, notifier, lock))
     print("settlebot scheduler running (one scheduler works at a time; Ctrl-C stops)", flush=True)
     stopped = threading.Event()
     _stop_on_signals(stopped.set)
@@ -103,7 +104,7 @@ def run_scan(settings: Settings, args: argparse.Namespace) -> int:
     from handlers.notifier import SlackNotifier
 
     assert services.client is not None
-    report, delivered = Jobs(services, SlackNotifier(services.client)).scan_and_deliver()
+    report, delivered = Jobs(services, SlackNotifier(services.client, sandbox=services.sandbox)).scan_and_deliver()
     print(f"{report.alerts} new alerts, {report.reminders} reminders; "
           f"posted {delivered.posted}, updated {delivered.updated}, replies {delivered.replies}, "
           f"failed {delivered.failed}")  # fmt: skip

@@ -1,5 +1,7 @@
 """Fault injection for tests only: ``FAULT_INJECTION`` names a point where the process misbehaves.
 
+Start-up refuses it unless ``SETTLEBOT_TEST_MODE=1`` says the process runs under a test harness.
+
 Points:
 - ``kill_after_charge``: SIGKILL this process (and, from a worker, its server) right after the
   gateway charged, before the settlement is committed (crash-consistency tests).
@@ -30,6 +32,10 @@ class FaultyGateway:
         self.inner = inner
         self.point = point
         self.timed_out: set[str] = set()  # keys whose first answer was lost
+
+    @property
+    def moves_real_money(self) -> bool:
+        return self.inner.moves_real_money
 
     def charge(self, *, idempotency_key: str, token: str, amount: Money) -> ChargeResult:
         result = self.inner.charge(idempotency_key=idempotency_key, token=token, amount=amount)

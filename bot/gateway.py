@@ -95,6 +95,8 @@ def brand_of(digits: str) -> str:
 class SandboxGateway:
     """Test-mode processor. ``latency`` seconds are spent on every charge, as a slow network would."""
 
+    moves_real_money = False  # every surface that moves money says so
+
     def __init__(self, ledger: Ledger, *, latency: float = 0.0) -> None:
         self.ledger = ledger
         self.latency = latency

@@ -184,7 +184,7 @@ class LocalSandbox:
         at = dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
         services = replace(runtime.services, clock=FixedClock(at, settings.zone))
         # The fake has no rate limit, so posts need not be spaced a second apart as on Slack.
-        notifier = SlackNotifier(runtime.deps.client, ChannelPacer(interval=0))
+        notifier = SlackNotifier(runtime.deps.client, ChannelPacer(interval=0), sandbox=runtime.services.sandbox)
         with self._scan_lock:
             report, sent = Jobs(services, notifier).scan_and_deliver()
         when = at.astimezone(settings.zone).strftime("%a %d %b")

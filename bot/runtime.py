@@ -32,7 +32,7 @@ class Runtime:
         self.web = WebApp(self.app, self.deps)
         self.server = HttpServer(self.web, settings.host, settings.port, settings.http_threads)
         self.lock = LeaderLock(self.services.engine)
-        self.jobs = Jobs(self.services, SlackNotifier(self.deps.client), self.lock)
+        self.jobs = Jobs(self.services, SlackNotifier(self.deps.client, sandbox=self.services.sandbox), self.lock)
         self._with_scheduler = scheduler
         self.scheduler: BackgroundScheduler | None = None
         self._socket: object | None = None

@@ -69,7 +69,7 @@ class Jobs:
         s = self.services
         total = DeliveryReport()
         while True:  # drain the outbox in batches; stop when a batch delivers nothing new
-            batch = deliver(s.uow(), s.clock, self.notifier, limit=200)
+            batch = deliver(s.uow(), s.clock, self.notifier, limit=200, failures=s.failures)
             for name in ("posted", "updated", "replies", "failed", "digests", "taken"):
                 setattr(total, name, getattr(total, name) + getattr(batch, name))
             if batch.posted + batch.updated + batch.replies + batch.digests == 0 or batch.failed:

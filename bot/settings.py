@@ -6,9 +6,10 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.faults import POINTS as FAULT_POINTS
 from domain.alerts import ReminderPolicy
 
 
@@ -48,8 +49,21 @@ class Settings(BaseSettings):
     # than many, and keep the database from starving the process that acks.
     db_pool_size: int = Field(4, ge=1, le=200)
     log_level: str = "INFO"
-    # Only for tests: names a point where the process kills itself (see bot/faults.py).
+    # The process runs under a test harness: only then may FAULT_INJECTION be set.
+    settlebot_test_mode: bool = False
+    # Only for tests: names a point where the process misbehaves (see bot/faults.py).
     fault_injection: str | None = None
+
+    @field_validator("fault_injection")
+    @classmethod
+    def _faults(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value:
+            return None
+        if not info.data.get("settlebot_test_mode"):
+            raise ValueError("refused: fault injection is for tests only (it needs SETTLEBOT_TEST_MODE=1)")
+        if value not in FAULT_POINTS:
+            raise ValueError(f"must be one of {', '.join(sorted(FAULT_POINTS))}")
+        return value
 
     @field_validator("slack_api_url", "public_url")
     @classmethod

@@ -11,7 +11,6 @@ message posted is recorded before the run ends and never posted twice by the nex
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -24,15 +23,16 @@ from domain.alert_views import (
     DigestView,
     Notifier,
     awaiting_digest,
-    describe,
     describe_digest,
+    describe_each,
     in_digest,
     message_ts,
 )
-from domain.ports import Clock, DeliveryFailed, UnitOfWork
+from domain.errors import DomainError
+from domain.failures import FailureLog
+from domain.ports import Clock, UnitOfWork
 from domain.records import Alert, Claimed, Reminder
 
-log = logging.getLogger(__name__)
 DELIVERY_WORKERS = 32  # channels posted to at the same time
 
 
@@ -54,48 +54,75 @@ class _Send:
     call: Callable[[], str]  # returns the ts to record
     record: Callable[[str], None]
     kind: str  # the DeliveryReport counter it adds to
-    what: str  # an id for the logs
+    what: tuple[str, str]  # the record it delivers, for the failure log: kind and id
 
 
 def deliver(
     uow: UnitOfWork, clock: Clock, notifier: Notifier, *, limit: int = 500,
-    updates_only: bool = False, workers: int = DELIVERY_WORKERS,
+    updates_only: bool = False, workers: int = DELIVERY_WORKERS, failures: FailureLog | None = None,
 ) -> DeliveryReport:  # fmt: skip
     """Take the scans' claims, post new alerts (or their channel's digest), update changed
     ones, then post reminders.
 
-    What fails stays for the next run. ``updates_only`` takes nothing, edits what is already
-    posted and posts nothing new (the scheduler alone posts), so a serving process can
-    refresh an alert right after a settlement.
+    What fails stays for the next run, and fails alone: an alert whose records cannot be
+    read, or whose message Slack refuses, is set aside (logged once in ``failures``) and the
+    others are delivered. ``updates_only`` takes nothing, edits what is already posted and
+    posts nothing new (the scheduler alone posts), so a serving process can refresh an alert
+    right after a settlement.
     """
     today = clock.today()
     report = DeliveryReport()
+    failures = failures or FailureLog()
     if not updates_only:
         with uow:
             report.taken = uow.alerts.take_claims(clock.now())
             uow.commit()
     with uow:
         pending = [a for a in uow.alerts.undelivered(limit) if _due(a, updates_only)]
-        digests = [
-            _digest_of(uow, channel, today) for channel in sorted({a.channel for a in pending if awaiting_digest(a)})
-        ]
+        digests = _digests(uow, pending, today, failures, report)
         singles = [a for a in pending if not awaiting_digest(a)]
-        views = describe(uow, [a.id for a in singles], today)
+        views = _views(uow, [a.id for a in singles], today, failures, report)
     sends = [_digest_send(uow, notifier, d, members) for d, members in digests if members]
     sends += [_alert_send(uow, notifier, a, views[a.id]) for a in singles if a.id in views]
-    _run(sends, report, workers)
+    _run(sends, report, workers, failures)
     if not updates_only:
-        _run(_reminder_sends(uow, notifier, limit, today), report, workers)
+        _run(_reminder_sends(uow, notifier, limit, today, failures, report), report, workers, failures)
     return report
+
+
+def _views(
+    uow: UnitOfWork, alert_ids: list[str], today: dt.date, failures: FailureLog, report: DeliveryReport
+) -> dict[str, AlertView]:
+    views, failed = describe_each(uow, alert_ids, today)
+    for alert_id, error in failed.items():
+        failures.failed("alert", alert_id, error)
+    report.failed += len(failed)
+    return views
+
+
+def _digests(
+    uow: UnitOfWork, pending: list[Alert], today: dt.date, failures: FailureLog, report: DeliveryReport
+) -> list[tuple[DigestView, list[Alert]]]:
+    """Each channel's digest; a channel whose digest cannot be built waits for the next run."""
+    digests = []
+    for channel in sorted({a.channel for a in pending if awaiting_digest(a)}):
+        try:
+            digests.append(_digest_of(uow, channel, today, failures))
+        except DomainError as error:
+            failures.failed("digest", channel, error)
+            report.failed += 1
+    return digests
 
 
 def _due(alert: Alert, updates_only: bool) -> bool:
     return not updates_only or (alert.ts is not None and not awaiting_digest(alert))
 
 
-def _digest_of(uow: UnitOfWork, channel: str, today: dt.date) -> tuple[DigestView, list[Alert]]:
+def _digest_of(
+    uow: UnitOfWork, channel: str, today: dt.date, failures: FailureLog
+) -> tuple[DigestView, list[Alert]]:
     members = uow.alerts.awaiting_digest(channel)
-    return describe_digest(uow, channel, members, today), members
+    return describe_digest(uow, channel, members, today, failures), members
 
 
 def _digest_send(uow: UnitOfWork, notifier: Notifier, digest: DigestView, members: list[Alert]) -> _Send:
@@ -107,7 +134,7 @@ def _digest_send(uow: UnitOfWork, notifier: Notifier, digest: DigestView, member
     def call() -> str:
         return DIGEST_PREFIX + notifier.post_digest(digest.channel, digest)
 
-    return _Send(digest.channel, call, record, "digests", f"digest of {len(members)} in {digest.channel}")
+    return _Send(digest.channel, call, record, "digests", ("digest", digest.channel))
 
 
 def _alert_send(uow: UnitOfWork, notifier: Notifier, alert: Alert, view: AlertView) -> _Send:
@@ -130,13 +157,15 @@ def _alert_send(uow: UnitOfWork, notifier: Notifier, alert: Alert, view: AlertVi
                 uow.alerts.save(replace(current, ts=ts, delivered_version=done))
                 uow.commit()
 
-    return _Send(alert.channel, call, record, "posted" if alert.ts is None else "updated", alert.id)
+    return _Send(alert.channel, call, record, "posted" if alert.ts is None else "updated", ("alert", alert.id))
 
 
-def _reminder_sends(uow: UnitOfWork, notifier: Notifier, limit: int, today: dt.date) -> list[_Send]:
+def _reminder_sends(
+    uow: UnitOfWork, notifier: Notifier, limit: int, today: dt.date, failures: FailureLog, report: DeliveryReport
+) -> list[_Send]:
     with uow:
         replies = uow.alerts.undelivered_reminders(limit)
-        views = describe(uow, [r.alert_id for r in replies], today)
+        views = _views(uow, [r.alert_id for r in replies], today, failures, report)
         parents = {r.alert_id: uow.alerts.get(r.alert_id) for r in replies}
     sends = []
     for reminder in replies:
@@ -158,13 +187,13 @@ def _reply_send(
     def call() -> str:
         return notifier.post_reminder(parent.channel, thread, view, reminder.stage)
 
-    return _Send(parent.channel, call, record, "replies", reminder.id)
+    return _Send(parent.channel, call, record, "replies", ("reminder", reminder.id))
 
 
-_Done = tuple[_Send, str | None] | None  # None: a lane has finished
+_Done = tuple[_Send, str | Exception] | None  # the ts to record, or why it failed; None: a lane has finished
 
 
-def _run(sends: list[_Send], report: DeliveryReport, workers: int) -> None:
+def _run(sends: list[_Send], report: DeliveryReport, workers: int, failures: FailureLog) -> None:
     """Work each channel's lane in its own thread; record every outcome here, as it arrives."""
     lanes: dict[str, list[_Send]] = {}
     for send in sends:
@@ -176,38 +205,40 @@ def _run(sends: list[_Send], report: DeliveryReport, workers: int) -> None:
     with ThreadPoolExecutor(max(1, min(workers, len(lanes))), thread_name_prefix="deliver") as pool:
         futures = [pool.submit(_lane, lane, done, stop) for lane in lanes.values()]
         try:
-            _collect(done, len(lanes), report)
+            _collect(done, len(lanes), report, failures)
         except BaseException:
             stop.set()  # nothing more is posted once outcomes can no longer be recorded
             raise
     for future in futures:
-        future.result()  # a bug in a lane surfaces here
+        future.result()  # a bug in a lane itself surfaces here
 
 
 def _lane(sends: list[_Send], done: queue.SimpleQueue[_Done], stop: threading.Event) -> None:
+    """Post in order; a message that fails (Slack refusing it, or its builder) fails alone."""
     try:
         for send in sends:
             if stop.is_set():
                 return
             try:
                 done.put((send, send.call()))
-            except DeliveryFailed:
-                log.warning("%s not delivered; kept for the next run", send.what)
-                done.put((send, None))
+            except Exception as error:  # set aside for the next run; _collect logs it once
+                done.put((send, error))
     finally:
         done.put(None)
 
 
-def _collect(done: queue.SimpleQueue[_Done], lanes: int, report: DeliveryReport) -> None:
+def _collect(done: queue.SimpleQueue[_Done], lanes: int, report: DeliveryReport, failures: FailureLog) -> None:
     finished = 0
     while finished < lanes:
         item = done.get()
         if item is None:
             finished += 1
             continue
-        send, ts = item
-        if ts is None:
+        send, outcome = item
+        if isinstance(outcome, Exception):
             report.failed += 1
+            failures.failed(*send.what, outcome)
             continue
-        send.record(ts)
+        send.record(outcome)
+        failures.succeeded(*send.what)
         setattr(report, send.kind, getattr(report, send.kind) + 1)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
+from domain.errors import DomainError
+from domain.failures import FailureLog
 from domain.model import Account, Card, InvoiceStatus, balance_of
 from domain.money import Money
 from domain.ports import UnitOfWork
@@ -86,14 +88,33 @@ class Notifier(Protocol):
         ...
 
 
-def describe(uow: UnitOfWork, alert_ids: Iterable[str], today: dt.date) -> dict[str, AlertView]:
-    """Build the current view of each alert, inside the caller's transaction."""
-    views = {}
+def describe(
+    uow: UnitOfWork, alert_ids: Iterable[str], today: dt.date, failures: FailureLog | None = None
+) -> dict[str, AlertView]:
+    """Build the current view of each alert, inside the caller's transaction; an alert whose
+    records cannot be read is left out (and logged once in ``failures``)."""
+    views, failed = describe_each(uow, alert_ids, today)
+    log = failures or FailureLog()
+    for alert_id, error in failed.items():
+        log.failed("alert", alert_id, error)
+    return views
+
+
+def describe_each(
+    uow: UnitOfWork, alert_ids: Iterable[str], today: dt.date
+) -> tuple[dict[str, AlertView], dict[str, DomainError]]:
+    """The view of each alert, and apart the error of each whose records cannot be read (a
+    row that fails to map, an account whose currency no longer matches its invoices)."""
+    views, failed = {}, {}
     for alert_id in dict.fromkeys(alert_ids):
-        view = _view(uow, alert_id, today)
+        try:
+            view = _view(uow, alert_id, today)
+        except DomainError as error:
+            failed[alert_id] = error
+            continue
         if view is not None:
             views[alert_id] = view
-    return views
+    return views, failed
 
 
 def _view(uow: UnitOfWork, alert_id: str, today: dt.date) -> AlertView | None:
@@ -122,11 +143,14 @@ def _settled(uow: UnitOfWork, attempt_id: str | None) -> Settled | None:
     return Settled(attempt.actor, attempt.amount, brand, last4, attempt.completed_at or attempt.created_at)
 
 
-def describe_digest(uow: UnitOfWork, channel: str, members: list[Alert], today: dt.date) -> DigestView:
-    """The digest of ``members``: the DIGEST_TOP largest balances, described; the others counted."""
+def describe_digest(
+    uow: UnitOfWork, channel: str, members: list[Alert], today: dt.date, failures: FailureLog | None = None
+) -> DigestView:
+    """The digest of ``members``: the DIGEST_TOP largest balances, described; the others counted.
+    A member whose records cannot be read is counted, not described."""
     owed = _open_totals(uow, {a.subscription_id for a in members})
     ranked = sorted(members, key=lambda a: (-owed.get(a.subscription_id, Decimal(0)), a.subscription_id))
-    views = describe(uow, [a.id for a in ranked[:DIGEST_TOP]], today)
+    views = describe(uow, [a.id for a in ranked[:DIGEST_TOP]], today, failures)
     top = tuple(views[a.id] for a in ranked[:DIGEST_TOP] if a.id in views)
     locales = Counter(v.account.locale for v in top)
     locale = locales.most_common(1)[0][0] if locales else "en"

@@ -71,3 +71,22 @@ class ImportRefused(DomainError):
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
+
+
+class BadRecord(DomainError):
+    """A stored record that cannot be read as a domain object (a row that fails to map).
+
+    It belongs to that one record: the use cases that go over many records set it aside
+    and carry on with the others.
+    """
+
+    key = "record_unreadable"
+
+    def __init__(self, table: str, record_id: str, reason: str) -> None:
+        super().__init__(table=table, record_id=record_id, reason=reason)
+        self.table = table
+        self.record_id = record_id
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.table} {self.record_id}: {self.reason}"

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from domain.errors import NotFound
+from domain.errors import DomainError, NotFound
+from domain.failures import FailureLog
 from domain.model import Account, Balance, Card, Role, Subscription, balance_of
 from domain.ports import UnitOfWork
+
+NO_CURRENCY = "XXX"  # ISO 4217's "no currency": an account known only by its id
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,28 +27,57 @@ class AccountProducts:
     role: Role
     products: tuple[ProductLine, ...]
     cards: tuple[Card, ...]
+    unreadable: bool = False  # its records could not be read now: shown as such, nothing else
 
 
-def your_products(uow: UnitOfWork, actor: str, today: dt.date) -> list[AccountProducts]:
-    """Every account the actor administers, with its subscriptions and cards."""
+def your_products(
+    uow: UnitOfWork, actor: str, today: dt.date, failures: FailureLog | None = None
+) -> list[AccountProducts]:
+    """Every account the actor administers, with its subscriptions and cards.
+
+    An account whose records cannot be read (a row that fails to map, a currency that no
+    longer matches its invoices) comes back ``unreadable``, logged once in ``failures``;
+    the other accounts are unaffected.
+    """
+    failures = failures or FailureLog()
     with uow:
         roles = uow.accounts.roles_of(actor)
-        subscriptions = uow.subscriptions.for_accounts(roles)
-        invoices = uow.invoices.for_subscriptions(s.id for s in subscriptions)
         result = []
         for account_id in sorted(roles):
-            account = uow.accounts.get(account_id)
-            if account is None:
-                continue
-            cards = {c.id: c for c in uow.cards.for_account(account_id)}
-            lines = []
-            for sub in (s for s in subscriptions if s.account_id == account_id):
-                balance = balance_of(invoices.get(sub.id, []), account.currency, today)
-                card = cards.get(sub.payment_method_id or "")
-                lines.append(ProductLine(sub, balance, card, balance.days_past_due(today)))
-            lines.sort(key=lambda line: (-line.days_past_due, line.subscription.product))
-            result.append(AccountProducts(account, roles[account_id], tuple(lines), tuple(cards.values())))
+            try:
+                group = _account_products(uow, account_id, roles[account_id], today)
+            except DomainError as error:
+                failures.failed("account", account_id, error)
+                group = AccountProducts(_name_only(uow, account_id), roles[account_id], (), (), unreadable=True)
+            else:
+                failures.succeeded("account", account_id)
+            if group is not None:
+                result.append(group)
         return result
+
+
+def _account_products(uow: UnitOfWork, account_id: str, role: Role, today: dt.date) -> AccountProducts | None:
+    account = uow.accounts.get(account_id)
+    if account is None:
+        return None
+    subscriptions = uow.subscriptions.for_accounts([account_id])
+    invoices = uow.invoices.for_subscriptions(s.id for s in subscriptions)
+    cards = {c.id: c for c in uow.cards.for_account(account_id)}
+    lines = []
+    for sub in subscriptions:
+        balance = balance_of(invoices.get(sub.id, []), account.currency, today)
+        lines.append(ProductLine(sub, balance, cards.get(sub.payment_method_id or ""), balance.days_past_due(today)))
+    lines.sort(key=lambda line: (-line.days_past_due, line.subscription.product))
+    return AccountProducts(account, role, tuple(lines), tuple(cards.values()))
+
+
+def _name_only(uow: UnitOfWork, account_id: str) -> Account:
+    """The account to name beside "could not be read": itself if its own row reads, else its id."""
+    try:
+        account = uow.accounts.get(account_id)
+    except DomainError:
+        account = None
+    return account or Account(account_id, account_id, NO_CURRENCY)
 
 
 def list_past_due(uow: UnitOfWork, actor: str, today: dt.date) -> list[tuple[Account, ProductLine]]:
@@ -60,21 +92,22 @@ def past_due_of(accounts: list[AccountProducts]) -> list[tuple[Account, ProductL
     items = [
         (group.account, line)
         for group in accounts
-        for line in group.products
+        for line in group.products  # an unreadable account has none
         if line.balance.is_past_due
     ]
     items.sort(key=lambda item: (-item[1].days_past_due, item[1].subscription.product))
     return items
 
 
-def find_subscription(uow: UnitOfWork, actor: str, query: str) -> str:
-    """Resolve ``/settle <id or product name>`` to a subscription id the actor can see."""
+def find_subscription(uow: UnitOfWork, actor: str, query: str, failures: FailureLog | None = None) -> str:
+    """Resolve ``/settle <id or product name>`` to a subscription id the actor can see.
+    Subscriptions of an account whose records cannot be read are not searched."""
     needle = query.strip().casefold()
     with uow:
         roles = uow.accounts.roles_of(actor)
         if not roles:
             raise NotFound("no_role")
-        subscriptions = uow.subscriptions.for_accounts(roles)
+        subscriptions = _readable_subscriptions(uow, sorted(roles), failures or FailureLog())
     exact = [s for s in subscriptions if s.id.casefold() == needle]
     named = exact or [s for s in subscriptions if s.product.casefold() == needle]
     partial = named or [s for s in subscriptions if needle in s.product.casefold()]
@@ -83,6 +116,16 @@ def find_subscription(uow: UnitOfWork, actor: str, query: str) -> str:
     if not partial:
         raise NotFound("no_such_subscription", query=query.strip()[:80])
     raise NotFound("ambiguous_subscription", query=query.strip()[:80], count=len(partial))
+
+
+def _readable_subscriptions(uow: UnitOfWork, account_ids: list[str], failures: FailureLog) -> list[Subscription]:
+    found: list[Subscription] = []
+    for account_id in account_ids:
+        try:
+            found += uow.subscriptions.for_accounts([account_id])
+        except DomainError as error:
+            failures.failed("account", account_id, error)
+    return found
 
 
 def balances(uow: UnitOfWork, today: dt.date) -> list[tuple[Account, ProductLine]]:

@@ -183,7 +183,12 @@ class PaymentGateway(Protocol):
     """A card processor. The same idempotency key never charges twice.
 
     Transport failures raise ``GatewayUnreachable``; retrying with the same key is safe.
+    ``moves_real_money`` is False for a test processor (the sandbox, a processor's test
+    mode): every surface that moves money then says that none really moved.
     """
+
+    @property
+    def moves_real_money(self) -> bool: ...
 
     def charge(self, *, idempotency_key: str, token: str, amount: Money) -> ChargeResult: ...
 

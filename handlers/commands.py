@@ -40,7 +40,8 @@ def answer_command(deps: Deps, typed: payloads.Command, acked_at: float) -> None
     try:
         if text and text.casefold() not in HELP_WORDS:
             try:
-                subscription_id = find_subscription(deps.services.uow(read_only=True), user, text)
+                subscription_id = find_subscription(deps.services.uow(read_only=True), user, text,
+                                                    deps.services.failures)  # fmt: skip
             except NotFound as error:
                 tr = deps.locales.of(user)
                 message = refusal(tr) if error.key == "no_role" else error_message(error_text(error, tr))
@@ -63,11 +64,14 @@ def _reply(deps: Deps, typed: payloads.Command, message: Message) -> None:
 
 
 def _listing(deps: Deps, user: str, tr: Translator) -> Message:
-    groups = your_products(deps.services.uow(read_only=True), user, deps.services.clock.today())
+    services = deps.services
+    groups = your_products(services.uow(read_only=True), user, services.clock.today(), services.failures)
     try:
         items = past_due_of(groups)
     except DomainError:
         return refusal(tr)
+    unreadable = [g.account for g in groups if g.unreadable]
     if not items:
-        return nothing_due(tr)
-    return past_due_list(items, tr, may_settle={g.account.id: g.role.may_settle for g in groups})
+        return nothing_due(tr, unreadable)
+    may_settle = {g.account.id: g.role.may_settle for g in groups}
+    return past_due_list(items, tr, may_settle=may_settle, unreadable=unreadable)

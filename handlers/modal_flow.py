@@ -42,7 +42,8 @@ def render(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, notice: str 
     meta = replace(meta, locale=tr.locale, balance=f"{owed.amount}:{owed.currency}", expired=expired[:20])
     nonce, url = deps.links.new(plan.subscription.id) if plan.may_settle else (None, None)
     view = settle_modal(plan, tr, actor=actor, meta=meta, add_card_url=url,
-                        notice=notice, notice_level=level, today=deps.services.clock.today())  # fmt: skip
+                        notice=notice, notice_level=level, today=deps.services.clock.today(),
+                        sandbox=deps.services.sandbox)  # fmt: skip
     return view, nonce, plan
 
 

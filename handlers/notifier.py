@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +17,6 @@ from handlers.blocks.common import Message
 from handlers.blocks.digest import digest_message
 from handlers.i18n import translator
 
-log = logging.getLogger(__name__)
 POST_INTERVAL = 1.02  # seconds between posts to one channel: Slack allows about one a second
 
 
@@ -48,17 +46,20 @@ class ChannelPacer:
 
 
 class SlackNotifier:
-    """Posts in the account's language; any failure left after slack_sdk's retries is DeliveryFailed."""
+    """Posts in the account's language; any failure left after slack_sdk's retries is
+    DeliveryFailed, naming the method, the channel and Slack's error (never the message)."""
 
-    def __init__(self, client: WebClient, pacer: ChannelPacer | None = None) -> None:
+    def __init__(self, client: WebClient, pacer: ChannelPacer | None = None, *, sandbox: bool = False) -> None:
+        """``sandbox``: the gateway in use is a test processor; settled alerts say no real money moved."""
         self._client = client
         self._pacer = pacer or ChannelPacer()
+        self._sandbox = sandbox
 
     def post_alert(self, channel: str, view: AlertView) -> str:
-        return self._post(channel, alert_message(view, translator(view.account.locale)))
+        return self._post(channel, self._alert(view))
 
     def update_alert(self, channel: str, ts: str, view: AlertView) -> None:
-        message = alert_message(view, translator(view.account.locale))
+        message = self._alert(view)
         self._call("chat_update", channel=channel, ts=ts, text=message.text, blocks=message.blocks)
 
     def post_reminder(self, channel: str, thread_ts: str, view: AlertView, stage: int) -> str:
@@ -70,7 +71,10 @@ class SlackNotifier:
         return self._post(channel, digest_message(digest, translator(digest.locale)))
 
     def post_in_thread(self, channel: str, thread_ts: str, view: AlertView) -> str:
-        return self._post(channel, alert_message(view, translator(view.account.locale)), thread_ts)
+        return self._post(channel, self._alert(view), thread_ts)
+
+    def _alert(self, view: AlertView) -> Message:
+        return alert_message(view, translator(view.account.locale), sandbox=self._sandbox)
 
     def _post(self, channel: str, message: Message, thread_ts: str | None = None) -> str:
         extra = {} if thread_ts is None else {"thread_ts": thread_ts}
@@ -82,10 +86,12 @@ class SlackNotifier:
     def _call(self, method: str, **kwargs: object) -> dict[str, object]:
         try:
             response = getattr(self._client, method)(**kwargs)
-        except SlackApiError as exc:
-            log.warning("%s to %s failed: %s", method, kwargs.get("channel"), exc.response.get("error"))
-            raise DeliveryFailed(str(exc.response.get("error"))) from exc
+        except SlackApiError as exc:  # the deliverer logs it once, with the alert's id
+            raise DeliveryFailed(_reason(method, kwargs, exc.response.get("error"))) from exc
         except OSError as exc:  # connection reset, timeout, DNS: slack_sdk's retries are spent
-            log.warning("%s to %s failed: %s", method, kwargs.get("channel"), type(exc).__name__)
-            raise DeliveryFailed(type(exc).__name__) from exc
+            raise DeliveryFailed(_reason(method, kwargs, type(exc).__name__)) from exc
         return dict(response.data) if isinstance(response.data, dict) else {}
+
+
+def _reason(method: str, kwargs: dict[str, object], error: object) -> str:
+    return f"{method} to {kwargs.get('channel')}: {error}"

@@ -164,7 +164,7 @@ def settle_submission(deps: Deps, actor: str, meta: ModalMeta, sub: Submission, 
             tr, title=tr("modal.title"), text=tr("unavailable_save"), level="error"))  # fmt: skip
         return
     if result.outcome is Outcome.SUCCEEDED:
-        deps.client.views_update(view_id=view_id, view=result_modal(result, tr))
+        deps.client.views_update(view_id=view_id, view=result_modal(result, tr, sandbox=deps.services.sandbox))
         _after_success(deps, tr, actor, meta, result)
     else:
         notice = decline_text(result.attempt.decline_code or "generic_decline", tr)
@@ -193,9 +193,10 @@ def _settle_when_free(deps: Deps, actor: str, subscription_id: str, card_id: str
 
 def _after_success(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, result: SettlementResult) -> None:
     services = deps.services
-    deliver(services.uow(), services.clock, SlackNotifier(deps.client), updates_only=True)
+    deliver(services.uow(), services.clock, SlackNotifier(deps.client, sandbox=services.sandbox), updates_only=True,
+            failures=services.failures)  # fmt: skip
     publish_home(deps, actor)
-    receipt = receipt_message(result, tr)
+    receipt = receipt_message(result, tr, sandbox=services.sandbox)
     try:
         if meta.channel_id and not meta.channel_id.startswith("D"):
             deps.client.chat_postEphemeral(

@@ -30,7 +30,8 @@ def register(app: App, deps: Deps) -> None:
         except InvalidInput as error:
             ack(response_action="errors", errors=inline_errors(error, tr))
             return
-        processing = processing_modal(tr, amount=meta.shown_balance(), card_label=submission.card_label, meta=meta)
+        processing = processing_modal(tr, amount=meta.shown_balance(), card_label=submission.card_label, meta=meta,
+                                      sandbox=deps.services.sandbox)  # fmt: skip
         ack(response_action="update", view=processing)
         deps.jobs.submit(job(settle_submission, submitted.user_id, meta, submission, submitted.view_id))
 

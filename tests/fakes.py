@@ -7,11 +7,11 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 from domain.alert_views import DIGEST_PREFIX
 from domain.alerts import ReminderPolicy
-from domain.errors import SettlementInProgress
+from domain.errors import BadRecord, SettlementInProgress
 from domain.model import Account, Admin, Card, Invoice, InvoiceStatus, Role, Subscription, SubscriptionStatus
 from domain.records import (
     Alert,
@@ -24,6 +24,8 @@ from domain.records import (
     Reminder,
     SettlementAttempt,
 )
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -74,6 +76,8 @@ class _Claim:
 
 
 class _Repo:
+    table = ""
+
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self._uow = uow
 
@@ -81,10 +85,19 @@ class _Repo:
     def t(self) -> _Tables:
         return self._uow.work
 
+    def _read(self, record: T) -> T:
+        """As a SQL row that fails to map: BadRecord for the ids made unreadable."""
+        record_id = getattr(record, "id", None)
+        if record_id in self._uow.unreadable:
+            raise BadRecord(self.table, record_id, "ValueError")
+        return record
+
 
 class FakeAccounts(_Repo):
+    table = "accounts"
+
     def get(self, account_id: str) -> Account | None:
-        return self.t.accounts.get(account_id)
+        return self._read(self.t.accounts.get(account_id))
 
     def all(self) -> list[Account]:
         return sorted(self.t.accounts.values(), key=lambda a: a.id)
@@ -106,11 +119,13 @@ class FakeAccounts(_Repo):
 
 
 class FakeCards(_Repo):
+    table = "cards"
+
     def get(self, card_id: str) -> Card | None:
-        return self.t.cards.get(card_id)
+        return self._read(self.t.cards.get(card_id))
 
     def for_account(self, account_id: str) -> list[Card]:
-        return [c for c in self.t.cards.values() if c.account_id == account_id]
+        return [self._read(c) for c in self.t.cards.values() if c.account_id == account_id]
 
     def save(self, card: Card) -> None:
         self.t.cards[card.id] = card
@@ -125,12 +140,14 @@ class FakeCards(_Repo):
 
 
 class FakeSubscriptions(_Repo):
+    table = "subscriptions"
+
     def get(self, subscription_id: str, *, lock: bool = False) -> Subscription | None:
-        return self.t.subscriptions.get(subscription_id)
+        return self._read(self.t.subscriptions.get(subscription_id))
 
     def for_accounts(self, account_ids: Iterable[str]) -> list[Subscription]:
         wanted = set(account_ids)
-        return [s for s in self.t.subscriptions.values() if s.account_id in wanted]
+        return [self._read(s) for s in self.t.subscriptions.values() if s.account_id in wanted]
 
     def save(self, subscription: Subscription) -> None:
         self.t.subscriptions[subscription.id] = subscription
@@ -141,15 +158,17 @@ class FakeSubscriptions(_Repo):
 
 
 class FakeInvoices(_Repo):
+    table = "invoices"
+
     def get(self, invoice_id: str) -> Invoice | None:
-        return self.t.invoices.get(invoice_id)
+        return self._read(self.t.invoices.get(invoice_id))
 
     def for_subscriptions(self, subscription_ids: Iterable[str]) -> dict[str, list[Invoice]]:
         wanted = set(subscription_ids)
         out: dict[str, list[Invoice]] = {}
         for inv in sorted(self.t.invoices.values(), key=lambda i: i.id):
             if inv.subscription_id in wanted:
-                out.setdefault(inv.subscription_id, []).append(inv)
+                out.setdefault(inv.subscription_id, []).append(self._read(inv))
         return out
 
     def save(self, invoice: Invoice) -> None:
@@ -342,6 +361,7 @@ class FakeUnitOfWork:
         self.committed = _Tables()
         self.work = self.committed
         self.commits = 0
+        self.unreadable: set[str] = set()  # ids of records whose rows fail to map (BadRecord)
         self.accounts = FakeAccounts(self)
         self.cards = FakeCards(self)
         self.subscriptions = FakeSubscriptions(self)

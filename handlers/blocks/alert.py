@@ -18,6 +18,7 @@ from handlers.blocks.common import (
     context,
     field_text,
     plain,
+    sandbox_notes,
     section,
     settle_button,
     slack_date,
@@ -25,15 +26,17 @@ from handlers.blocks.common import (
 from handlers.i18n import Translator, escape, mention
 
 
-def alert_message(view: AlertView, tr: Translator) -> Message:
+def alert_message(view: AlertView, tr: Translator, *, sandbox: bool = False) -> Message:
     """The alert posted (and later updated) in the account's channel.
 
     Open: header, account / amount / days / card fields, a warning when the card has
     expired, and a primary "Settle balance" button. Settled: who, how much, which card
-    and when, and no button.
+    and when, no button, and (``sandbox``: the gateway is a test processor) that no real
+    money moved.
     """
     if view.settled is not None:
-        return _settled_message(view, view.settled, tr)
+        settled = _settled_message(view, view.settled, tr)
+        return Message(settled.text, [*settled.blocks, *sandbox_notes(tr, sandbox, "sandbox.after")])
     blocks: list[Block] = [
         HeaderBlock(text=plain(tr("alert.header", product=view.product), HEADER_MAX)),
         SectionBlock(fields=_fields(view, tr)),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from slack_sdk.models.blocks import Block, HeaderBlock
 
 from domain.listing import ProductLine
@@ -14,25 +16,39 @@ from handlers.blocks.common import (
     context,
     outcome_text,
     plain,
+    sandbox_notes,
     section,
     settle_button,
 )
 from handlers.i18n import Translator, escape
 
-MAX_ITEMS = 45  # header + 45 items + "N more" stays within a message's 50 blocks
+MAX_ITEMS = 45  # header + 45 items + "N more" + the unreadable line stays within a message's 50 blocks
+MAX_UNREADABLE_NAMED = 10
 
 
 def past_due_list(
-    items: list[tuple[Account, ProductLine]], tr: Translator, *, may_settle: dict[str, bool]
-) -> Message:
+    items: list[tuple[Account, ProductLine]], tr: Translator, *, may_settle: dict[str, bool],
+    unreadable: Sequence[Account] = (),
+) -> Message:  # fmt: skip
     """One section per past-due subscription, with a "Settle balance" button where the actor
-    may settle (``may_settle`` by account id; missing means no)."""
+    may settle (``may_settle`` by account id; missing means no); then the accounts that could
+    not be read now, named."""
     blocks: list[Block] = [HeaderBlock(text=plain(tr("command.header"), HEADER_MAX))]
     for account, line in items[:MAX_ITEMS]:
         blocks.append(_item(account, line, tr, may_settle.get(account.id, False)))
     if len(items) > MAX_ITEMS:
         blocks.append(context(tr("command.more", count=tr.number(len(items) - MAX_ITEMS))))
+    blocks += _unreadable(unreadable, tr)
     return Message(tr("command.fallback", count=tr.number(len(items))), blocks)
+
+
+def _unreadable(accounts: Sequence[Account], tr: Translator) -> list[Block]:
+    if not accounts:
+        return []
+    names = ", ".join(escape(a.name) for a in accounts[:MAX_UNREADABLE_NAMED])
+    if len(accounts) > MAX_UNREADABLE_NAMED:
+        names += ", " + tr("card.more", count=tr.number(len(accounts) - MAX_UNREADABLE_NAMED))
+    return [context(tr("command.unreadable", accounts=names))]
 
 
 def _item(account: Account, line: ProductLine, tr: Translator, settler: bool) -> Block:
@@ -46,9 +62,9 @@ def _item(account: Account, line: ProductLine, tr: Translator, settler: bool) ->
     return section(text, accessory=settle_button(tr, line.subscription.id, product))
 
 
-def nothing_due(tr: Translator) -> Message:
+def nothing_due(tr: Translator, unreadable: Sequence[Account] = ()) -> Message:
     text = tr("command.nothing_due")
-    return Message(text, [section(text)])
+    return Message(text, [section(text), *_unreadable(unreadable, tr)])
 
 
 def help_message(tr: Translator) -> Message:
@@ -71,8 +87,9 @@ def refusal(tr: Translator) -> Message:
     return Message(text, [section(text)])
 
 
-def receipt_message(result: SettlementResult, tr: Translator) -> Message:
-    """The ephemeral or direct-message receipt after a settlement (its failure, otherwise)."""
+def receipt_message(result: SettlementResult, tr: Translator, *, sandbox: bool = False) -> Message:
+    """The ephemeral or direct-message receipt after a settlement (its failure, otherwise);
+    ``sandbox``: the gateway is a test processor, and the receipt says no real money moved."""
     if result.outcome is not Outcome.SUCCEEDED:
         return error_message(outcome_text(result, tr)[0])
     attempt = result.attempt
@@ -92,6 +109,7 @@ def receipt_message(result: SettlementResult, tr: Translator) -> Message:
             section(text),
             context(details),
             context(tr("result.card_now_default", card=card, product=product)),
+            *sandbox_notes(tr, sandbox, "sandbox.after"),
         ],
     )
 

@@ -69,6 +69,12 @@ def context(text: str) -> ContextBlock:
     return ContextBlock(elements=[mrkdwn(text)])
 
 
+def sandbox_notes(tr: Translator, sandbox: bool, key: str) -> list[Block]:
+    """The line saying no real money moves (``sandbox.before``) or moved (``sandbox.after``),
+    when the gateway in use is a test processor; nothing otherwise."""
+    return [context(tr(key))] if sandbox else []
+
+
 def settle_button(tr: Translator, subscription_id: str, product: str) -> ButtonElement:
     """The primary "Settle balance" button; its value carries only the subscription id."""
     return ButtonElement(

@@ -37,10 +37,12 @@ def home_view(groups: list[AccountProducts], tr: Translator, *, actor: str, toda
     for group in groups:
         room = VIEW_MAX_BLOCKS - _RESERVED - len(blocks)
         head = _account_head(group, tr, actor, today)
+        if group.unreadable:
+            head = [*head[:-1], context(tr("home.unreadable"))]  # no cards line: they were not read
         if room < len(head) + 1:  # the head and at least one product (or "no subscriptions")
             hidden += len(group.products)
             continue
-        lines: list[Block] = [context(tr("home.no_subscriptions"))]
+        lines: list[Block] = [] if group.unreadable else [context(tr("home.no_subscriptions"))]
         if group.products:
             lines = [_product(p, group, tr, today) for p in group.products[: room - len(head)]]
         blocks += head[:-1] + lines + head[-1:]

@@ -31,6 +31,7 @@ from handlers.blocks.common import (
     mrkdwn,
     outcome_text,
     plain,
+    sandbox_notes,
     section,
 )
 from handlers.i18n import Translator, escape
@@ -40,13 +41,14 @@ from handlers.metadata import ModalMeta
 def settle_modal(
     plan: SettlementPlan, tr: Translator, *, actor: str, meta: ModalMeta,
     add_card_url: str | None, notice: str | None = None, notice_level: str = "error",
-    today: dt.date | None = None,
+    today: dt.date | None = None, sandbox: bool = False,
 ) -> View:  # fmt: skip
     """The settle modal for ``actor``: balance notice, cards, and (for settlers) the inputs.
 
     ``notice`` (mrkdwn, e.g. a decline) is shown first at ``notice_level``. ``today`` sets
     the expiry-year range; when omitted it is taken from the plan's overdue date. A view
     without inputs (billing readers, nothing due) has no Save button, as Slack requires.
+    ``sandbox``: the gateway is a test processor; a Save is then said to move no real money.
     """
     blocks: list[Block] = []
     if notice:
@@ -61,6 +63,8 @@ def settle_modal(
     blocks += _card_blocks(plan, tr, actor, meta)
     blocks += _inputs(plan, tr, actor, meta, _today(plan, today))
     blocks += _footer(plan, tr, add_card_url)
+    if plan.may_settle:
+        blocks += sandbox_notes(tr, sandbox, "sandbox.before")
     has_inputs = any(isinstance(block, InputBlock) for block in blocks)
     return View(
         type="modal", callback_id=ids.SETTLE_MODAL, title=plain(tr("modal.title"), TITLE_MAX),
@@ -154,7 +158,7 @@ def loading_modal(tr: Translator | None) -> View:
 
 
 def processing_modal(
-    tr: Translator, *, amount: Money | None, card_label: str | None, meta: ModalMeta
+    tr: Translator, *, amount: Money | None, card_label: str | None, meta: ModalMeta, sandbox: bool = False
 ) -> dict[str, Any]:
     """Shown while the gateway answers ("Charging Visa •••• 4242 for $129.99…"); no Save.
 
@@ -165,12 +169,13 @@ def processing_modal(
         text = tr("processing.text", card=escape(card_label), amount=tr.money(amount))
     else:
         text = tr("processing.title")
+    notes = [{"type": "context", "elements": [_mrkdwn(tr("sandbox.before"))]}] if sandbox else []
     return {
         "type": "modal", "callback_id": ids.PROCESSING_MODAL,
         "title": _plain(tr("processing.title"), TITLE_MAX), "close": _plain(tr("modal.close"), TITLE_MAX),
         "private_metadata": meta.dumps(),
         "blocks": [{"type": "section", "text": _mrkdwn(text)},
-                   {"type": "context", "elements": [_mrkdwn(tr("processing.wait"))]}],
+                   {"type": "context", "elements": [_mrkdwn(tr("processing.wait"))]}, *notes],
     }  # fmt: skip
 
 
@@ -182,11 +187,14 @@ def _mrkdwn(text: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": clip(text, TEXT_MAX)}
 
 
-def result_modal(result: SettlementResult, tr: Translator) -> View:
-    """The outcome: paid (amount, card, invoices, reference, the card now on the subscription),
-    or why not (decline, expired card, still pending)."""
+def result_modal(result: SettlementResult, tr: Translator, *, sandbox: bool = False) -> View:
+    """The outcome: paid (amount, card, invoices, reference, the card now on the subscription,
+    and with a test processor that no real money moved), or why not (decline, expired card,
+    still pending)."""
     paid = result.outcome is Outcome.SUCCEEDED
-    blocks = _paid_blocks(result, tr) if paid else [_failure_alert(result, tr)]
+    blocks = [*_paid_blocks(result, tr), *sandbox_notes(tr, sandbox, "sandbox.after")] if paid else [
+        _failure_alert(result, tr)
+    ]
     title = tr("result.title") if paid else tr("result.failed_title")
     return View(
         type="modal", callback_id=ids.RESULT_MODAL, title=plain(title, TITLE_MAX),

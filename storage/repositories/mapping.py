@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from domain.errors import BadRecord, DomainError
 from domain.model import (
     Account,
     Admin,
@@ -30,12 +33,38 @@ from storage.models import (
 )
 
 Values = dict[str, Any]
+Row = TypeVar("Row")
+Entity = TypeVar("Entity")
+
+
+def _maps(table: str) -> Callable[[Callable[[Row], Entity]], Callable[[Row], Entity]]:
+    """A row that fails to become its domain object raises BadRecord naming the table and
+    the row's id (never its values), so a use case can set that one record aside."""
+
+    def wrap(to_entity: Callable[[Row], Entity]) -> Callable[[Row], Entity]:
+        @functools.wraps(to_entity)
+        def mapped(row: Row) -> Entity:
+            try:
+                return to_entity(row)
+            except (ValueError, TypeError, DomainError) as exc:
+                raise BadRecord(table, str(getattr(row, "id", "?")), type(exc).__name__) from exc
+
+        return mapped
+
+    return wrap
+
+
+def _number(value: object, low: int, high: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ValueError("out of range")
+    return value
 
 
 def money_values(money: Money) -> Values:
     return {"amount_minor": money.minor_units(), "currency": money.currency}
 
 
+@_maps("accounts")
 def account(row: AccountRow) -> Account:
     return Account(row.id, row.name, row.currency, row.channel, row.locale)
 
@@ -53,10 +82,11 @@ def admin_values(a: Admin) -> Values:
     return {"account_id": a.account_id, "slack_user_id": a.slack_user_id, "role": a.role.value}
 
 
+@_maps("cards")
 def card(row: CardRow) -> Card:
     return Card(
-        row.id, row.account_id, row.brand, row.last4, row.exp_month, row.exp_year,
-        row.owner_slack_user_id, row.token,
+        row.id, row.account_id, row.brand, row.last4, _number(row.exp_month, 1, 12),
+        _number(row.exp_year, 1, 9999), row.owner_slack_user_id, row.token,
     )  # fmt: skip
 
 
@@ -76,6 +106,7 @@ def card_event_values(e: CardEvent) -> Values:
     return {"id": e.id, "card_id": e.card_id, "kind": e.kind.value, "actor": e.actor, "day": e.day}
 
 
+@_maps("subscriptions")
 def subscription(row: SubscriptionRow) -> Subscription:
     return Subscription(row.id, row.account_id, row.product, row.payment_method_id, SubscriptionStatus(row.status))
 
@@ -85,6 +116,7 @@ def subscription_values(s: Subscription) -> Values:
             "payment_method_id": s.payment_method_id, "status": s.status.value}  # fmt: skip
 
 
+@_maps("invoices")
 def invoice(row: InvoiceRow) -> Invoice:
     amount = Money.from_minor(row.amount_minor, row.currency)
     return Invoice(row.id, row.subscription_id, amount, row.due_date, InvoiceStatus(row.status))
@@ -95,6 +127,7 @@ def invoice_values(i: Invoice) -> Values:
             "status": i.status.value, **money_values(i.amount)}  # fmt: skip
 
 
+@_maps("settlement_attempts")
 def attempt(row: SettlementAttemptRow) -> SettlementAttempt:
     return SettlementAttempt(
         row.id, row.subscription_id, row.account_id, row.card_id, row.actor,
@@ -114,6 +147,7 @@ def attempt_values(a: SettlementAttempt) -> Values:
     }  # fmt: skip
 
 
+@_maps("payments")
 def payment(row: PaymentRow) -> Payment:
     return Payment(
         row.id, row.subscription_id, row.attempt_id, row.card_id, row.actor,

@@ -59,6 +59,7 @@ def test_a_new_card_is_tokenized_kept_without_its_number_and_shown_in_the_modal(
     browser = Browser()
     status, headers, html = browser.request(link)
     assert status == 200 and "Contoso Ltd" in html
+    assert 'class="sandbox" role="note"' in html  # the sandbox gateway: no real card is charged
     assert headers["Cache-Control"] == "no-store" and headers["X-Frame-Options"] == "DENY"
     form = {"t": hidden(html, "t"), "csrf": hidden(html, "csrf"), "number": NUMBER, "exp_month": "7",
             "exp_year": "2031", "cvc": CVC}  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from handlers import ids
+from handlers.i18n import translator
 from sandbox.driver import SlackDriver
 from tests.e2e.harness import BILLING_CHANNEL, AppProcess, cli, wait_until
 
@@ -52,10 +53,13 @@ def test_scan_posts_one_alert_per_past_due_subscription_with_a_settle_button(sla
 def test_paying_with_a_good_card_charges_once_and_marks_everything_settled(slack, env, db):
     scan(env)
     modal = open_modal_from_alert(slack, BA, "sub_m365_e3")
+    no_money = translator("en")
+    assert no_money("sandbox.before") in json.dumps(modal["blocks"], ensure_ascii=False)  # the sandbox gateway
     response = slack.submit(BA, modal["id"])
     assert response.status == 200 and response.json()["response_action"] == "update"
     result = wait_until(lambda: _view_with(slack, modal["id"], "Paid"))
     assert "$129.99" in json.dumps(result["blocks"])
+    assert no_money("sandbox.after") in json.dumps(result["blocks"], ensure_ascii=False)
     charges = db.charges()
     assert [(c["subscription_id"], c["amount"], c["outcome"]) for c in charges] == [
         ("sub_m365_e3", "129.99", "succeeded")
@@ -65,6 +69,7 @@ def test_paying_with_a_good_card_charges_once_and_marks_everything_settled(slack
     settled = wait_until(lambda: _settled_alert(slack, "sub_m365_e3"))
     text = json.dumps(settled["blocks"])
     assert BA in text and "$129.99" in text and ids.SETTLE_OPEN not in text
+    assert no_money("sandbox.after") in json.dumps(settled["blocks"], ensure_ascii=False)
 
 
 def test_the_same_submission_sent_twice_charges_once(slack, env, db):

@@ -23,7 +23,7 @@ def settled_alert_updates(fake, ts: str) -> int:
 def test_sigkill_after_the_charge_is_completed_on_restart_without_a_second_charge(fake_slack, env, db):
     cli(env, "scan")
     alert_ts = alerts(SlackDriver(fake_slack, None))["sub_m365_e3"]["ts"]  # type: ignore[arg-type]
-    doomed = AppProcess({**env, "FAULT_INJECTION": "kill_after_charge"}).start()
+    doomed = AppProcess({**env, "SETTLEBOT_TEST_MODE": "1", "FAULT_INJECTION": "kill_after_charge"}).start()
     slack = SlackDriver(fake_slack, SlackRequester(doomed.url, SIGNING_SECRET))
     slack.slash(BA, "Microsoft 365 E3")
     modal = wait_until(lambda: shown_view(fake_slack, BA))
@@ -45,7 +45,7 @@ def test_sigkill_after_the_charge_is_completed_on_restart_without_a_second_charg
 
 
 def test_a_lost_gateway_answer_is_retried_under_the_same_key(fake_slack, env, db):
-    with AppProcess({**env, "FAULT_INJECTION": "gateway_timeout_after_charge"}) as app:
+    with AppProcess({**env, "SETTLEBOT_TEST_MODE": "1", "FAULT_INJECTION": "gateway_timeout_after_charge"}) as app:
         slack = SlackDriver(fake_slack, SlackRequester(app.url, SIGNING_SECRET))
         slack.slash(BA, "Microsoft 365 E3")
         modal = wait_until(lambda: shown_view(fake_slack, BA))

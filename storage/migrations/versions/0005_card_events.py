@@ -5,7 +5,7 @@ revision left no record that can tell them apart from imported ones, so none is 
 paid invoices and the card a settlement made the subscription's are told apart from the
 settlement attempts and payments already kept.
 
-Revision ID: 0006
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-27
 """
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
+revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
