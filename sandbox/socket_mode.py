@@ -51,7 +51,7 @@ class _Link:
     number: int
     connection: ServerConnection
     ready: bool = False  # hello sent: envelopes may go out on it
-    closing: bool = False  # told to disconnect: new envelopes go elsewhere
+    dropped: bool = False  # cut: nothing more goes out on it, and what the app still sends is lost
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def send(self, message: dict[str, Any]) -> None:
@@ -120,7 +120,8 @@ class SocketModeServer:
                 self._lock.notify_all()
             self._redeliver_orphans()
             for message in connection:
-                self._received(message)
+                if not link.dropped:
+                    self._received(message)
         except (ConnectionClosed, OSError):
             pass
         finally:
@@ -147,26 +148,39 @@ class SocketModeServer:
         with self._lock:
             return self._opened
 
-    def wait_connected(self, opened: int = 1, timeout: float = 10.0) -> None:
-        """Wait until ``opened`` connections have been made and one is ready for envelopes."""
+    def wait_connected(self, opened: int = 1, timeout: float = 10.0, alone: bool = False) -> None:
+        """Wait until ``opened`` connections have been made and one is ready for envelopes
+        (``alone``: and the app has closed the others)."""
+
+        def done() -> bool:
+            return self._opened >= opened and self._ready() is not None and (not alone or len(self._links) == 1)
+
         with self._lock:
-            if not self._lock.wait_for(lambda: self._opened >= opened and self._ready() is not None, timeout):
+            if not self._lock.wait_for(done, timeout):
                 raise TimeoutError(f"Socket Mode: no ready connection number {opened} after {timeout} s")
 
     def _ready(self) -> _Link | None:
-        return next((k for k in reversed(self._links) if k.ready and not k.closing), None)
+        """The connection envelopes go out on: the oldest one open, so that after a disconnect
+        they keep arriving on the old connection until the app closes it (as the app still
+        reads it until its new connection is set up), then on the new one."""
+        return next((k for k in self._links if k.ready and not k.dropped), None)
 
     # -- Slack's side --------------------------------------------------------------------------
 
     def send(
         self, kind: str, payload: dict[str, Any], *, accepts_response_payload: bool,
         retry_attempt: int | None = None, retry_reason: str | None = None, timeout: float = 10.0,
+        then_drop: bool = False,
     ) -> Delivery:  # fmt: skip
-        """Send an envelope on the newest ready connection (waiting up to ``timeout`` for one)."""
-        message = envelope(kind, payload, accepts_response_payload, retry_attempt, retry_reason)
-        return self._deliver(message, timeout)
+        """Send an envelope on the newest ready connection (waiting up to ``timeout`` for one).
 
-    def _deliver(self, message: dict[str, Any], timeout: float) -> Delivery:
+        ``then_drop``: cut the connection right after the envelope went out, so that its ack is
+        lost and it is redelivered on the next connection (the app may have acted on it).
+        """
+        message = envelope(kind, payload, accepts_response_payload, retry_attempt, retry_reason)
+        return self._deliver(message, timeout, then_drop)
+
+    def _deliver(self, message: dict[str, Any], timeout: float, then_drop: bool = False) -> Delivery:
         with self._lock:
             if not self._lock.wait_for(lambda: self._ready() is not None, timeout):
                 raise TimeoutError("Socket Mode: the app has no open connection")
@@ -175,17 +189,20 @@ class SocketModeServer:
         delivery = Delivery(message, link.number, time.monotonic())
         self.deliveries.add(delivery)
         try:
+            if then_drop:
+                link.dropped = True
             link.send(message)
+            if then_drop:
+                self._cut(link)
         except (ConnectionClosed, OSError):
             logger.debug("envelope %s lost with connection %s", delivery.envelope_id, link.number)
             self._redeliver_orphans()
         return delivery
 
     def disconnect(self, reason: str = "refresh_requested") -> None:
-        """Ask the app to reconnect (``warning`` or ``refresh_requested``), keeping the
-        connection open until the app closes it; new envelopes wait for a new connection."""
+        """Ask the app to reconnect (``warning`` or ``refresh_requested``); the connection stays
+        open, and in use, until the app closes it."""
         for link in self._open_links():
-            link.closing = True
             with contextlib.suppress(ConnectionClosed, OSError):
                 link.send({"type": "disconnect", "reason": reason,
                            "debug_info": {"host": "applink-fake-1"}})  # fmt: skip
@@ -193,11 +210,15 @@ class SocketModeServer:
     def drop(self) -> None:
         """Cut every connection without a close frame (a TCP reset), as a network fault would."""
         for link in self._open_links():
-            link.closing = True
-            sock = link.connection.socket
-            with contextlib.suppress(OSError):
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                sock.shutdown(socket.SHUT_RDWR)
+            self._cut(link)
+
+    @staticmethod
+    def _cut(link: _Link) -> None:
+        link.dropped = True
+        sock = link.connection.socket
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.shutdown(socket.SHUT_RDWR)
 
     def _open_links(self) -> list[_Link]:
         with self._lock:

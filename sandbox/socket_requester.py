@@ -48,12 +48,13 @@ class SocketModeRequester:
         delivery = self.deliver(payload, retry_num)
         return answer(self.wait_ack(delivery))
 
-    def deliver(self, payload: Payload, retry_num: int | None = None) -> Delivery:
-        """Send without waiting for the ack."""
+    def deliver(self, payload: Payload, retry_num: int | None = None, then_drop: bool = False) -> Delivery:
+        """Send without waiting for the ack (``then_drop``: and cut the connection at once)."""
         kind = envelope_kind(payload)
         delivery = self.server.send(
             kind, payload.data, accepts_response_payload=accepts_response_payload(kind, payload.data),
             retry_attempt=retry_num, retry_reason="timeout" if retry_num else None, timeout=self._timeout,
+            then_drop=then_drop,
         )  # fmt: skip
         self.sent.append(delivery)
         return delivery
