@@ -24,6 +24,7 @@ import logging
 from typing import Any
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk.errors import SlackClientNotConnectedError
 from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
@@ -62,4 +63,8 @@ class CheckedSocketModeHandler(SocketModeHandler):
             log.warning("refused a Socket Mode envelope (%s): %s%s", str(req.type)[:40], refused, retry)
             client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
             return
-        super().handle(client, req)
+        try:
+            super().handle(client, req)
+        except SlackClientNotConnectedError:  # handled, but the ack went down with the connection
+            log.warning("the ack of a %s envelope was lost with its connection: Slack redelivers it",
+                        str(req.type)[:40])  # fmt: skip
