@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from handlers import ids
 from sandbox import payloads
 from sandbox.driver import SlackDriver
 from sandbox.fake_slack import FakeSlack
