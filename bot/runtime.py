@@ -12,6 +12,7 @@ from bot.bootstrap import build_services
 from bot.scheduler import Jobs, start_scheduler
 from bot.server import HttpServer
 from bot.settings import Settings
+from bot.socket_mode import PING_INTERVAL, CheckedSocketModeHandler
 from bot.web import WebApp
 from bot.workers import LocalWorkers, WorkerProcesses
 from handlers.notifier import SlackNotifier
@@ -35,7 +36,8 @@ class Runtime:
         self.jobs = Jobs(self.services, SlackNotifier(self.deps.client, sandbox=self.services.sandbox), self.lock)
         self._with_scheduler = scheduler
         self.scheduler: BackgroundScheduler | None = None
-        self._socket: object | None = None
+        self._socket: CheckedSocketModeHandler | None = None
+        self._stopped = threading.Event()
 
     @property
     def url(self) -> str:
@@ -54,13 +56,18 @@ class Runtime:
         self.server.run()
 
     def socket_forever(self) -> None:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
+        """Connect to Slack with Socket Mode and serve until ``stop`` (the add-card page is
+        still served over HTTP)."""
         threading.Thread(target=self.server.run, name="http", daemon=True).start()
-        self._start_jobs()
-        handler = SocketModeHandler(self.app, self.settings.secret("slack_app_token"))
+        handler = CheckedSocketModeHandler(self.app, self.settings.secret("slack_app_token"),
+                                           ping_interval=PING_INTERVAL)  # fmt: skip
         self._socket = handler
-        handler.start()
+        handler.connect()
+        log.info("settlebot connected to Slack with Socket Mode; add-card page on %s", self.url)
+        print(f"settlebot connected with Socket Mode; listening on {self.url}  (GET /cards/new, GET /healthz)",
+              flush=True)  # fmt: skip
+        self._start_jobs()
+        self._stopped.wait()
 
     def stop(self) -> None:
         log.info("stopping")
@@ -68,7 +75,8 @@ class Runtime:
             self.scheduler.shutdown(wait=True)
         self.lock.release()
         if self._socket is not None:
-            self._socket.close()  # type: ignore[attr-defined]
+            self._socket.close()
         self.server.close()
         self.workers.close()  # every job already acked is finished first
         self.services.close()
+        self._stopped.set()

@@ -1,4 +1,4 @@
-"""auth.test, users.info, conversations.open and conversations.info."""
+"""auth.test, users.info, conversations.open, conversations.info and apps.connections.open."""
 
 from __future__ import annotations
 
@@ -74,7 +74,15 @@ def conversations_info(ws: Workspace, params: Params) -> dict[str, Any]:
     return {"ok": True, "channel": _channel_object(channel, bool_arg(params, "include_locale"))}
 
 
+def apps_connections_open(ws: Workspace, params: Params) -> dict[str, Any]:
+    """A one-time WebSocket URL for Socket Mode (the app-level token was checked by the server)."""
+    if ws.socket_urls is None:
+        raise ApiError("internal_error")
+    return {"ok": True, "url": ws.socket_urls()}
+
+
 HANDLERS = {
+    "apps.connections.open": apps_connections_open,
     "auth.test": auth_test,
     "users.info": users_info,
     "conversations.open": conversations_open,

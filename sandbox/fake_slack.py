@@ -22,6 +22,7 @@ from sandbox.ids import Identity
 from sandbox.messages import Message
 from sandbox.recording import Call, CallLog, CallMatcher, Problem
 from sandbox.server import ServerThread, WebApi
+from sandbox.socket_mode import SocketModeServer
 from sandbox.spec import ApiSpec
 from sandbox.state import Workspace
 from sandbox.validation import response_action_errors
@@ -37,6 +38,8 @@ class FakeSlack:
         spec_path: Slack's OpenAPI spec; when given, every call is checked against it.
         users: people by user id, e.g. {"U1": {"name": "ana", "locale": "es-ES"}}.
         token: accept only this token (others get invalid_auth); None accepts any.
+        app_token: accept only this app-level token for Socket Mode (``apps.connections.open``);
+            None accepts any ``xapp-`` token.
         clock: time source; pass a `ManualClock` to expire trigger ids without sleeping.
         identity: team, app and bot ids.
         strict_channels: only channels added with `add_channel` exist.
@@ -51,6 +54,7 @@ class FakeSlack:
         users: Mapping[str, Mapping[str, Any]] | None = None, token: str | None = None,
         clock: Clock = system_clock, identity: Identity | None = None,
         strict_channels: bool = False, seed: int | None = None, nice: int = 0,
+        app_token: str | None = None,
     ) -> None:  # fmt: skip
         self.identity = identity or Identity()
         self.workspace = Workspace(self.identity, clock, users, strict_channels, seed)
@@ -58,9 +62,10 @@ class FakeSlack:
         self._stopping = threading.Event()
         spec = ApiSpec.load(spec_path) if spec_path else None
         self.wsgi_app = WebApi(self.workspace, self._calls, self._faults, spec, token,
-                               self._stopping)  # fmt: skip
+                               self._stopping, app_token)  # fmt: skip
         self._host, self._port, self._nice = host, port, nice
         self._server: ServerThread | None = None
+        self._socket: SocketModeServer | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -70,6 +75,7 @@ class FakeSlack:
             self._stopping.clear()
             self._server = ServerThread(self.wsgi_app, self._host, self._port, self._nice)
             self._server.start()
+            self.workspace.socket_urls = lambda: self.socket_mode.issue_url()
         return self
 
     def stop(self) -> None:
@@ -78,6 +84,9 @@ class FakeSlack:
             self._stopping.set()
             self._server.stop()
             self._server = None
+        if self._socket is not None:
+            self._socket.stop()
+            self._socket = None
 
     def __enter__(self) -> Self:
         return self.start()
@@ -94,6 +103,16 @@ class FakeSlack:
         if self._server is None:
             raise RuntimeError("FakeSlack is not started")
         return f"http://{self._host}:{self._server.port}/api/"
+
+    @property
+    def socket_mode(self) -> SocketModeServer:
+        """Socket Mode's WebSocket endpoint (started on first use, e.g. by ``apps.connections.open``):
+        send envelopes, read their acknowledgements, disconnect or drop the app."""
+        with self.workspace.lock:
+            if self._socket is None:
+                report = lambda kind, detail: self.workspace.report("socket_mode", kind, detail)  # noqa: E731
+                self._socket = SocketModeServer(self.identity.app_id, report, self._host)
+            return self._socket
 
     # -- what was received -------------------------------------------------------------------
 

@@ -36,9 +36,11 @@ HANDLERS: dict[str, Handler] = {**api_chat.HANDLERS, **api_views.HANDLERS, **api
 JSON_ARGS = ("blocks", "attachments", "view", "metadata")
 MALFORMED = frozenset({
     "invalid_blocks", "invalid_blocks_format", "invalid_arguments", "invalid_json", "no_text",
-    "not_authed", "invalid_auth", "unknown_method", "msg_too_long",
+    "not_authed", "invalid_auth", "unknown_method", "msg_too_long", "not_allowed_token_type",
 })  # fmt: skip
 """Errors that mean the call itself was wrong, not the state it met: reported as problems."""
+APP_LEVEL = frozenset({"apps.connections.open"})
+"""Methods that take an app-level token (``xapp-``) and no other."""
 
 
 def read_params(request: Request) -> dict[str, Any]:
@@ -108,16 +110,18 @@ class WebApi:
         calls: where each call is recorded.
         faults: pending injected faults.
         spec: Slack's spec to check calls against, if any.
-        token: the only token accepted, or None to accept any.
+        token: the only bot token accepted, or None to accept any.
+        app_token: the only app-level token accepted (``apps.connections.open``), or None to
+            accept any ``xapp-`` token.
         stopping: set when the server stops, to cut injected timeouts short.
     """
 
     def __init__(
         self, workspace: Workspace, calls: CallLog, faults: Faults, spec: ApiSpec | None,
-        token: str | None, stopping: threading.Event,
+        token: str | None, stopping: threading.Event, app_token: str | None = None,
     ) -> None:  # fmt: skip
         self._ws, self._calls, self._faults, self._spec = workspace, calls, faults, spec
-        self._token, self._stopping = token, stopping
+        self._token, self._app_token, self._stopping = token, app_token, stopping
         self.responses = ResponseUrls(workspace)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -159,7 +163,10 @@ class WebApi:
             raise ApiError("unknown_method")
         if not token:
             raise ApiError("not_authed")
-        if self._token is not None and token != self._token:
+        if (method in APP_LEVEL) != token.startswith("xapp-"):
+            raise ApiError("not_allowed_token_type")
+        expected = self._app_token if method in APP_LEVEL else self._token
+        if expected is not None and token != expected:
             raise ApiError("invalid_auth")
 
     def _handle(self, call: Call) -> Response:

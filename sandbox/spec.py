@@ -6,6 +6,8 @@ The spec is old and generated, so it is a floor, not the truth (see
 * `ACCEPTED_EVERYWHERE`: `token` (sent in the `Authorization` header, or as a form field by
   old clients) and `team_id` (Slack accepts it on every call; Bolt may add it).
 * `EXTRA_PARAMS`: current arguments Slack documents that the spec lacks.
+* `ADDED_METHODS`: methods newer than the spec (``apps.connections.open``, January 2021: no
+  arguments, the app-level token in the ``Authorization`` header).
 * `REQUIRED`: where the spec's `required` flags are wrong; each entry replaces the spec's
   required set and adds "one of" groups (e.g. views.open needs `trigger_id` or
   `interactivity_pointer`; a message needs text, blocks, attachments or markdown_text).
@@ -77,6 +79,11 @@ def _method_spec(name: str, operation: Mapping[str, Any]) -> MethodSpec:
     return MethodSpec(name, names, REQUIRED.get(name, Required(required)))
 
 
+ADDED_METHODS: dict[str, MethodSpec] = {
+    "apps.connections.open": MethodSpec("apps.connections.open", frozenset()),
+}
+
+
 class ApiSpec:
     """The methods of the spec, each with its known and required arguments."""
 
@@ -111,4 +118,4 @@ def _load(path: str) -> ApiSpec:
         name = route.lstrip("/")
         for operation in verbs.values():
             methods[name] = _method_spec(name, operation)
-    return ApiSpec(methods)
+    return ApiSpec({**ADDED_METHODS, **methods})

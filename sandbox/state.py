@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sandbox.clock import Clock
@@ -37,6 +37,7 @@ class Workspace:
                                      strict_channels)  # fmt: skip
         self.views = ViewStore(identity, self.ids, clock, self.lock)
         self._problems: list[Problem] = []
+        self.socket_urls: Callable[[], str] | None = None  # apps.connections.open: Socket Mode's URLs
 
     def report(self, method: str, kind: str, detail: str) -> None:
         """Note something that would fail, or behave differently, on real Slack."""
