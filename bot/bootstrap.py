@@ -18,6 +18,7 @@ from bot.slack_retry import retry_handlers
 from domain.ports import Clock, PaymentGateway
 from storage.card_links import CardLinkStore
 from storage.db import make_engine, read_only_engine
+from storage.installation import InstallationRecord
 from storage.ledger import SqlLedger
 from storage.uow import SqlUnitOfWork
 
@@ -35,6 +36,7 @@ class Services:
     gateway: PaymentGateway
     clock: Clock
     card_links: CardLinkStore
+    installation: InstallationRecord
     client: WebClient | None = None
 
     def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
@@ -72,5 +74,6 @@ def build_services(settings: Settings, *, with_slack: bool = True) -> Services:
         gateway=gateway,
         clock=SystemClock(settings.zone),
         card_links=CardLinkStore(engine),
+        installation=InstallationRecord(engine),
         client=slack_client(settings) if with_slack else None,
     )

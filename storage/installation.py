@@ -45,4 +45,6 @@ class InstallationRecord:
     def clear(self) -> int:
         """The configured token works again (``auth.test``): forget every record; how many there were."""
         with self._sessions.begin() as session:
-            return session.execute(delete(InstallationGoneRow)).rowcount or 0
+            gone = len(session.scalars(select(InstallationGoneRow.team_id)).all())
+            session.execute(delete(InstallationGoneRow))
+            return gone
