@@ -6,8 +6,8 @@ or a 5xx), signed afresh or with the same signature. Each request's identity (it
 recorded beside the signatures when it is admitted, and forgotten when handling it fails, so:
 
 - a retry of a request admitted before is answered 200 and not handled again, however it is
-  signed (an event with a known ``event_id`` likewise, retry header or not);
-- a signature seen before, without a retry header, is a replay: refused, as before;
+  signed (an event with a known ``event_id`` signed anew likewise, retry header or not);
+- a signature seen before, without a retry header, is a replay: refused (401), as before;
 - a retry that reuses the signature of a request never handled (its handling failed) is
   handled: it is what Slack asks for, and it can be handled only once.
 """
@@ -66,14 +66,15 @@ def decide(
         return Admitted(body) if seen.first_sightings([signature], now)[0] else None
     handled_until = now + dt.timedelta(seconds=HANDLED_FOR)
     new_signature, new_request = seen.first_sightings([signature, (key, handled_until)], now)
-    if new_request:
-        if new_signature or retried:
-            return Admitted(body, key)
-        seen.forget(key)  # a replay: the request it replays was never handled, and may still be
+    if not new_signature and not retried:  # a replay
+        if new_request:
+            seen.forget(key)  # the request it replays was never handled, and may still be
         return None
+    if new_request:
+        return Admitted(body, key)
     if retried or key.startswith("event:"):
         return AlreadyHandled(key)
-    return Admitted(body) if new_signature else None  # e.g. a Save clicked twice: the use case decides
+    return Admitted(body)  # signed anew, not a retry: e.g. a Save clicked twice (the use case decides)
 
 
 def _hash(raw: bytes) -> str:

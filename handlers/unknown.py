@@ -28,7 +28,8 @@ def register(app: App) -> None:
 
 def _acknowledge(ack: Ack, body: dict[str, Any]) -> None:
     ack()
-    log.info("acknowledged %s the app does not handle", request_kind(body))
+    kind = "a slash command" if "command" in body else request_kind(body)  # a command's name is the sender's text
+    log.info("acknowledged %s the app does not handle", kind)
 
 
 def _ignore_event(body: dict[str, Any]) -> None:
