@@ -19,6 +19,7 @@ from domain.failures import FailureLog
 from domain.ports import Clock, PaymentGateway
 from storage.card_links import CardLinkStore
 from storage.db import make_engine, read_only_engine
+from storage.installation import InstallationRecord
 from storage.ledger import SqlLedger
 from storage.uow import SqlUnitOfWork
 
@@ -36,6 +37,7 @@ class Services:
     gateway: PaymentGateway
     clock: Clock
     card_links: CardLinkStore
+    installation: InstallationRecord
     client: WebClient | None = None
     # Records (alerts, accounts) set aside after a failure: each is logged once per process.
     failures: FailureLog = field(default_factory=FailureLog)
@@ -81,5 +83,6 @@ def build_services(settings: Settings, *, with_slack: bool = True) -> Services:
         gateway=gateway,
         clock=SystemClock(settings.zone),
         card_links=CardLinkStore(engine),
+        installation=InstallationRecord(engine),
         client=slack_client(settings) if with_slack else None,
     )

@@ -53,12 +53,14 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def scheduler_only(settings: Settings, args: argparse.Namespace) -> int:
     """The scheduled jobs without the HTTP server (for deployments with ``serve --no-scheduler``)."""
+    from bot.installation import confirm_in_background
     from bot.scheduler import Jobs, start_scheduler
     from handlers.notifier import SlackNotifier
     from storage.locks import LeaderLock
 
     services = build_services(settings)
     assert services.client is not None
+    confirm_in_background(services)
     lock = LeaderLock(services.engine)
     notifier = SlackNotifier(services.client, sandbox=services.sandbox)
     scheduler = start_scheduler(services, Jobs(services, notifier, lock))

@@ -5,6 +5,11 @@ user``, ``payload.get(...)`` on a list), so a signed but hand-made body could cr
 500. Here the body is parsed the way Bolt parses it and its envelope checked; the listeners
 then parse the fields they use (``handlers.payloads``). Reasons name what is wrong, never
 the content, so they are safe to log.
+
+Ids Slack generates (block ids, action ids of elements sent without one, view, trigger and
+team ids) are checked for their JSON type and length only, never their alphabet: Slack's own
+block ids contain ``+``, ``/`` and ``=``. What the app relies on (its own action and callback
+ids, its metadata) is checked by the listeners that rely on it.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
 INTERACTIONS = {"block_actions", "view_submission", "view_closed"}
+NOTICES = {"app_rate_limited"}  # sent by Slack on its own, outside event_callback
 _ID_FIELDS = ("user", "team", "enterprise", "channel")  # str, {"id": str, ...} or null
-_ROUTING_ID = re.compile(r"/?[A-Za-z0-9_.:-]{1,255}")  # action, block, callback ids, commands, event types
+MAX_ID = 255  # Slack documents block ids (the longest of the ids it routes on) as up to 255 characters
 _EVENT_FIELDS = {"app_home_opened": ("user",)}  # what the subscribed events always carry
 _STRAY_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 _OBJECT_FIELDS = ("container", "message", "previous_message", "item", "state", "assistant_thread")
@@ -40,15 +46,27 @@ def parse_body(raw: bytes, content_type: str | None) -> dict[str, Any]:
         body = _json(text, "body")
     elif text.startswith("payload=") and "&" not in text:  # how Slack sends interactions
         body = _json(form_value(text[len("payload=") :]), "payload")
-    elif "payload" in text:
-        payload = dict(parse_qsl(text, keep_blank_values=True)).get("payload")
-        if payload is None:
-            raise BadEnvelope("form without its payload field")
-        body = _json(payload, "payload")
     else:
-        body = dict(parse_qsl(text, keep_blank_values=True))
+        body = _form(text)
     check_envelope(body)
     return body
+
+
+def _form(text: str) -> dict[str, Any]:
+    """A form: a slash command (or ssl_check) by its fields, an interaction by its ``payload`` field."""
+    fields = dict(parse_qsl(text, keep_blank_values=True))
+    if "command" in fields or "payload" not in fields:
+        return fields
+    return _json(fields["payload"], "payload")
+
+
+def unsigned_ssl_check(raw: bytes) -> bool:
+    """Slack's certificate check (``ssl_check=1&token=...``), which it may send unsigned; Bolt
+    answers it before verifying anything. It asks for nothing but a 200."""
+    if len(raw) > 512 or (not raw.startswith(b"ssl_check=") and b"&ssl_check=" not in raw):
+        return False
+    fields = dict(parse_qsl(raw.decode("ascii", "replace"), keep_blank_values=True))
+    return fields.get("ssl_check") == "1" and not {"command", "payload"} & fields.keys()
 
 
 def form_value(encoded: str) -> str:
@@ -87,9 +105,13 @@ def check_envelope(body: dict[str, Any]) -> None:
         return
     if "command" in body:
         _require_text(body, ("user_id", "trigger_id"), "slash command")
-        _require_id(body, "command", "slash command")
+        command = body["command"]
+        if not isinstance(command, str) or not command.startswith("/") or len(command) > MAX_ID:
+            raise BadEnvelope("slash command without a valid command")
         return
     kind = body.get("type") if isinstance(body.get("type"), str) else None
+    if kind in NOTICES:
+        return
     if kind == "url_verification":
         _require_text(body, ("challenge",), "url_verification")
     elif kind == "event_callback":
@@ -107,11 +129,12 @@ def _require_text(obj: dict[str, Any], keys: tuple[str, ...], what: str) -> None
 
 
 def _require_id(obj: dict[str, Any], key: str, what: str, *, optional: bool = False) -> None:
-    """Ids Bolt routes on (and logs when nothing handles them) must look like ids."""
+    """Ids Bolt routes on must be text (Bolt matches them with ``re``); their content is
+    Slack's business: any text up to ``MAX_ID`` characters."""
     value = obj.get(key)
-    if optional and (key not in obj or value == ""):
+    if optional and key not in obj:
         return
-    if not isinstance(value, str) or not _ROUTING_ID.fullmatch(value):
+    if not isinstance(value, str) or len(value) > MAX_ID:
         raise BadEnvelope(f"{what} without a valid {key}")
 
 
@@ -157,10 +180,8 @@ def _check_interaction(body: dict[str, Any], kind: str) -> None:
         if not isinstance(view, dict):
             raise BadEnvelope(f"{kind} without a view object")
         _require_text(view, ("id", "type"), "view")
-        if kind != "block_actions":  # Bolt routes submissions on it; a Home tab has none
-            _require_id(view, "callback_id", "view")
-        elif not isinstance(view.get("callback_id", ""), str):
-            raise BadEnvelope("view.callback_id is not text")
+        # Bolt reads a submission's callback_id unchecked; "" in a Home tab or a modal opened without one
+        _require_id(view, "callback_id", "view", optional=kind == "block_actions")
     if kind == "block_actions":
         actions = body.get("actions")
         if not isinstance(actions, list) or not actions or not all(isinstance(a, dict) for a in actions):

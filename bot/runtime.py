@@ -9,6 +9,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.app import build_deps, create_app
 from bot.bootstrap import build_services
+from bot.installation import confirm_in_background
 from bot.scheduler import Jobs, start_scheduler
 from bot.server import HttpServer
 from bot.settings import Settings
@@ -44,6 +45,7 @@ class Runtime:
         return f"http://{self.server.host}:{self.server.port}"
 
     def _start_jobs(self) -> None:
+        confirm_in_background(self.services)
         if self._with_scheduler:
             self.scheduler = start_scheduler(self.services, self.jobs)
         else:

@@ -68,6 +68,11 @@ class Jobs:
     def deliver(self) -> DeliveryReport:
         s = self.services
         total = DeliveryReport()
+        gone = s.installation.gone()
+        if gone is not None:  # uninstalled or token revoked: alerts wait in the outbox
+            log.info("delivery paused: %s since %s (cleared by a start-up whose auth.test succeeds)",
+                     gone.reason, gone.since.isoformat())  # fmt: skip
+            return total
         while True:  # drain the outbox in batches; stop when a batch delivers nothing new
             batch = deliver(s.uow(), s.clock, self.notifier, limit=200, failures=s.failures)
             for name in ("posted", "updated", "replies", "failed", "digests", "taken"):

@@ -4,7 +4,8 @@ not a replay, and shaped like a Slack request.
 Slack signs ``v0:{timestamp}:{body}``; a signature older (or newer) than five minutes is
 stale. Each accepted signature is recorded until it would go stale anyway, in the database
 so that every process refuses the same delivery twice. Slack's own retries
-(``X-Slack-Retry-Num``) are signed again with a new timestamp, so they are not replays.
+(``X-Slack-Retry-Num``) of a request already handled are answered 200 and not handled again,
+however they are signed (``bot.deliveries``).
 """
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ import hmac
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
+from bot.deliveries import Admitted, AlreadyHandled, SeenKeys, decide
 from bot.envelope import BadEnvelope, parse_body
 
 TOLERANCE = 5 * 60  # seconds a signature stays valid, either side of its timestamp
 
 
-class SeenRequests(Protocol):
+class SeenRequests(SeenKeys, Protocol):
     def first_sighting(self, signature: str, expires_at: dt.datetime, now: dt.datetime) -> bool:
         """True for the first caller to record ``signature``, False for every later one."""
         ...
@@ -47,8 +49,11 @@ class SlackGate:
         verdict = self.check(headers, raw, content_type)
         return verdict if isinstance(verdict, Refusal) else None
 
-    def check(self, headers: Mapping[str, str], raw: bytes, content_type: str | None) -> Refusal | dict[str, Any]:
-        """A refusal, or the admitted request's body as Bolt reads it (parsed once, here)."""
+    def check(
+        self, headers: Mapping[str, str], raw: bytes, content_type: str | None
+    ) -> Refusal | Admitted | AlreadyHandled:
+        """A refusal, a retry of a request already handled, or the admitted request's body
+        as Bolt reads it (parsed once, here)."""
         now = self._clock()
         timestamp = headers.get("x-slack-request-timestamp", "")
         signature = headers.get("x-slack-signature", "")
@@ -63,9 +68,14 @@ class SlackGate:
         except BadEnvelope as exc:
             return Refusal(400, str(exc))
         expires = dt.datetime.fromtimestamp(int(timestamp) + TOLERANCE + 1, dt.UTC)
-        if not self._seen.first_sighting(signature, expires, dt.datetime.fromtimestamp(now, dt.UTC)):
-            return Refusal(401, "replayed request (signature already accepted)")
-        return body
+        retried = headers.get("x-slack-retry-num", "") != ""
+        verdict = decide(self._seen, (signature, expires), body, raw, retried, dt.datetime.fromtimestamp(now, dt.UTC))
+        return verdict or Refusal(401, "replayed request (signature already accepted)")
+
+    def forget(self, admitted: Admitted) -> None:
+        """Handling ``admitted`` failed: a retry of it is to be handled, not taken for done."""
+        if admitted.identity is not None:
+            self._seen.forget(admitted.identity)
 
     def _signature(self, timestamp: str, raw: bytes) -> bytes:
         """Slack's v0 scheme, over the raw bytes (a body that is not UTF-8 still gets a 401, not a crash)."""

@@ -13,6 +13,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Request, Response
 
 from bot.cards_page import CardsPage
+from bot.deliveries import Admitted, AlreadyHandled
+from bot.envelope import unsigned_ssl_check
 from bot.slack_gate import Refusal, SlackGate
 from handlers.context import Deps
 from storage.seen_requests import SeenRequestStore, replay_record_engine
@@ -55,18 +57,36 @@ class WebApp:
         headers = {
             "x-slack-request-timestamp": environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
             "x-slack-signature": environ.get("HTTP_X_SLACK_SIGNATURE", ""),
+            "x-slack-retry-num": environ.get("HTTP_X_SLACK_RETRY_NUM", ""),
         }
+        if not headers["x-slack-signature"] and unsigned_ssl_check(raw):
+            return Response("", status=200)(environ, start_response)  # Slack's certificate check: nothing runs
         try:
             verdict = self._gate.check(headers, raw, environ.get("CONTENT_TYPE"))
         except SQLAlchemyError as exc:  # the replay record lives in the database
             log.warning("refused a Slack request (503): the database is unavailable (%s)", type(exc).__name__)
             return Response("", status=503)(environ, start_response)
-        retry = environ.get("HTTP_X_SLACK_RETRY_NUM", "")[:3]
+        retry = headers["x-slack-retry-num"][:3]
         if isinstance(verdict, Refusal):
             log.warning("refused a Slack request (%s): %s%s", verdict.status, verdict.reason,
                         f" (Slack retry {retry})" if retry.isdigit() else "")  # fmt: skip
             return Response("", status=verdict.status)(environ, start_response)
-        return self._dispatch(verdict, environ)(environ, start_response)
+        if isinstance(verdict, AlreadyHandled):
+            log.info("acknowledged a Slack request already handled (%s)%s", verdict.identity.split(":")[0],
+                     f" (Slack retry {retry})" if retry.isdigit() else "")  # fmt: skip
+            return Response("", status=200)(environ, start_response)
+        return self._handle(verdict, environ)(environ, start_response)
+
+    def _handle(self, admitted: Admitted, environ: dict[str, Any]) -> Response:
+        """Bolt's answer; a request whose handling failed (5xx) is not recorded as handled, so
+        that Slack's retry of it is handled."""
+        response = self._dispatch(admitted.body, environ)
+        if response.status_code >= 500:
+            try:
+                self._gate.forget(admitted)
+            except SQLAlchemyError as exc:
+                log.warning("could not forget a failed Slack request (%s)", type(exc).__name__)
+        return response
 
     def _dispatch(self, body: dict[str, Any], environ: dict[str, Any]) -> Response:
         """Hand Bolt the body the door parsed and checked: it is neither URL-decoded nor

@@ -26,6 +26,16 @@ EXP_YEAR_ACTION = "exp_year_select"
 
 # Blocks addressed by id.
 NOTICE_BLOCK = "notice"
+# Blocks that carry the app's buttons get ids of their own (Slack would generate some, of any
+# characters: the door accepts those too): a "Settle balance" button's block, per subscription
+# (unique within a message or a view), and the add-card button's block.
+SETTLE_BLOCK = "settle"
+ADD_CARD_BLOCK = "add_card"
+MAX_BLOCK_ID = 255  # Slack's limit
+
+
+def settle_block(subscription_id: str) -> str:
+    return versioned(SETTLE_BLOCK, subscription_id)[:MAX_BLOCK_ID]
 
 
 def versioned(block: str, suffix: str) -> str:

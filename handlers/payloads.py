@@ -87,9 +87,10 @@ def click(body: dict[str, Any]) -> Click:
 
 
 def submitted_view(body: dict[str, Any]) -> SubmittedView:
-    """A submitted modal; Slack always sends ``view.state.values`` (empty when it has no inputs)."""
+    """A submitted modal; ``view.state`` may come without ``values`` (``{}``: no inputs filled)."""
     view = _field(body, "view")
-    values = _field(_field(view, "state"), "values")
+    state = _field(view, "state")
+    values = _field(state, "values") if isinstance(state, dict) and "values" in state else {}
     if not isinstance(values, dict):
         raise InvalidInput("bad_request")
     return SubmittedView(

@@ -10,8 +10,8 @@ from sandbox.state import Workspace
 from sandbox.validation import VIEW_BLOCK_LIMIT, blocks_errors, view_errors
 
 
-def _view(params: Params, allowed: tuple[str, ...]) -> dict[str, Any]:
-    """The `view` argument, checked like Slack checks it."""
+def _view(ws: Workspace, params: Params, allowed: tuple[str, ...]) -> dict[str, Any]:
+    """The `view` argument, checked like Slack checks it; blocks sent without an id get one."""
     view = params.get("view")
     if not isinstance(view, dict):
         raise invalid("invalid_arguments", ["expected a view object [json-pointer:/view]"])
@@ -23,7 +23,7 @@ def _view(params: Params, allowed: tuple[str, ...]) -> dict[str, Any]:
     errors = blocks_errors(view["blocks"], VIEW_BLOCK_LIMIT, "/view/blocks")
     if errors:
         raise invalid("invalid_blocks", errors)
-    return view
+    return {**view, "blocks": ws.ids.with_block_ids(view["blocks"])}
 
 
 def _pointer(params: Params) -> str:
@@ -34,12 +34,12 @@ def _pointer(params: Params) -> str:
 
 
 def open_view(ws: Workspace, params: Params) -> dict[str, Any]:
-    view = _view(params, ("modal",))
+    view = _view(ws, params, ("modal",))
     return {"ok": True, "view": ws.views.open(_pointer(params), view)}
 
 
 def push_view(ws: Workspace, params: Params) -> dict[str, Any]:
-    view = _view(params, ("modal",))
+    view = _view(ws, params, ("modal",))
     return {"ok": True, "view": ws.views.push(_pointer(params), view)}
 
 
@@ -47,14 +47,14 @@ def update_view(ws: Workspace, params: Params) -> dict[str, Any]:
     view_id, external_id = text_arg(params, "view_id"), text_arg(params, "external_id")
     if view_id is None and external_id is None:
         raise invalid("invalid_arguments", ["view_id or external_id is required"])
-    view = _view(params, ("modal", "home"))
+    view = _view(ws, params, ("modal", "home"))
     updated = ws.views.update(view, view_id, external_id, text_arg(params, "hash"))
     return {"ok": True, "view": updated}
 
 
 def publish_view(ws: Workspace, params: Params) -> dict[str, Any]:
     user_id = required_arg(params, "user_id")
-    view = _view(params, ("home",))
+    view = _view(ws, params, ("home",))
     if ws.users.get(user_id) is None:
         raise ApiError("user_not_found")
     return {"ok": True, "view": ws.views.publish(user_id, view, text_arg(params, "hash"))}

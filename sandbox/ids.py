@@ -12,6 +12,8 @@ from sandbox.clock import Clock
 
 _UPPER = string.ascii_uppercase + string.digits
 _MIXED = string.ascii_letters + string.digits
+_BLOCK_ID = _MIXED + "+/="  # Slack's generated block ids: base64's alphabet ("=qXel", "+5B", "O/wND")
+_BLOCK_ID_LENGTHS = (3, 4, 5)  # as seen in payloads captured from Slack
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,11 @@ class IdFactory:
         return prefix + "0" + self._pick(_UPPER, length - 1)
 
     def block_id(self) -> str:
-        """The short random block id Slack gives a block that was sent without one."""
-        return self._pick(_MIXED, 5)
+        """The short random block id Slack gives a block that was sent without one: 3 to 5
+        characters of base64's alphabet, ``+``, ``/`` and ``=`` included."""
+        with self._lock:
+            length = self._random.choice(_BLOCK_ID_LENGTHS)
+        return self._pick(_BLOCK_ID, length)
 
     def view_hash(self) -> str:
         """A view hash like "1700000000.a1B2c3D4"."""

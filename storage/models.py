@@ -255,4 +255,5 @@ _partial(
 )  # fmt: skip
 
 # Tables whose models live in their own modules; importing them here puts them in Base.metadata.
+from storage import installation as _installation  # noqa: E402, F401
 from storage import seen_model as _seen_model  # noqa: E402, F401

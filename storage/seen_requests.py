@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, Engine, PoolProxiedConnection, create_engine, event, func, select
+from sqlalchemy import URL, Engine, PoolProxiedConnection, create_engine, delete, event, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 
@@ -50,7 +50,8 @@ class _Ask:
 
 
 class SeenRequestStore:
-    """Records signatures (as SHA-256 digests) until they expire.
+    """Records signatures, and the identities of requests handled (``event:<event_id>``...),
+    as SHA-256 digests, until they expire.
 
     Concurrent calls share one ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` and one commit
     (group commit): the first caller writes every signature waiting at that moment, then hands
@@ -78,18 +79,32 @@ class SeenRequestStore:
 
     def first_sighting(self, signature: str, expires_at: dt.datetime, now: dt.datetime) -> bool:
         """True for the one caller that recorded ``signature`` first, False for every later one."""
-        ask = _Ask(hashlib.sha256(signature.encode("utf-8", "replace")).hexdigest(), expires_at, now)
+        return self.first_sightings([(signature, expires_at)], now)[0]
+
+    def first_sightings(self, keys: list[tuple[str, dt.datetime]], now: dt.datetime) -> list[bool]:
+        """``first_sighting`` for several keys (each with its expiry) in one batch, so one
+        commit; the answers in the same order."""
+        asks = [_Ask(_digest(key), expires_at, now) for key, expires_at in keys]
         with self._lock:
-            self._pending.append(ask)
-            ask.lead = not self._writing
+            self._pending.extend(asks)  # together, so they are written in the same batch
+            asks[0].lead = not self._writing
             self._writing = True
-        if not ask.lead:
-            ask.done.wait()
-        if ask.lead:
+        if not asks[0].lead:
+            asks[0].done.wait()
+        if asks[0].lead:
             self._write_next()
-        if ask.error is not None:
-            raise ask.error
-        return ask.fresh
+        for ask in asks:
+            ask.done.wait()  # set already: one batch took them all
+            if ask.error is not None:
+                raise ask.error
+        return [ask.fresh for ask in asks]
+
+    def forget(self, key: str) -> None:
+        """Remove ``key``'s record, so that its next sighting is a first one again."""
+        table = table_of(SeenRequestRow)
+        with self._engine.connect() as connection:
+            connection.execute(delete(table).where(table.c.digest == _digest(key)))
+            connection.commit()
 
     def _write_next(self) -> None:
         """Write every waiting signature in one transaction; then wake the next writer, if any."""
@@ -199,6 +214,10 @@ class SeenRequestStore:
                 return False
             self._next_purge = moment + PURGE_EVERY
             return True
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
 
 
 class _Checkpointer:

@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import (
 )
 
 from domain.alerts import AlertView, Settled
+from handlers import ids
 from handlers.blocks.common import (
     HEADER_MAX,
     Message,
@@ -45,7 +46,8 @@ def alert_message(view: AlertView, tr: Translator, *, sandbox: bool = False) -> 
         blocks.append(context(tr("alert.no_card")))
     elif view.card_expired:
         blocks.append(context(tr("alert.card_expired", expiry=tr.expiry(view.card))))
-    blocks.append(ActionsBlock(elements=[settle_button(tr, view.subscription_id, view.product)]))
+    button = settle_button(tr, view.subscription_id, view.product)
+    blocks.append(ActionsBlock(elements=[button], block_id=ids.settle_block(view.subscription_id)))
     return Message(_fallback(view, tr), blocks)
 
 
@@ -108,4 +110,4 @@ def reminder_message(view: AlertView, stage: int, owner: str | None, tr: Transla
         "reminder.fallback", product=params["product"], days=days, amount=params["amount"]
     )
     button = settle_button(tr, view.subscription_id, view.product)
-    return Message(fallback, [section(text, accessory=button)])
+    return Message(fallback, [section(text, accessory=button, block_id=ids.settle_block(view.subscription_id))])

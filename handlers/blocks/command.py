@@ -10,6 +10,7 @@ from domain.listing import ProductLine
 from domain.model import Account
 from domain.records import Outcome
 from domain.settlement import SettlementResult
+from handlers import ids
 from handlers.blocks.common import (
     HEADER_MAX,
     Message,
@@ -59,7 +60,8 @@ def _item(account: Account, line: ProductLine, tr: Translator, settler: bool) ->
     )  # fmt: skip
     if not settler:
         return section(f"{text}\n_{tr('command.read_only')}_")
-    return section(text, accessory=settle_button(tr, line.subscription.id, product))
+    button = settle_button(tr, line.subscription.id, product)
+    return section(text, accessory=button, block_id=ids.settle_block(line.subscription.id))
 
 
 def nothing_due(tr: Translator, unreadable: Sequence[Account] = ()) -> Message:

@@ -61,8 +61,8 @@ def field_text(label: str, value: str) -> MarkdownTextObject:
     return mrkdwn(f"*{label}*\n{value}", FIELD_MAX)
 
 
-def section(text: str, *, accessory: ButtonElement | None = None) -> SectionBlock:
-    return SectionBlock(text=mrkdwn(text), accessory=accessory)
+def section(text: str, *, accessory: ButtonElement | None = None, block_id: str | None = None) -> SectionBlock:
+    return SectionBlock(text=mrkdwn(text), accessory=accessory, block_id=block_id)
 
 
 def context(text: str) -> ContextBlock:

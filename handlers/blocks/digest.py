@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block, HeaderBlock
 
 from domain.alert_views import AlertView, DigestView
+from handlers import ids
 from handlers.blocks.common import HEADER_MAX, Message, context, plain, section, settle_button
 from handlers.i18n import Translator, escape
 
@@ -28,7 +29,8 @@ def _item(view: AlertView, tr: Translator) -> Block:
         "digest.item", product=escape(view.product), account=escape(view.account.name),
         amount=tr.money(view.amount), days=tr.days(view.days_past_due),
     )  # fmt: skip
-    return section(text, accessory=settle_button(tr, view.subscription_id, view.product))
+    button = settle_button(tr, view.subscription_id, view.product)
+    return section(text, accessory=button, block_id=ids.settle_block(view.subscription_id))
 
 
 def _fallback(digest: DigestView, tr: Translator) -> str:

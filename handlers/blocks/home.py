@@ -9,6 +9,7 @@ from slack_sdk.models.views import View
 
 from domain.listing import AccountProducts, ProductLine
 from domain.model import Card
+from handlers import ids
 from handlers.blocks.common import (
     HEADER_MAX,
     VIEW_MAX_BLOCKS,
@@ -92,5 +93,5 @@ def _product(
     button = settle_button(tr, sub.id, sub.product) if past_due and group.role.may_settle else None
     return SectionBlock(
         text=mrkdwn(tr("home.product", product=escape(sub.product), status=status)),
-        fields=fields, accessory=button,
+        fields=fields, accessory=button, block_id=ids.settle_block(sub.id) if button else None,
     )  # fmt: skip

@@ -138,7 +138,7 @@ def _footer(plan: SettlementPlan, tr: Translator, add_card_url: str | None) -> l
         button = ButtonElement(
             text=plain(tr("modal.add_card"), BUTTON_MAX), action_id=ids.ADD_CARD, url=add_card_url
         )
-        blocks.append(ActionsBlock(elements=[button]))
+        blocks.append(ActionsBlock(elements=[button], block_id=ids.ADD_CARD_BLOCK))
     if plan.may_settle:
         blocks.append(context(tr("modal.future_charges")))
     return blocks

@@ -71,25 +71,27 @@ def test_missing_wrong_or_stale_signatures_get_401_and_nothing_is_done(stack: St
                      charges=0)  # fmt: skip
 
 
-def test_a_replayed_request_is_refused_but_slacks_own_retry_is_served(stack: Stack) -> None:
+def test_a_replay_is_refused_and_slacks_retries_of_a_handled_event_are_acked_but_not_handled(stack: Stack) -> None:
     event = payloads.app_home_opened(user_id=READER)
     body, first_time = event.body(), int(time.time()) - 1
     headers = sign(SIGNING_SECRET, body, first_time)
     published = len(stack.fake.calls_to("views.publish"))
     assert stack.post(body, "application/json", headers=headers).status == 200
     wait_until(lambda: len(stack.fake.calls_to("views.publish")) == published + 1)
-    replays = [
-        stack.post(body, "application/json", headers=h).status
-        for h in (headers, {**headers, "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    answers = [
+        stack.post(body, "application/json", headers=headers).status,  # a replay
+        stack.post(body, "application/json", headers={**headers, **retry}).status,  # Slack's retry, same signature
+        stack.post(body, "application/json", headers={**sign(SIGNING_SECRET, body), **retry}).status,  # re-signed
+        stack.post(body, "application/json", headers=sign(SIGNING_SECRET, body, first_time - 1)).status,
     ]
-    assert replays == [401, 401]
-    time.sleep(0.3)
-    assert len(stack.fake.calls_to("views.publish")) == published + 1
-    retry = {**sign(SIGNING_SECRET, body), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
-    assert stack.post(body, "application/json", headers=retry).status == 200
-    wait_until(lambda: len(stack.fake.calls_to("views.publish")) == published + 2)
+    assert answers == [401, 200, 200, 200]
+    time.sleep(0.5)
+    assert len(stack.fake.calls_to("views.publish")) == published + 1  # handled once
     assert headers["X-Slack-Signature"][3:] not in stack.app.log
-    reporting.record("replayed request refused (401)", requests=4, processes=1, faults=2, charges=0)
+    reporting.record("replayed request refused (401)", requests=2, processes=1, faults=1, charges=0)
+    reporting.record("Slack's retries of a handled event acked, not handled", requests=4, processes=1, faults=3,
+                     charges=0)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -133,6 +135,12 @@ class _Seen:
         fresh = signature not in self.keys
         self.keys.add(signature)
         return fresh
+
+    def first_sightings(self, keys: list[tuple[str, dt.datetime]], now: dt.datetime) -> list[bool]:
+        return [self.first_sighting(key, expires_at, now) for key, expires_at in keys]
+
+    def forget(self, key: str) -> None:
+        self.keys.discard(key)
 
 
 @pytest.mark.parametrize(("age", "status"), [(0, None), (TOLERANCE, None), (TOLERANCE + 1, 401),

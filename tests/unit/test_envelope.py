@@ -54,3 +54,21 @@ def test_a_null_response_urls_is_refused_at_the_door() -> None:
     check_envelope(_submission(authorizations=None))  # Bolt checks this one for null itself
     with pytest.raises(BadEnvelope):
         check_envelope(_submission(response_urls=None))
+
+
+def test_slack_generated_block_and_action_ids_of_any_characters_are_accepted() -> None:
+    for block_id in ("=qXel", "+5B", "5ar+", "O/wND", "6o=R6", "g35A/", "x" * 255, "a b\u00e9"):
+        click = {"type": "block_actions", "user": {"id": "U1"}, "trigger_id": "1.2.x",
+                 "actions": [{"action_id": "WaX+", "block_id": block_id}]}  # fmt: skip
+        parsed = parse_body(urlencode({"payload": json.dumps(click)}).encode(), FORM)
+        assert parsed["actions"][0]["block_id"] == block_id
+    too_long = {"type": "block_actions", "user": {"id": "U1"}, "actions": [{"action_id": "a", "block_id": "x" * 256}]}
+    with pytest.raises(BadEnvelope):
+        check_envelope(too_long)
+    with pytest.raises(BadEnvelope):
+        check_envelope({**too_long, "actions": [{"action_id": 5}]})
+
+
+def test_app_rate_limited_is_accepted_at_the_door() -> None:
+    body = {"token": "x", "type": "app_rate_limited", "team_id": "T1", "minute_rate_limited": 1518467820}
+    assert parse_body(json.dumps(body).encode(), "application/json") == body
