@@ -86,8 +86,13 @@ class CardsPage:
         state = PageState(token=token, csrf=csrf, account_name=self._account_name(link.account_id))
         response = self._render(tr, state, 200)
         response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="Strict",
-                            secure=request.scheme == "https", path="/cards")  # fmt: skip
+                            secure=self._secure(request), path="/cards")  # fmt: skip
         return response
+
+    def _secure(self, request: Request) -> bool:
+        """Secure cookies over https, including behind a trusted TLS-terminating proxy (waitress
+        then sets the scheme from its X-Forwarded-Proto), and whenever PUBLIC_URL is https."""
+        return request.scheme == "https" or self.deps.services.settings.public_url.startswith("https://")
 
     def post(self, request: Request) -> Response:
         token = request.form.get("t", "")[:1000]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import socket
 import time
 import uuid
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.server import MAX_BODY
 from handlers import ids
 from sandbox import payloads
 from tests import reporting
@@ -131,6 +133,52 @@ def test_an_oversized_body_gets_a_413_before_anything_reads_it(stack: Stack) -> 
     status, _, _ = page.request(stack.app.url, method="POST", fields={"t": "x", "number": MARK * 60_000})
     assert status == 413  # the add-card page has the same limit
     assert len(stack.fake.calls) == calls and MARK not in stack.app.log
+
+
+def _answer_to(url: str, head: bytes, body: bytes, *, wait: float = 10.0) -> tuple[bytes, float]:
+    """Send ``head`` and ``body`` over one connection, then wait for the answer's status line;
+    (status line, seconds from the last byte sent to the answer). The server may close before
+    the client is done sending: that is the point."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=wait) as connection:
+        try:
+            connection.sendall(head)
+            for start in range(0, len(body), 65536):
+                connection.sendall(body[start : start + 65536])
+        except OSError:
+            pass  # answered and closed while the body was still coming: the rest was never read
+        sent = time.monotonic()
+        try:
+            answer = connection.recv(64)
+        except TimeoutError:
+            answer = b"(no answer)"
+        return answer.split(b"\r\n", 1)[0], time.monotonic() - sent
+
+
+def test_a_body_claimed_larger_than_the_limit_is_refused_before_it_arrives(stack: Stack) -> None:
+    """Headers claiming 512 MiB (under waitress' own 1 GiB limit) and ten bytes: a 413 at once,
+    not a server waiting for (and spooling to disk) the other 536,870,902 bytes."""
+    for path in ("/slack/events", "/cards/new"):
+        head = (f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {FORM}\r\n"
+                f"Content-Length: {2**29}\r\n\r\n").encode()  # fmt: skip
+        status, seconds = _answer_to(stack.app.url, head, b"command=/s")
+        assert status.startswith(b"HTTP/1.1 413") and seconds < 5, (path, status, seconds)
+
+
+def test_a_chunked_body_is_refused_once_past_the_limit_without_reading_the_rest(stack: Stack) -> None:
+    """One chunk announced as 1 GiB: the server answers 413 once just over the limit has come,
+    while the client has sent a small part of what it announced and sends nothing more."""
+    calls = len(stack.fake.calls)
+    head = (f"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: {FORM}\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n" f"{2**30:x}\r\n").encode()  # fmt: skip
+    status, seconds = _answer_to(stack.app.url, head, b"x" * (MAX_BODY + 64 * 1024))
+    assert status.startswith(b"HTTP/1.1 413") and seconds < 5, (status, seconds)
+    small = b"text=hello&command=%2Fsettle"  # a small chunked body still gets through to the door
+    head = (f"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: {FORM}\r\n"
+            "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n").encode()  # fmt: skip
+    status, _ = _answer_to(stack.app.url, head, f"{len(small):x}\r\n".encode() + small + b"\r\n0\r\n\r\n")
+    assert status.startswith(b"HTTP/1.1 401")  # unsigned: refused by the door, after reading it
+    assert len(stack.fake.calls) == calls
 
 
 # -- generated: real payloads of every kind, mutated -----------------------------------------
