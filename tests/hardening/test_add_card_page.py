@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,7 +17,7 @@ from handlers.cardlinks import LINK_TTL
 from storage.models import CardLinkRow
 from tests import reporting
 from tests.hardening.page import csrf_for, mint_link, request, security_problems
-from tests.hardening.support import BA, NOBODY, READER, Stack, examples, rows, today
+from tests.hardening.support import BA, NOBODY, READER, Stack, examples, rows, start_stack, stop_stack, today
 
 FORM_OK = {"number": "4242 4242 4242 4242", "exp_month": "7", "exp_year": str(today().year + 2), "cvc": "731"}
 LINK_TABLES = frozenset({"seen_requests", "card_links"})  # links are minted and spent by these tests
@@ -78,6 +79,23 @@ def test_the_csrf_cookie_must_come_back_with_the_token_the_page_issued(stack: St
     assert len(_cards(stack)) == len(before) + 1
     reporting.record("add-card page: CSRF refused", requests=len(refused) + 2, processes=1, faults=len(refused),
                      charges=0)  # fmt: skip
+
+
+def test_behind_a_trusted_tls_proxy_the_pages_cookie_is_secure(stack: Stack, tmp_path: Path) -> None:
+    """A proxy that terminates TLS talks plain HTTP to the app and says so in X-Forwarded-Proto:
+    believed from TRUSTED_PROXY only (here loopback, where the test runs), dropped otherwise."""
+    proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    _, headers, _ = request(stack.app.url, query=f"t={mint_link(stack, BA)[0]}", headers=proxied)
+    assert "Secure" not in headers["Set-Cookie"]  # no proxy configured: anyone could send the header
+    behind = start_stack(tmp_path, TRUSTED_PROXY="127.0.0.1")
+    try:
+        link = mint_link(behind, BA)
+        status, headers, _ = request(behind.app.url, query=f"t={link[0]}", headers=proxied)
+        assert status == 200 and "Secure" in headers["Set-Cookie"].split("; ")
+        _, plain, _ = request(behind.app.url, query=f"t={link[0]}")  # the proxy's own http: not secure
+        assert "Secure" not in plain["Set-Cookie"]
+    finally:
+        stop_stack(behind)
 
 
 def test_a_used_link_cannot_add_a_second_card(stack: Stack) -> None:
