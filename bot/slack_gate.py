@@ -2,8 +2,10 @@
 not a replay, and shaped like a Slack request.
 
 Slack signs ``v0:{timestamp}:{body}``; a signature older (or newer) than five minutes is
-stale. Each accepted signature is recorded until it would go stale anyway, in the database
-so that every process refuses the same delivery twice. Slack's own retries
+stale. Each accepted signature is recorded, in the database so that every process refuses the
+same delivery twice, for twice that window (``KEEP``): a host whose clock is behind the one
+that purges still finds it fresh for a while after it went stale there, and must still find
+it recorded. Slack's own retries
 (``X-Slack-Retry-Num``) are signed again with a new timestamp, so they are not replays.
 """
 
@@ -20,6 +22,7 @@ from typing import Any, Protocol
 from bot.envelope import BadEnvelope, parse_body
 
 TOLERANCE = 5 * 60  # seconds a signature stays valid, either side of its timestamp
+KEEP = 2 * TOLERANCE  # seconds after its timestamp an accepted signature stays recorded
 
 
 class SeenRequests(Protocol):
@@ -62,7 +65,7 @@ class SlackGate:
             body = parse_body(raw, content_type)
         except BadEnvelope as exc:
             return Refusal(400, str(exc))
-        expires = dt.datetime.fromtimestamp(int(timestamp) + TOLERANCE + 1, dt.UTC)
+        expires = dt.datetime.fromtimestamp(int(timestamp) + KEEP + 1, dt.UTC)
         if not self._seen.first_sighting(signature, expires, dt.datetime.fromtimestamp(now, dt.UTC)):
             return Refusal(401, "replayed request (signature already accepted)")
         return body
