@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from domain.cards import save_card, tokenize_card
-from domain.errors import DomainError, InvalidInput
+from domain.errors import DomainError, InvalidInput, LinkSpent
+from domain.model import Card
+from domain.ports import StorageUnavailable, TokenizedCard
 from handlers.context import Deps
 from handlers.i18n import Translator, error_text, translator
 from handlers.metadata import ModalMeta
@@ -66,6 +69,10 @@ class CardsPage:
         except HTTPException as exc:  # e.g. a form too large for werkzeug's parser
             log.warning("add-card page refused a request: %s", exc.code)
             return Response(exc.name, status=exc.code or 400, headers=SECURITY_HEADERS)
+        except (StorageUnavailable, SQLAlchemyError) as exc:  # e.g. the link could not be read
+            log.warning("add-card page unavailable (503): %s", type(exc).__name__)
+            tr = translator(None)
+            return self._render(tr, PageState(banner=tr("page.unavailable"), show_form=False), 503)
         return Response("method not allowed", status=405, headers={"Allow": "GET, POST", **SECURITY_HEADERS})
 
     def _link(self, token: str) -> Any:
@@ -86,8 +93,13 @@ class CardsPage:
         state = PageState(token=token, csrf=csrf, account_name=self._account_name(link.account_id))
         response = self._render(tr, state, 200)
         response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="Strict",
-                            secure=request.scheme == "https", path="/cards")  # fmt: skip
+                            secure=self._secure(request), path="/cards")  # fmt: skip
         return response
+
+    def _secure(self, request: Request) -> bool:
+        """Secure cookies over https, including behind a trusted TLS-terminating proxy (waitress
+        then sets the scheme from its X-Forwarded-Proto), and whenever PUBLIC_URL is https."""
+        return request.scheme == "https" or self.deps.services.settings.public_url.startswith("https://")
 
     def post(self, request: Request) -> Response:
         token = request.form.get("t", "")[:1000]
@@ -106,35 +118,53 @@ class CardsPage:
         return self._submit(request, tr, claims, link, csrf)
 
     def _submit(self, request: Request, tr: Translator, claims: Any, link: Any, csrf: str) -> Response:
-        services = self.deps.services
-        state = PageState(token=claims and request.form.get("t", ""), csrf=csrf,
-                          account_name=self._account_name(link.account_id))  # fmt: skip
+        """Check the form, tokenize (within the person's hourly limit), then save the card and
+        spend the link together. A failure after tokenizing leaves the link usable and says so."""
+        state = PageState(token=request.form.get("t", ""), csrf=csrf, account_name=self._account_name(link.account_id))
         try:
-            month = _int(request.form.get("exp_month"), "exp_month")
-            year = _int(request.form.get("exp_year"), "exp_year")
-            state.form = {"exp_month": month, "exp_year": year}
-            number, cvc = _card_number(request.form.get("number")), _cvc(request.form.get("cvc"))
-            tokenized = tokenize_card(
-                services.uow(), services.gateway, link.slack_user_id, link.account_id,
-                number=number, exp_month=month, exp_year=year, cvc=cvc, today=services.clock.today(),
-            )  # fmt: skip
+            details = _details(request, state)
+            if not self._may_tokenize(link.slack_user_id):
+                log.warning("add-card form refused: hourly tokenization limit reached (link %s)", link.nonce[:6])
+                limit = self.deps.services.settings.card_tokenizations_per_hour
+                return self._render(tr, PageState(banner=tr("page.too_many_cards", limit=limit), show_form=False), 429)
+            tokenized = self._tokenize(link, details)
+            card = self._save(link, tokenized, details)
         except InvalidInput as error:
             state.errors = {error.field or "number": error_text(error, tr)}
             return self._render(tr, state, 400)
+        except LinkSpent:
+            return self._gone(tr)
         except DomainError as error:
             return self._render(tr, PageState(banner=error_text(error, tr), show_form=False), 403)
-        if not services.card_links.consume(link.nonce, services.clock.now()):
-            return self._gone(tr)
-        card = save_card(
-            services.uow(), link.slack_user_id, link.account_id, tokenized, month, year,
-            today=services.clock.today(),
-        )  # fmt: skip
+        except (StorageUnavailable, SQLAlchemyError) as exc:  # nothing saved, the link not spent
+            log.warning("add-card form: card not saved, link %s still usable (%s)", link.nonce[:6], type(exc).__name__)
+            state.banner = tr("page.not_saved")
+            return self._render(tr, state, 503)
         log.info("card %s added to account %s by %s", card.id, link.account_id, link.slack_user_id)
         self._refresh_modal(tr, link, claims.subscription_id, card.id)
         done = PageState(banner=tr("page.added", card=tr.card(card)), banner_level="success", show_form=False)
         return self._render(tr, done, 200)
 
+    def _may_tokenize(self, slack_user_id: str) -> bool:
+        services = self.deps.services
+        limit = services.settings.card_tokenizations_per_hour
+        return services.card_links.reserve_tokenization(slack_user_id, services.clock.now(), limit)
+
+    def _tokenize(self, link: Any, details: _Details) -> TokenizedCard:
+        services = self.deps.services
+        return tokenize_card(
+            services.uow(), services.gateway, link.slack_user_id, link.account_id, number=details.number,
+            exp_month=details.month, exp_year=details.year, cvc=details.cvc, today=services.clock.today(),
+        )  # fmt: skip
+
+    def _save(self, link: Any, tokenized: TokenizedCard, details: _Details) -> Card:
+        services = self.deps.services
+        return save_card(services.uow(), link.slack_user_id, link.account_id, tokenized, details.month, details.year,
+                         link=link.nonce, now=services.clock.now(), today=services.clock.today())  # fmt: skip
+
     def _refresh_modal(self, tr: Translator, link: Any, subscription_id: str, card_id: str) -> None:
+        """Show the new card in the modal that sent the person here; the card is saved whatever
+        happens to the modal (closed meanwhile, Slack or the database unreachable)."""
         if not link.view_id:
             return
         meta = ModalMeta(subscription_id, selected_card_id=card_id)
@@ -142,6 +172,8 @@ class CardsPage:
             refresh(self.deps, tr, link.slack_user_id, meta, link.view_id, tr("card_added"), "success")
         except SlackApiError as exc:  # the modal was closed meanwhile: nothing to refresh
             log.info("modal %s not refreshed: %s", link.view_id, exc.response.get("error"))
+        except (SlackClientError, OSError, StorageUnavailable, SQLAlchemyError) as exc:
+            log.warning("modal %s not refreshed after a card was added: %s", link.view_id, type(exc).__name__)
 
     def _account_name(self, account_id: str) -> str:
         with self.deps.services.uow() as uow:
@@ -158,6 +190,22 @@ class CardsPage:
             sandbox=self.deps.services.sandbox, **state.__dict__
         )
         return Response(html, status=status, mimetype="text/html", headers=SECURITY_HEADERS)
+
+
+@dataclass(frozen=True)
+class _Details:
+    number: str
+    month: int
+    year: int
+    cvc: str
+
+
+def _details(request: Request, state: PageState) -> _Details:
+    """The form's card details, checked for shape (the expiry kept in ``state`` for the form)."""
+    month = _int(request.form.get("exp_month"), "exp_month")
+    year = _int(request.form.get("exp_year"), "exp_year")
+    state.form = {"exp_month": month, "exp_year": year}
+    return _Details(_card_number(request.form.get("number")), month, year, _cvc(request.form.get("cvc")))
 
 
 def _int(value: str | None, field_name: str) -> int:

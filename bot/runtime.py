@@ -32,7 +32,10 @@ class Runtime:
             self.workers.start(self.deps)
         self.app = create_app(self.deps)
         self.web = WebApp(self.app, self.deps)
-        self.server = HttpServer(self.web, settings.host, settings.port, settings.http_threads)
+        self.server = HttpServer(
+            self.web, settings.host, settings.port, settings.http_threads,
+            trusted_proxy=settings.trusted_proxy, trusted_proxy_headers=settings.proxy_headers,
+        )  # fmt: skip
         self.lock = LeaderLock(self.services.engine)
         self.jobs = Jobs(self.services, SlackNotifier(self.deps.client, sandbox=self.services.sandbox), self.lock)
         self._with_scheduler = scheduler

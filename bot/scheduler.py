@@ -21,6 +21,7 @@ from storage.errors import ConflictError
 from storage.locks import LeaderLock
 
 log = logging.getLogger(__name__)
+PURGE_EVERY_SECONDS = 15 * 60  # expired add-card links (they live 15 minutes) are deleted this often
 
 
 class Jobs:
@@ -91,6 +92,17 @@ class Jobs:
             log.info("reconciled %d pending settlements", len(done))
             self.deliver()
 
+    def purge(self) -> None:
+        """Delete expired add-card links and tokenization counts older than their hour."""
+        links, tokenizations = self.services.card_links.purge(self.services.clock.now())
+        if links or tokenizations:
+            log.info("purged %d expired add-card links and %d old tokenization counts", links, tokenizations)
+
+    def purge_if_leading(self) -> None:
+        with self._busy:
+            if self._lead()[0]:
+                self.purge()
+
     def reconcile_if_leading(self) -> None:
         with self._busy:
             if self._lead()[0]:
@@ -111,6 +123,7 @@ def start_scheduler(services: Services, jobs: Jobs) -> BackgroundScheduler:
     scheduler.add_job(jobs.tick, every, id="tick", next_run_time=dt.datetime.now(dt.UTC))  # now, then on interval
     interval = IntervalTrigger(seconds=settings.reconcile_interval_seconds)
     scheduler.add_job(jobs.reconcile_if_leading, interval, id="reconcile")
+    scheduler.add_job(jobs.purge_if_leading, IntervalTrigger(seconds=PURGE_EVERY_SECONDS), id="purge")
     scheduler.start()
     log.info("scheduler started: daily scan at %s %s", at.strftime("%H:%M"), settings.timezone)
     return scheduler

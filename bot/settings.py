@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
@@ -11,6 +13,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.faults import POINTS as FAULT_POINTS
 from domain.alerts import ReminderPolicy
+
+# The proxy headers waitress knows how to apply (``forwarded`` stands alone).
+PROXY_HEADERS = frozenset(
+    {"forwarded", "x-forwarded-by", "x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto"}
+)
 
 
 class ConfigError(Exception):
@@ -29,6 +36,9 @@ class Settings(BaseSettings):
     host: str = "0.0.0.0"
     port: int = Field(3000, ge=0, le=65535)
     public_url: str = "http://localhost:3000"
+    # The address of a TLS-terminating proxy in front of the app, whose headers are believed.
+    trusted_proxy: str | None = None
+    trusted_proxy_headers: str = "x-forwarded-proto x-forwarded-for"
     timezone: str = "UTC"
     alert_time: dt.time = dt.time(9, 0)
     reminder_days: str = "1,3,7,14"
@@ -48,6 +58,8 @@ class Settings(BaseSettings):
     # PostgreSQL connections per process, a hard cap: a few busy connections per core do more
     # than many, and keep the database from starving the process that acks.
     db_pool_size: int = Field(4, ge=1, le=200)
+    # Card numbers one person may have tokenized in an hour, over all their add-card links.
+    card_tokenizations_per_hour: int = Field(10, ge=1, le=1000)
     log_level: str = "INFO"
     # The process runs under a test harness: only then may FAULT_INJECTION be set.
     settlebot_test_mode: bool = False
@@ -71,6 +83,31 @@ class Settings(BaseSettings):
         if not re.match(r"^https?://[^\s/]+", value):
             raise ValueError("must be an http(s) URL")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public(cls, value: str) -> str:
+        if not value.startswith("https://") and not _loopback(urlsplit(value).hostname or ""):
+            raise ValueError("must be https:// unless it is a loopback address (the add-card page takes card numbers)")
+        return value
+
+    @field_validator("trusted_proxy")
+    @classmethod
+    def _proxy(cls, value: str | None) -> str | None:
+        if value in (None, "", "*"):
+            return value or None
+        try:
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            raise ValueError("must be the proxy's IP address (or * for any)") from None
+
+    @field_validator("trusted_proxy_headers")
+    @classmethod
+    def _proxy_headers(cls, value: str) -> str:
+        names = _words(value)
+        if not names or not names <= PROXY_HEADERS or ("forwarded" in names and len(names) > 1):
+            raise ValueError("must name some of " + ", ".join(sorted(PROXY_HEADERS)) + " (forwarded alone)")
+        return " ".join(sorted(names))
 
     @field_validator("billing_channel")
     @classmethod
@@ -108,6 +145,10 @@ class Settings(BaseSettings):
         return ReminderPolicy(days, self.reminder_every_days)
 
     @property
+    def proxy_headers(self) -> frozenset[str]:
+        return _words(self.trusted_proxy_headers)
+
+    @property
     def api_url(self) -> str:
         return self.slack_api_url if self.slack_api_url.endswith("/") else self.slack_api_url + "/"
 
@@ -128,3 +169,16 @@ def load_settings(**overrides: object) -> Settings:
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         message = str(first["msg"]).removeprefix("Value error, ")
         raise ConfigError(f"{name}: {message}") from None
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _words(value: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in re.split(r"[\s,]+", value) if w)

@@ -2,10 +2,11 @@
 not a replay, and shaped like a Slack request.
 
 Slack signs ``v0:{timestamp}:{body}``; a signature older (or newer) than five minutes is
-stale. Each accepted signature is recorded until it would go stale anyway, in the database
-so that every process refuses the same delivery twice. Slack's own retries
-(``X-Slack-Retry-Num``) of a request already handled are answered 200 and not handled again,
-however they are signed (``bot.deliveries``).
+stale. Each accepted signature is recorded, in the database so that every process refuses the
+same delivery twice, for twice that window (``KEEP``): a host whose clock is behind the one
+that purges still finds it fresh for a while after it went stale there, and must still find
+it recorded. Slack's own retries (``X-Slack-Retry-Num``) of a request already handled are
+answered 200 and not handled again, however they are signed (``bot.deliveries``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.deliveries import Admitted, AlreadyHandled, SeenKeys, decide
 from bot.envelope import BadEnvelope, parse_body
 
 TOLERANCE = 5 * 60  # seconds a signature stays valid, either side of its timestamp
+KEEP = 2 * TOLERANCE  # seconds after its timestamp an accepted signature stays recorded
 
 
 class SeenRequests(SeenKeys, Protocol):
@@ -67,7 +69,7 @@ class SlackGate:
             body = parse_body(raw, content_type)
         except BadEnvelope as exc:
             return Refusal(400, str(exc))
-        expires = dt.datetime.fromtimestamp(int(timestamp) + TOLERANCE + 1, dt.UTC)
+        expires = dt.datetime.fromtimestamp(int(timestamp) + KEEP + 1, dt.UTC)
         retried = headers.get("x-slack-retry-num", "") != ""
         verdict = decide(self._seen, (signature, expires), body, raw, retried, dt.datetime.fromtimestamp(now, dt.UTC))
         return verdict or Refusal(401, "replayed request (signature already accepted)")

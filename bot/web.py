@@ -15,12 +15,12 @@ from werkzeug.wrappers import Request, Response
 from bot.cards_page import CardsPage
 from bot.deliveries import Admitted, AlreadyHandled
 from bot.envelope import unsigned_ssl_check
+from bot.server import MAX_BODY
 from bot.slack_gate import Refusal, SlackGate
 from handlers.context import Deps
 from storage.seen_requests import SeenRequestStore, replay_record_engine
 
 log = logging.getLogger(__name__)
-MAX_BODY = 512 * 1024  # Slack's payloads are far smaller; refuse anything larger outright
 
 
 class WebApp:

@@ -53,6 +53,12 @@ class PaymentPending(DomainError):
     key = "payment_pending"
 
 
+class LinkSpent(DomainError):
+    """The add-card link was used (or expired) meanwhile: the card was not saved."""
+
+    key = "link_spent"
+
+
 class CardExpired(DomainError):
     """The chosen card's expiry has passed; refused before any charge."""
 

@@ -126,6 +126,13 @@ class AlertRepository(Protocol):
     def undelivered_reminders(self, limit: int) -> list[Reminder]: ...
 
 
+class CardLinkRepository(Protocol):
+    def spend(self, nonce: str, at: dt.datetime) -> bool:
+        """Mark the add-card link used: True for the one caller that did, False if it was
+        already spent, has expired, or does not exist."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without ``commit()`` rolls back."""
 
@@ -136,6 +143,7 @@ class UnitOfWork(Protocol):
     attempts: AttemptRepository
     payments: PaymentRepository
     alerts: AlertRepository
+    card_links: CardLinkRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

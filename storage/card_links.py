@@ -1,16 +1,20 @@
-"""One-time links to the add-card page: created with the modal, spent once by the page."""
+"""One-time links to the add-card page: created with the modal, spent once by the page, in
+the transaction that saves the card; and the count of a person's card tokenizations."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from storage.errors import ConflictError, unique_violation
-from storage.models import CardLinkRow
+from storage.models import CardLinkRow, CardTokenizationRow
+
+TOKENIZATION_WINDOW = dt.timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +26,23 @@ class CardLink:
     expires_at: dt.datetime
     used_at: dt.datetime | None
     attempts: int
+
+
+class SqlCardLinks:
+    """Implements ``domain.ports.CardLinkRepository`` inside a unit of work's session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def spend(self, nonce: str, at: dt.datetime) -> bool:
+        """Mark the link used at ``at``: True for the one transaction that did (the row stays
+        locked until it ends), False if it was already spent, has expired, or does not exist."""
+        stmt = (
+            update(CardLinkRow)
+            .where(CardLinkRow.nonce == nonce, CardLinkRow.used_at.is_(None), CardLinkRow.expires_at > at)
+            .values(used_at=at).returning(CardLinkRow.nonce)
+        )  # fmt: skip
+        return self._session.scalar(stmt) is not None
 
 
 class CardLinkStore:
@@ -61,16 +82,39 @@ class CardLinkStore:
             return session.scalar(stmt) or 0
 
     def consume(self, nonce: str, at: dt.datetime) -> bool:
-        """Spend the link at ``at``: True for the one caller that did, False if it was
-        already spent, has expired, or does not exist."""
-        stmt = (
-            update(CardLinkRow)
-            .where(CardLinkRow.nonce == nonce, CardLinkRow.used_at.is_(None),
-                   CardLinkRow.expires_at > at)
-            .values(used_at=at).returning(CardLinkRow.nonce)
-        )  # fmt: skip
+        """Spend the link at ``at`` on its own (see ``SqlCardLinks.spend``)."""
         with self._sessions.begin() as session:
-            return session.scalar(stmt) is not None
+            return SqlCardLinks(session).spend(nonce, at)
+
+    def reserve_tokenization(self, slack_user_id: str, now: dt.datetime, limit: int) -> bool:
+        """Count one tokenization by the person if they have had fewer than ``limit`` in the hour
+        before ``now``; False (nothing counted) when they have not.
+
+        The row is committed before the count, so of concurrent reservations none is missed:
+        at the limit, racing ones may all be refused, never all accepted."""
+        row_id = uuid.uuid4().hex
+        row = {"id": row_id, "slack_user_id": slack_user_id, "created_at": now}
+        with self._sessions.begin() as session:
+            session.execute(insert(CardTokenizationRow), [row])
+        since = now - TOKENIZATION_WINDOW
+        count = select(func.count()).where(
+            CardTokenizationRow.slack_user_id == slack_user_id, CardTokenizationRow.created_at > since
+        )
+        with self._sessions.begin() as session:
+            if (session.scalar(count) or 0) <= limit:
+                return True
+            session.execute(delete(CardTokenizationRow).where(CardTokenizationRow.id == row_id))
+        return False
+
+    def purge(self, now: dt.datetime) -> tuple[int, int]:
+        """Delete links expired by ``now`` (spent or not) and tokenizations older than the
+        counting window; (links, tokenizations) deleted."""
+        with self._sessions.begin() as session:
+            links = session.execute(delete(CardLinkRow).where(CardLinkRow.expires_at <= now))
+            old = session.execute(
+                delete(CardTokenizationRow).where(CardTokenizationRow.created_at <= now - TOKENIZATION_WINDOW)
+            )
+            return links.rowcount, old.rowcount  # type: ignore[attr-defined]
 
 
 def _link(row: CardLinkRow) -> CardLink:

@@ -8,7 +8,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, func, select
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 READ_ONLY = "settlebot_read_only"  # an execution option: this transaction only reads
@@ -23,14 +23,34 @@ def make_engine(url: str, *, busy_timeout: float = 30.0, **kwargs: Any) -> Engin
     transaction that may write, so writers queue for the lock instead of failing with
     SQLITE_BUSY when two transactions that began as readers both try to write; read-only
     ones (``read_only_engine``) begin deferred. PostgreSQL gets
-    ``pool_pre_ping``.
+    ``pool_pre_ping``. Both hide bound parameters in error messages (a card's token, a
+    signature's digest): a failing statement's message names the SQL, never the values.
     """
+    kwargs.setdefault("hide_parameters", True)
     if make_url(url).get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+        _hide_row_values(engine)
+        return engine
     connect_args = {"timeout": busy_timeout, **kwargs.pop("connect_args", {})}
     engine = create_engine(url, connect_args=connect_args, **kwargs)
     _serialise_sqlite(engine)
     return engine
+
+
+def _hide_row_values(engine: Engine) -> None:
+    """PostgreSQL's DETAIL line quotes values ("Failing row contains (..., tok_...)", "Key
+    (id)=(...)"): keep only the first line of its messages. The error's fields (``diag``:
+    SQLSTATE, constraint, column) are untouched, so callers still tell one error from another."""
+
+    @event.listens_for(engine, "handle_error")
+    def _first_line_only(context: ExceptionContext) -> None:
+        error, wrapped = context.original_exception, context.sqlalchemy_exception
+        if not (error.args and isinstance(error.args[0], str) and "\n" in error.args[0]):
+            return
+        full, first = error.args[0], error.args[0].split("\n", 1)[0]
+        error.args = (first, *error.args[1:])
+        if wrapped is not None and wrapped.args and isinstance(wrapped.args[0], str):
+            wrapped.args = (wrapped.args[0].replace(full, first), *wrapped.args[1:])
 
 
 def _serialise_sqlite(engine: Engine) -> None:

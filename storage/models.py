@@ -215,9 +215,19 @@ class CardLinkRow(Base):
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
     slack_user_id: Mapped[str]
     view_id: Mapped[str | None]
-    expires_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
     used_at: Mapped[dt.datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class CardTokenizationRow(Base):
+    """A card number handed to the processor's tokenizer (counted per person per hour)."""
+
+    __tablename__ = "card_tokenizations"
+    __table_args__ = (Index(None, "slack_user_id", "created_at"),)
+    id: Mapped[str] = mapped_column(primary_key=True)
+    slack_user_id: Mapped[str]
+    created_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
 def _partial(name: str, *columns: Any, where: Any, unique: bool = False) -> Index:

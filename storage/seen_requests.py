@@ -315,7 +315,7 @@ def replay_record_engine(engine: Engine) -> Engine:
     beside = bool(path) and path != ":memory:"
     sidecar = _sidecar(url.set(database=f"{path}-requests" if beside else path))
     if beside and not path.startswith("file:") and not _sound(sidecar):
-        # Damaged (a power cut as the writer's connection closed): its records are worth five
+        # Damaged (a power cut as the writer's connection closed): its records are worth ten
         # minutes of replay protection; a new one is worth more than 503s for every request.
         log.warning("the replay record %s-requests was damaged; starting a new one", path)
         sidecar.dispose()
@@ -328,7 +328,7 @@ def replay_record_engine(engine: Engine) -> Engine:
 
 
 def _sidecar(url: URL) -> Engine:
-    sidecar = create_engine(url, connect_args={"timeout": 30.0}, isolation_level="AUTOCOMMIT")
+    sidecar = create_engine(url, connect_args={"timeout": 30.0}, isolation_level="AUTOCOMMIT", hide_parameters=True)
 
     @event.listens_for(sidecar, "connect")
     def _no_fsync_per_commit(dbapi_connection: Any, _record: Any) -> None:

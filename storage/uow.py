@@ -12,12 +12,14 @@ from domain.ports import (
     AccountRepository,
     AlertRepository,
     AttemptRepository,
+    CardLinkRepository,
     CardRepository,
     InvoiceRepository,
     PaymentRepository,
     StorageUnavailable,
     SubscriptionRepository,
 )
+from storage.card_links import SqlCardLinks
 from storage.repositories import (
     SqlAccounts,
     SqlAlerts,
@@ -47,6 +49,7 @@ class SqlUnitOfWork:
     attempts: AttemptRepository
     payments: PaymentRepository
     alerts: AlertRepository
+    card_links: CardLinkRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._factory = session_factory
@@ -64,6 +67,7 @@ class SqlUnitOfWork:
         self.attempts = SqlAttempts(session)
         self.payments = SqlPayments(session)
         self.alerts = SqlAlerts(session)
+        self.card_links = SqlCardLinks(session)
         return self
 
     def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:

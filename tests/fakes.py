@@ -42,6 +42,7 @@ class _Tables:
     scans: dict[str, _Scan] = field(default_factory=dict)  # untaken scans, by id
     claims: dict[str, _Claim] = field(default_factory=dict)
     card_events: list[CardEvent] = field(default_factory=list)
+    card_links: dict[str, tuple[dt.datetime, dt.datetime | None]] = field(default_factory=dict)  # expires, used
 
     def copy(self) -> _Tables:
         return _Tables(
@@ -49,6 +50,7 @@ class _Tables:
             dict(self.subscriptions), dict(self.invoices), dict(self.attempts),
             list(self.payments), dict(self.alerts), dict(self.reminders), dict(self.scans), dict(self.claims),
             list(self.card_events),
+            dict(self.card_links),
         )  # fmt: skip
 
 
@@ -219,6 +221,19 @@ class FakePayments(_Repo):
         return max(mine, key=lambda p: p.paid_at) if mine else None
 
 
+class FakeCardLinks(_Repo):
+    def add(self, nonce: str, expires_at: dt.datetime) -> None:
+        """(Links are created apart from any unit of work in the app; here, for tests.)"""
+        self.t.card_links[nonce] = (expires_at, None)
+
+    def spend(self, nonce: str, at: dt.datetime) -> bool:
+        expires, used = self.t.card_links.get(nonce, (at, at))
+        if used is not None or expires <= at:
+            return False
+        self.t.card_links[nonce] = (expires, at)
+        return True
+
+
 class FakeAlerts(_Repo):
     def past_due(self, today: dt.date) -> Iterator[PastDueRow]:
         for sub in sorted(self.t.subscriptions.values(), key=lambda s: s.id):
@@ -369,6 +384,7 @@ class FakeUnitOfWork:
         self.attempts = FakeAttempts(self)
         self.payments = FakePayments(self)
         self.alerts = FakeAlerts(self)
+        self.card_links = FakeCardLinks(self)
 
     def __enter__(self) -> Self:
         self.work = self.committed.copy()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import http.cookiejar
 import json
 import re
@@ -10,7 +11,10 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from sqlalchemy import update
+
 from handlers import ids
+from storage.models import CardLinkRow
 from tests.e2e.harness import shown_view, wait_until
 from tests.e2e.test_settle_flow import BA, GA
 
@@ -110,3 +114,39 @@ def test_a_forged_or_tampered_link_is_refused(app):
 
 def _mentions(view: dict | None, needle: str) -> dict | None:
     return view if view and needle in json.dumps(view, ensure_ascii=False) else None
+
+
+def test_a_card_saved_while_slack_is_unreachable_is_kept_and_the_page_says_so(slack, app, db):
+    """After the card is saved, refreshing the modal fails (Slack resets every connection):
+    the page still says the card was added (no 500), the card is kept and the link spent."""
+    modal = open_modal(slack, BA, "Power BI Pro")
+    link = add_card_link(modal, app.url)
+    browser = Browser()
+    _, _, html = browser.request(link)
+    form = {"t": hidden(html, "t"), "csrf": hidden(html, "csrf"), "number": NUMBER, "exp_month": "9",
+            "exp_year": "2032", "cvc": CVC}  # fmt: skip
+    slack.fake.fail_next(10, "reset", method="views.update")
+    status, _, html = browser.request(f"{app.url}/cards/new", form)
+    assert status == 200 and 'class="banner success"' in html and "4242" in html
+    with db.uow() as uow:
+        added = [c for c in uow.cards.for_account("acc_contoso") if (c.exp_month, c.exp_year) == (9, 2032)]
+    assert [(c.last4, c.owner_slack_user_id) for c in added] == [("4242", BA)]
+    assert browser.request(link)[0] == 410
+    assert "not refreshed after a card was added" in app.log
+
+
+def test_a_page_whose_link_expired_meanwhile_saves_nothing_and_says_so(slack, app, db):
+    """The link expires between showing the form and posting it (it lives 15 minutes): the
+    card is refused with the expired-link message, never saved."""
+    modal = open_modal(slack, BA, "Power BI Pro")
+    link = add_card_link(modal, app.url)
+    browser = Browser()
+    _, _, html = browser.request(link)
+    with db.engine.begin() as connection:
+        connection.execute(update(CardLinkRow).values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
+    form = {"t": hidden(html, "t"), "csrf": hidden(html, "csrf"), "number": NUMBER, "exp_month": "10",
+            "exp_year": "2032", "cvc": CVC}  # fmt: skip
+    status, _, html = browser.request(f"{app.url}/cards/new", form)
+    assert status == 410 and 'role="alert"' in html
+    with db.uow() as uow:
+        assert not [c for c in uow.cards.for_account("acc_contoso") if (c.exp_month, c.exp_year) == (10, 2032)]

@@ -50,10 +50,12 @@ def old_token(nonce: str, subscription: str, seconds_ago: float) -> str:
 
 
 def request(url: str, *, method: str = "GET", fields: dict[str, str] | None = None, csrf_cookie: str | None = None,
-            query: str = "") -> tuple[int, dict[str, str], str]:  # fmt: skip
+            query: str = "", headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:  # fmt: skip
     """One request to the page, as a browser with (or without) the page's CSRF cookie."""
     parts = urlsplit(url)
-    headers = {"Content-Type": "application/x-www-form-urlencoded"} if fields is not None else {}
+    headers = dict(headers or {})
+    if fields is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
     if csrf_cookie is not None:
         headers["Cookie"] = f"{CSRF_COOKIE}={csrf_cookie}"
     body = urlencode(fields).encode() if fields is not None else None

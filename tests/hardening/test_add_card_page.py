@@ -1,4 +1,4 @@
-"""The add-card page's defences: CSRF, one-time and expiring links, attempts per link, security
+"""The add-card page's defences: CSRF, one-time and expiring links, attempts per link and per person, security
 headers on every answer, and any form input answered with a 4xx (never a 5xx) and no write."""
 
 from __future__ import annotations
@@ -6,20 +6,33 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
 from bot.cards_page import MAX_ATTEMPTS
 from handlers.cardlinks import LINK_TTL
-from storage.models import CardLinkRow
+from storage.models import CardLinkRow, CardTokenizationRow
 from tests import reporting
 from tests.hardening.page import csrf_for, mint_link, request, security_problems
-from tests.hardening.support import BA, NOBODY, READER, Stack, examples, rows, today
+from tests.hardening.support import BA, GA, NOBODY, READER, Stack, examples, rows, start_stack, stop_stack, today
 
+PER_HOUR = 400  # tokenizations per person per hour here: enough for the generated forms below
 FORM_OK = {"number": "4242 4242 4242 4242", "exp_month": "7", "exp_year": str(today().year + 2), "cvc": "731"}
-LINK_TABLES = frozenset({"seen_requests", "card_links"})  # links are minted and spent by these tests
+LINK_TABLES = frozenset({"seen_requests", "card_links", "card_tokenizations"})  # minted, spent, counted here
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = start_stack(tmp_path_factory.mktemp("cards"), CARD_TOKENIZATIONS_PER_HOUR=str(PER_HOUR))
+    try:
+        yield running
+    finally:
+        stop_stack(running)
 
 
 def _cards(stack: Stack) -> list[tuple[object, ...]]:
@@ -80,6 +93,23 @@ def test_the_csrf_cookie_must_come_back_with_the_token_the_page_issued(stack: St
                      charges=0)  # fmt: skip
 
 
+def test_behind_a_trusted_tls_proxy_the_pages_cookie_is_secure(stack: Stack, tmp_path: Path) -> None:
+    """A proxy that terminates TLS talks plain HTTP to the app and says so in X-Forwarded-Proto:
+    believed from TRUSTED_PROXY only (here loopback, where the test runs), dropped otherwise."""
+    proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    _, headers, _ = request(stack.app.url, query=f"t={mint_link(stack, BA)[0]}", headers=proxied)
+    assert "Secure" not in headers["Set-Cookie"]  # no proxy configured: anyone could send the header
+    behind = start_stack(tmp_path, TRUSTED_PROXY="127.0.0.1")
+    try:
+        link = mint_link(behind, BA)
+        status, headers, _ = request(behind.app.url, query=f"t={link[0]}", headers=proxied)
+        assert status == 200 and "Secure" in headers["Set-Cookie"].split("; ")
+        _, plain, _ = request(behind.app.url, query=f"t={link[0]}")  # the proxy's own http: not secure
+        assert "Secure" not in plain["Set-Cookie"]
+    finally:
+        stop_stack(behind)
+
+
 def test_a_used_link_cannot_add_a_second_card(stack: Stack) -> None:
     link = mint_link(stack, BA)
     assert _post(stack, link)[0] == 200
@@ -111,6 +141,54 @@ def test_a_link_allows_five_attempts_then_refuses_even_a_good_one(stack: Stack) 
     assert _cards(stack) == before
     reporting.record("add-card page: attempts per link limited", requests=MAX_ATTEMPTS + 2, processes=1,
                      faults=MAX_ATTEMPTS + 2, charges=0)  # fmt: skip
+
+
+def _used_at(stack: Stack, nonce: str) -> object:
+    with stack.db.engine.connect() as connection:
+        return connection.scalar(CardLinkRow.__table__.select().with_only_columns(CardLinkRow.used_at)
+                                 .where(CardLinkRow.nonce == nonce))  # fmt: skip
+
+
+def test_a_person_may_tokenize_only_so_many_cards_an_hour_over_all_their_links(stack: Stack) -> None:
+    """Card testing with many links: the hour's count is the person's, not the link's."""
+    now = dt.datetime.now(dt.UTC)
+    earlier = [{"id": f"tok_count_{n}", "slack_user_id": GA, "created_at": now - dt.timedelta(minutes=59)}
+               for n in range(PER_HOUR - 1)]  # fmt: skip
+    old = {"id": "tok_count_old", "slack_user_id": GA, "created_at": now - dt.timedelta(minutes=61)}
+    with stack.db.engine.begin() as connection:
+        connection.execute(insert(CardTokenizationRow), [*earlier, old])
+    before = _cards(stack)
+    assert _post(stack, mint_link(stack, GA))[0] == 200  # the last one of the hour (the old one is not counted)
+    refused = mint_link(stack, GA)  # a fresh link does not help
+    status, headers, html = _post(stack, refused)
+    assert status == 429 and security_problems(headers) == []
+    assert 'role="alert"' in html and f"You have tried {PER_HOUR} card numbers in the last hour" in html
+    assert len(_cards(stack)) == len(before) + 1 and _used_at(stack, refused[1]) is None
+    assert _post(stack, mint_link(stack, BA))[0] == 200  # someone else is not held back
+    reporting.record("add-card page: tokenizations per person per hour limited", requests=3, processes=1,
+                     faults=1, charges=0)  # fmt: skip
+
+
+def test_a_failure_after_tokenizing_leaves_the_link_usable_and_says_so(stack: Stack) -> None:
+    """The card is tokenized, then the database refuses to store it: no 500, the form comes back
+    saying nothing was saved and the link still works, and it does once the database is well."""
+    link = mint_link(stack, BA)
+    before = _cards(stack)
+    with stack.db.engine.begin() as connection:  # a SQLite trigger stands for a write that fails
+        connection.exec_driver_sql(
+            "CREATE TRIGGER cards_refused BEFORE INSERT ON cards BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+        )
+    try:
+        status, headers, html = _post(stack, link)
+    finally:
+        with stack.db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TRIGGER cards_refused")
+    assert status == 503 and security_problems(headers) == []
+    assert 'role="alert"' in html and "this link still works" in html and "<form" in html
+    assert _cards(stack) == before and _used_at(stack, link[1]) is None
+    again = dict(re.findall(r'name="(t|csrf)" value="([^"]*)"', html))  # the form as shown, posted again
+    assert again["t"] == link[0] and _post(stack, link, csrf=again["csrf"], cookie=again["csrf"])[0] == 200
+    assert len(_cards(stack)) == len(before) + 1 and _used_at(stack, link[1]) is not None
 
 
 # -- generated form input ----------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import socket
 import time
 import uuid
 from typing import Any
@@ -15,10 +16,10 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.server import MAX_BODY
 from handlers import ids
 from sandbox import payloads
 from tests import reporting
-from tests.hardening import page
 from tests.hardening.support import BA, FORM, READER, Stack, examples, form, interactive, rows
 
 MARK = "MARKER-1f3a"  # put in every payload's free text; it must never reach the log
@@ -140,12 +141,72 @@ def test_actions_callbacks_and_commands_the_app_does_not_know_get_an_empty_200(s
 
 
 def test_an_oversized_body_gets_a_413_before_anything_reads_it(stack: Stack) -> None:
+    """The whole body is ready to go, but the 413 comes as soon as the headers are in: the
+    client never has to send it (a client that sends it anyway may see the connection reset)."""
     calls = len(stack.fake.calls)
     huge = form({"command": "/settle", "user_id": BA, "trigger_id": "1.2.x", "text": MARK * 60_000})
-    assert len(huge) > 512 * 1024 and stack.post(huge).status == 413
-    status, _, _ = page.request(stack.app.url, method="POST", fields={"t": "x", "number": MARK * 60_000})
-    assert status == 413  # the add-card page has the same limit
+    assert len(huge) > MAX_BODY
+    for path in ("/slack/events", "/cards/new"):  # the add-card page has the same limit
+        status, seconds = _answer_to(stack.app.url, _head(path, f"Content-Length: {len(huge)}"), huge, early=5.0)
+        assert status.startswith(b"HTTP/1.1 413") and seconds == 0.0, (path, status, seconds)
     assert len(stack.fake.calls) == calls and MARK not in stack.app.log
+
+
+def _head(path: str, *lines: str) -> bytes:
+    return "\r\n".join([f"POST {path} HTTP/1.1", "Host: x", f"Content-Type: {FORM}", *lines, "", ""]).encode()
+
+
+def _answer_to(url: str, head: bytes, body: bytes, *, early: float = 0.0, wait: float = 10.0) -> tuple[bytes, float]:
+    """Send ``head``; if no answer comes within ``early`` seconds, send ``body`` too and wait for
+    one. (status line, seconds from the last byte of the body to the answer: 0 when it came
+    before the body was sent; "(reset)" when the server closed before the client was done, which
+    loses an answer already sent; "(no answer)" when it never came)."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=wait) as connection:
+        connection.sendall(head)
+        status = _status(connection, early) if early else b""
+        if status:
+            return status, 0.0
+        try:
+            for start in range(0, len(body), 65536):
+                connection.sendall(body[start : start + 65536])
+        except OSError:
+            pass  # answered and closed while the body was still coming: the rest was never read
+        sent = time.monotonic()
+        return _status(connection, wait) or b"(no answer)", time.monotonic() - sent
+
+
+def _status(connection: socket.socket, wait: float) -> bytes:
+    connection.settimeout(wait)
+    try:
+        return connection.recv(64).split(b"\r\n", 1)[0]
+    except TimeoutError:
+        return b""
+    except ConnectionResetError:
+        return b"(reset)"
+
+
+def test_a_body_claimed_larger_than_the_limit_is_refused_before_it_arrives(stack: Stack) -> None:
+    """Headers claiming 512 MiB (under waitress' own 1 GiB limit) and ten bytes: a 413 at once,
+    not a server waiting for (and spooling to disk) the other 536,870,902 bytes."""
+    for path in ("/slack/events", "/cards/new"):
+        status, seconds = _answer_to(stack.app.url, _head(path, f"Content-Length: {2**29}"), b"command=/s")
+        assert status.startswith(b"HTTP/1.1 413") and seconds < 5, (path, status, seconds)
+
+
+def test_a_chunked_body_is_refused_once_past_the_limit_without_reading_the_rest(stack: Stack) -> None:
+    """One chunk announced as 1 GiB: once just over the limit has come (the client then sends
+    nothing more), the server answers 413 and closes at once, not waiting for the rest. (The
+    client, whose last bytes the server never read, may see the close as a reset instead.)"""
+    calls = len(stack.fake.calls)
+    head = _head("/slack/events", "Transfer-Encoding: chunked") + f"{2**30:x}\r\n".encode()
+    status, seconds = _answer_to(stack.app.url, head, b"x" * (MAX_BODY + 64 * 1024))
+    assert (status.startswith(b"HTTP/1.1 413") or status == b"(reset)") and seconds < 5, (status, seconds)
+    small = b"text=hello&command=%2Fsettle"  # a small chunked body still gets through to the door
+    head = _head("/slack/events", "Transfer-Encoding: chunked", "Connection: close")
+    status, _ = _answer_to(stack.app.url, head, f"{len(small):x}\r\n".encode() + small + b"\r\n0\r\n\r\n")
+    assert status.startswith(b"HTTP/1.1 401")  # unsigned: refused by the door, after reading it
+    assert len(stack.fake.calls) == calls
 
 
 # -- generated: real payloads of every kind, mutated -----------------------------------------

@@ -154,6 +154,25 @@ def test_a_signature_is_good_for_five_minutes_either_side_of_its_timestamp(age: 
     assert (refusal.status if refusal else None) == status
 
 
+def test_a_replay_to_a_host_whose_clock_is_behind_is_refused_after_another_host_purged(engine: Engine) -> None:
+    """Host A accepts a request; a minute after it went stale on A's clock, A purges its record.
+    Host B's clock is four minutes behind, so the same signature is still fresh there: B must
+    still find it recorded (kept for twice the freshness window), and refuse the replay."""
+    signed_at = int(time.time())
+    body = payloads.app_home_opened(user_id=READER).body()
+    headers = {k.lower(): v for k, v in sign(SIGNING_SECRET, body, signed_at).items()}
+    host_a = SlackGate(SIGNING_SECRET, SeenRequestStore(engine), clock=lambda: float(signed_at))
+    assert host_a.refusal(headers, body, "application/json") is None
+    later = signed_at + TOLERANCE + 60  # the real time from now on
+    purger = SlackGate(SIGNING_SECRET, SeenRequestStore(engine), clock=lambda: float(later))  # its first write purges
+    other = payloads.app_home_opened(user_id=BA).body()
+    assert purger.refusal({k.lower(): v for k, v in sign(SIGNING_SECRET, other, later).items()}, other,
+                          "application/json") is None  # fmt: skip
+    host_b = SlackGate(SIGNING_SECRET, SeenRequestStore(engine), clock=lambda: float(later - 240))
+    refusal = host_b.refusal(headers, body, "application/json")
+    assert refusal is not None and refusal.reason.startswith("replayed request")
+
+
 def test_the_record_of_seen_signatures_forgets_them_once_they_are_stale(engine: Engine) -> None:
     now, store = dt.datetime.now(dt.UTC), SeenRequestStore(engine)
     for n in range(50):

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, func, insert, select
-from sqlalchemy.exc import OperationalError, StatementError
+from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import make_engine, make_session_factory, read_only_engine
-from storage.models import AccountRow, CardLinkRow
+from storage.models import AccountRow, CardLinkRow, CardRow
+from storage.seen_requests import replay_record_engine
 from storage.uow import SqlUnitOfWork
 from tests.storage.builders import account, seed_billing
 
@@ -139,3 +140,31 @@ def test_unit_of_work_blocks_do_not_nest(sessions: sessionmaker[Session]) -> Non
         uow.commit()
     with uow:
         assert uow.accounts.get("acc_1") == account()
+
+
+TOKEN = "tok_1QxSecretTokenValue9"  # stands for a processor's card token
+
+
+@pytest.mark.parametrize("broken", [{"brand": None}, {"account_id": "acc_missing_77"}])
+def test_a_failing_statements_message_names_no_bound_parameter(engine: Engine, broken: dict[str, Any]) -> None:
+    """A card without a brand, or of an account that does not exist: the error, as it would be
+    logged, shows the SQL and no value (neither SQLAlchemy's parameter list nor PostgreSQL's
+    DETAIL quoting the row), so a token never reaches a log through an exception."""
+    row = {"id": "card_x9", "account_id": "acc_1", "brand": "visa", "last4": "4242", "exp_month": 8,
+           "exp_year": 2031, "owner_slack_user_id": "U0OWNER01", "token": TOKEN} | broken  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(insert(AccountRow), [{"id": "acc_1", "name": "Account 1", "currency": "USD"}])
+    with pytest.raises(DBAPIError) as failed, engine.begin() as connection:
+        connection.execute(insert(CardRow), [row])
+    shown = f"{failed.value}\n{failed.value!r}\n{failed.value.orig}"
+    assert "hidden due to hide_parameters" in str(failed.value) and "INSERT INTO cards" in shown
+    assert [v for v in row.values() if isinstance(v, str) and len(v) > 4 and v in shown] == []
+
+
+def test_the_replay_records_engine_hides_bound_parameters_too(engine: Engine) -> None:
+    record = replay_record_engine(engine)
+    try:
+        assert record.hide_parameters
+    finally:
+        if record is not engine:
+            record.dispose()

@@ -153,7 +153,11 @@ def test_an_expiry_changed_in_slack_is_kept_and_the_rest_of_the_card_follows_the
 def test_a_card_added_in_slack_is_kept_whole_when_a_file_names_its_id():
     uow = imported()
     tokenized = TokenizedCard("tok_mastercard", "mastercard", "4444")
-    added = save_card(uow, GA, "acc_contoso", tokenized, 4, 2031, today=TODAY)
+    now = dt.datetime.combine(TODAY, dt.time(9), dt.UTC)
+    with uow:
+        uow.card_links.add("nonce_1", now + dt.timedelta(minutes=15))
+        uow.commit()
+    added = save_card(uow, GA, "acc_contoso", tokenized, 4, 2031, link="nonce_1", now=now, today=TODAY)
     doc = demo()
     doc["payment_methods"].append({**doc["payment_methods"][0], "id": added.id})
     report = import_billing_data(uow, doc)
