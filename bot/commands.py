@@ -20,7 +20,7 @@ from domain.alerts import scan
 from domain.errors import ImportRefused
 from domain.importing import import_billing_data
 from domain.listing import balances
-from domain.settlement import reconcile
+from domain.reconciliation import reconcile
 from storage.db import upgrade
 from storage.ledger import SqlLedger
 

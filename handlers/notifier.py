@@ -13,10 +13,13 @@ from slack_sdk.errors import SlackApiError
 
 from domain.alert_views import AlertView, DigestView
 from domain.ports import DeliveryFailed
+from domain.settlement import SettlementResult
 from handlers.blocks.alert import alert_message, reminder_message
+from handlers.blocks.command import receipt_message
 from handlers.blocks.common import Message
 from handlers.blocks.digest import digest_message
 from handlers.i18n import translator
+from handlers.people import Locales
 
 log = logging.getLogger(__name__)
 POST_INTERVAL = 1.02  # seconds between posts to one channel: Slack allows about one a second
@@ -50,9 +53,10 @@ class ChannelPacer:
 class SlackNotifier:
     """Posts in the account's language; any failure left after slack_sdk's retries is DeliveryFailed."""
 
-    def __init__(self, client: WebClient, pacer: ChannelPacer | None = None) -> None:
+    def __init__(self, client: WebClient, pacer: ChannelPacer | None = None, locales: Locales | None = None) -> None:
         self._client = client
         self._pacer = pacer or ChannelPacer()
+        self._locales = locales or Locales(client)
 
     def post_alert(self, channel: str, view: AlertView) -> str:
         return self._post(channel, alert_message(view, translator(view.account.locale)))
@@ -71,6 +75,12 @@ class SlackNotifier:
 
     def post_in_thread(self, channel: str, thread_ts: str, view: AlertView) -> str:
         return self._post(channel, alert_message(view, translator(view.account.locale)), thread_ts)
+
+    def tell_payer(self, result: SettlementResult) -> None:
+        """A direct message to whoever pressed Save: the receipt, or why nothing was charged."""
+        actor = result.attempt.actor
+        message = receipt_message(result, self._locales.of(actor))
+        self._call("chat_postMessage", channel=actor, text=message.text, blocks=message.blocks)
 
     def _post(self, channel: str, message: Message, thread_ts: str | None = None) -> str:
         extra = {} if thread_ts is None else {"thread_ts": thread_ts}

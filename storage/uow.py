@@ -13,6 +13,7 @@ from domain.ports import (
     AlertRepository,
     AttemptRepository,
     CardRepository,
+    InstallationRepository,
     InvoiceRepository,
     PaymentRepository,
     StorageUnavailable,
@@ -23,6 +24,7 @@ from storage.repositories import (
     SqlAlerts,
     SqlAttempts,
     SqlCards,
+    SqlInstallation,
     SqlInvoices,
     SqlPayments,
     SqlSubscriptions,
@@ -47,6 +49,7 @@ class SqlUnitOfWork:
     attempts: AttemptRepository
     payments: PaymentRepository
     alerts: AlertRepository
+    installation: InstallationRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._factory = session_factory
@@ -64,6 +67,7 @@ class SqlUnitOfWork:
         self.attempts = SqlAttempts(session)
         self.payments = SqlPayments(session)
         self.alerts = SqlAlerts(session)
+        self.installation = SqlInstallation(session)
         return self
 
     def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:

@@ -17,7 +17,7 @@ from storage.uow import SqlUnitOfWork
 from tests.fakes import FakeClock
 from tests.storage.builders import attempt, seed_billing
 from tests.storage.concurrently import run_together
-from tests.unit.builders import ADMIN, OWNER, seed
+from tests.unit.builders import ADMIN, OWNER, seed, shown
 
 THREADS = 8
 
@@ -75,11 +75,12 @@ def test_settling_one_balance_from_many_threads_charges_once(engine: Engine, ses
     gateway = SandboxGateway(ledger, latency=0.05)
     clock = FakeClock(dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC))
     actors = [OWNER, ADMIN]
+    confirmed = shown(SqlUnitOfWork(sessions), "sub_e3")  # type: ignore[arg-type]
 
     def work(n: int) -> Outcome:
         card = "card_1" if n % 2 == 0 else "card_2"
         uow = SqlUnitOfWork(sessions)
-        return settle(uow, gateway, clock, actors[n % 2], "sub_e3", card).outcome
+        return settle(uow, gateway, clock, actors[n % 2], "sub_e3", card, confirmed=confirmed).outcome
 
     results = run_together(THREADS, work)
     assert results.count(Outcome.SUCCEEDED) == 1

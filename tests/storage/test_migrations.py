@@ -18,7 +18,7 @@ from tests.storage.conftest import PG_URL, POSTGRES, reset_postgres
 
 TABLES = {
     "accounts", "admins", "cards", "subscriptions", "invoices", "settlement_attempts",
-    "payments", "alerts", "reminders", "sandbox_charges", "card_links",
+    "payments", "alerts", "reminders", "sandbox_charges", "card_links", "installation",
 }  # fmt: skip
 
 
