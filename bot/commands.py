@@ -150,9 +150,14 @@ def show_charges(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_reconcile(settings: Settings, args: argparse.Namespace) -> int:
-    services: Services = build_services(settings, with_slack=False)
+    services: Services = build_services(settings, with_slack=settings.slack_bot_token is not None)
+    payer = None
+    if services.client is not None:  # with a bot token, payers are told, as by the scheduler
+        from handlers.notifier import SlackNotifier
+
+        payer = SlackNotifier(services.client)
     done = reconcile(services.uow(), services.gateway, services.clock,
-                     dt.timedelta(seconds=settings.reconcile_grace_seconds))  # fmt: skip
+                     dt.timedelta(seconds=settings.reconcile_grace_seconds), payer)  # fmt: skip
     for attempt in done:
         print(f"{attempt.id} {attempt.subscription_id} {attempt.idempotency_key} -> {attempt.outcome}")
     print(f"{len(done)} pending settlements completed")
