@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
@@ -23,6 +24,8 @@ from domain.money import Money
 from domain.ports import ChargeResult, Clock, GatewayUnreachable, PaymentGateway, UnitOfWork
 from domain.records import Outcome, Payment, SettlementAttempt
 from domain.settlement_commit import apply_outcome
+
+_INSTALLATION = re.compile(r"[0-9a-f]{32}")
 
 
 class Option(StrEnum):
@@ -154,6 +157,16 @@ class ConfirmedBalance:
 def idempotency_key(installation: str, subscription_id: str, stamp: str, attempt_no: int) -> str:
     """Same installation + same invoices and amounts + same try number -> same key, in every process."""
     return f"settle:{installation}:{subscription_id}:{stamp}:{attempt_no}"
+
+
+def subscription_of_key(key: str) -> str | None:
+    """The subscription an idempotency key was made for: ``settle:<installation>:<sub>:<stamp>:<n>``,
+    or ``settle:<sub>:<digest>:<n>`` for keys made before installation ids."""
+    parts = key.split(":")
+    if parts[0] != "settle" or len(parts) < 4:
+        return None
+    newer = len(parts) >= 5 and _INSTALLATION.fullmatch(parts[1]) is not None
+    return ":".join(parts[2:-2] if newer else parts[1:-2])
 
 
 def _claim(

@@ -12,7 +12,7 @@ from domain.model import Invoice, InvoiceStatus
 from domain.money import Money
 from domain.reconciliation import reconcile
 from domain.records import Outcome
-from domain.settlement import SettlementResult, settle
+from domain.settlement import SettlementResult, settle, subscription_of_key
 from domain.settlement_commit import record_outcome
 from tests.fakes import FakeClock, FakeUnitOfWork
 from tests.unit.builders import OWNER, TODAY, seed, shown
@@ -203,3 +203,16 @@ def test_idempotency_keys_differ_between_installations_for_the_same_balance(cloc
         keys.append(attempts(uow)[0].idempotency_key)
     assert keys[0] != keys[1] and all(k.startswith(f"settle:{c * 32}:") for k, c in zip(keys, "ab", strict=True))
     assert len(ledger.entries()) == 2  # a shared processor account charged each installation's own
+
+
+@pytest.mark.parametrize(
+    ("key", "subscription"),
+    [
+        ("settle:" + "c" * 32 + ":sub_e3:" + "d" * 32 + ":2", "sub_e3"),
+        ("settle:sub_e3:0123456789abcdef:1", "sub_e3"),  # made before installation ids: still read
+        ("settle:" + "c" * 32 + ":acme:sub:1:" + "d" * 32 + ":1", "acme:sub:1"),
+        ("refund:x:y:z", None),
+    ],
+)
+def test_the_subscription_of_a_key_is_read_from_old_and_new_keys(key, subscription):
+    assert subscription_of_key(key) == subscription
