@@ -25,7 +25,7 @@ from bench.scan import backends
 from bench.slackapp import People, ResultWatcher, click_request, fake_slack, open_modals, submit_request, user_of
 from bot.clock import SystemClock
 from bot.gateway import SandboxGateway
-from domain.settlement import settle
+from domain.settlement import ConfirmedBalance, prepare_settlement, settle
 from sandbox.signing import SlackRequester
 from storage.db import make_engine, make_session_factory
 from storage.ledger import SqlLedger
@@ -95,9 +95,16 @@ def _direct(url: str, people: People, accounts: list[int]) -> dict[str, Any]:
     gateway = SandboxGateway(SqlLedger(engine))
     clock = SystemClock(ZoneInfo("UTC"))
 
+    shown = [  # what each modal showed, read before the clock starts (as opening the modal did)
+        ConfirmedBalance.of(prepare_settlement(SqlUnitOfWork(sessions), user_of(a), people.subscription(a),
+                                               clock.today()).balance)
+        for a in accounts
+    ]  # fmt: skip
+
     def settle_one(i: int) -> None:
         a = accounts[i]
-        settle(SqlUnitOfWork(sessions), gateway, clock, user_of(a), people.subscription(a), f"card_{a:07d}")
+        settle(SqlUnitOfWork(sessions), gateway, clock, user_of(a), people.subscription(a), f"card_{a:07d}",
+               confirmed=shown[i])  # fmt: skip
 
     wall = _threads(settle_one, len(accounts))
     engine.dispose()

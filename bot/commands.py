@@ -20,7 +20,7 @@ from domain.alerts import scan
 from domain.errors import ImportRefused
 from domain.importing import import_billing_data
 from domain.listing import balances
-from domain.settlement import reconcile
+from domain.reconciliation import reconcile
 from storage.db import upgrade
 from storage.ledger import SqlLedger
 
@@ -157,9 +157,14 @@ def show_charges(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_reconcile(settings: Settings, args: argparse.Namespace) -> int:
-    services: Services = build_services(settings, with_slack=False)
+    services: Services = build_services(settings, with_slack=settings.slack_bot_token is not None)
+    payer = None
+    if services.client is not None:  # with a bot token, payers are told, as by the scheduler
+        from handlers.notifier import SlackNotifier
+
+        payer = SlackNotifier(services.client)
     done = reconcile(services.uow(), services.gateway, services.clock,
-                     dt.timedelta(seconds=settings.reconcile_grace_seconds))  # fmt: skip
+                     dt.timedelta(seconds=settings.reconcile_grace_seconds), payer)  # fmt: skip
     for attempt in done:
         print(f"{attempt.id} {attempt.subscription_id} {attempt.idempotency_key} -> {attempt.outcome}")
     print(f"{len(done)} pending settlements completed")

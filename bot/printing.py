@@ -9,6 +9,7 @@ from bot.gateway import LedgerEntry
 from domain.alerts import ScanReport
 from domain.listing import ProductLine
 from domain.model import Account
+from domain.settlement import subscription_of_key
 from handlers.i18n import translator
 
 
@@ -49,7 +50,7 @@ def charge_rows(entries: Sequence[LedgerEntry]) -> list[dict[str, object]]:
     """The gateway's ledger as plain rows (``settlebot charges --json``)."""
     return [
         {"id": e.id, "idempotency_key": e.idempotency_key,
-         "subscription_id": e.idempotency_key.split(":")[1] if e.idempotency_key.count(":") >= 2 else None,
+         "subscription_id": subscription_of_key(e.idempotency_key),
          "card_token": e.token, "amount": str(e.amount.amount), "currency": e.amount.currency,
          "outcome": e.status.value, "decline_code": e.decline_code, "created_at": e.created_at.isoformat()}
         for e in entries

@@ -16,7 +16,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.bootstrap import Services
 from domain.alerts import DeliveryReport, Notifier, ScanReport, deliver, scan
-from domain.settlement import reconcile
+from domain.reconciliation import PayerNotifier, reconcile
 from storage.errors import ConflictError
 from storage.locks import LeaderLock
 
@@ -44,9 +44,9 @@ class Jobs:
             leading, became = self._lead()
             if not leading:
                 return
-            if became:
-                self.scan_and_deliver()
+            if became:  # settlements a crash left charged first: they take no time, and people wait
                 self.reconcile()
+                self.scan_and_deliver()
             else:
                 self.deliver()
 
@@ -87,7 +87,8 @@ class Jobs:
     def reconcile(self) -> None:
         s = self.services
         grace = dt.timedelta(seconds=s.settings.reconcile_grace_seconds)
-        done = reconcile(s.uow(), s.gateway, s.clock, grace)
+        payer = self.notifier if isinstance(self.notifier, PayerNotifier) else None
+        done = reconcile(s.uow(), s.gateway, s.clock, grace, payer)
         if done:
             log.info("reconciled %d pending settlements", len(done))
             self.deliver()

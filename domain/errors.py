@@ -43,6 +43,15 @@ class AlreadySettled(DomainError):
     key = "already_settled"
 
 
+class BalanceChanged(DomainError):
+    """The open invoices are not the ones the person confirmed; nothing was charged.
+
+    ``params``: ``old`` and ``new`` (Money), the balance shown and the balance now.
+    """
+
+    key = "balance_changed"
+
+
 class SettlementInProgress(DomainError):
     key = "settlement_in_progress"
 

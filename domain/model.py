@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -96,6 +98,12 @@ class Balance:
     amount: Money
     invoice_ids: tuple[str, ...]
     oldest_overdue: dt.date | None  # due date of the oldest open invoice already past due
+    invoice_amounts: tuple[Money, ...] = ()  # each open invoice's amount, in invoice_ids' order
+
+    @property
+    def stamp(self) -> str:
+        """Names exactly these invoices with exactly these amounts (see ``balance_stamp``)."""
+        return balance_stamp(zip(self.invoice_ids, self.invoice_amounts, strict=False))
 
     def days_past_due(self, today: dt.date) -> int:
         return 0 if self.oldest_overdue is None else (today - self.oldest_overdue).days
@@ -112,4 +120,13 @@ def balance_of(invoices: list[Invoice], currency: str, today: dt.date) -> Balanc
     for invoice in open_:
         total = total + invoice.amount
     overdue = [i.due_date for i in open_ if i.is_overdue(today)]
-    return Balance(total, tuple(i.id for i in open_), min(overdue) if overdue else None)
+    return Balance(
+        total, tuple(i.id for i in open_), min(overdue) if overdue else None, tuple(i.amount for i in open_)
+    )
+
+
+def balance_stamp(lines: Iterable[tuple[str, Money]]) -> str:
+    """A digest of sorted ``invoice_id:amount_minor:currency`` lines: the same invoices with the
+    same amounts give the same stamp; one added, gone or corrected gives another."""
+    text = "\n".join(sorted(f"{i}:{m.minor_units()}:{m.currency}" for i, m in lines))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]

@@ -15,6 +15,7 @@ class Outcome(StrEnum):
     DECLINED = "declined"  # the card was declined; the balance stays open
     FAILED = "failed"  # processing error at the gateway; retryable
     REFUSED = "refused"  # refused before any charge (expired card)
+    SUPERSEDED = "superseded"  # never charged, and no longer owed as made: ended without a charge
 
     @property
     def is_final(self) -> bool:
@@ -38,6 +39,15 @@ class SettlementAttempt:
     completed_at: dt.datetime | None = None
     gateway_reference: str | None = None
     decline_code: str | None = None
+    # Each invoice's amount when the attempt was made, in invoice_ids' order; None for
+    # attempts recorded before these were kept.
+    invoice_amounts: tuple[Money, ...] | None = None
+
+    def made_for(self) -> dict[str, Money] | None:
+        """What the attempt was made for, invoice by invoice (None if not recorded)."""
+        if self.invoice_amounts is None:
+            return None
+        return dict(zip(self.invoice_ids, self.invoice_amounts, strict=True))
 
     def finish(
         self, outcome: Outcome, at: dt.datetime, reference: str | None, decline_code: str | None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import re
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
@@ -11,6 +11,7 @@ from enum import StrEnum
 from domain.access import require_settler, visible_subscription
 from domain.errors import (
     AlreadySettled,
+    BalanceChanged,
     CardExpired,
     InvalidInput,
     NotAllowed,
@@ -19,9 +20,12 @@ from domain.errors import (
     SettlementInProgress,
 )
 from domain.model import Account, Balance, Card, Role, Subscription, balance_of
-from domain.ports import ChargeResult, ChargeStatus, Clock, GatewayUnreachable, PaymentGateway, UnitOfWork
+from domain.money import Money
+from domain.ports import ChargeResult, Clock, GatewayUnreachable, PaymentGateway, UnitOfWork
 from domain.records import CardChange, CardEvent, Outcome, Payment, SettlementAttempt
 from domain.settlement_commit import apply_outcome
+
+_INSTALLATION = re.compile(r"[0-9a-f]{32}")
 
 
 class Option(StrEnum):
@@ -135,16 +139,44 @@ class SettlementResult:
         return self.attempt.outcome
 
 
-def idempotency_key(subscription_id: str, invoice_ids: tuple[str, ...], attempt_no: int) -> str:
-    """Same balance + same try number -> same key, in every process."""
-    digest = hashlib.sha256("\x1f".join(invoice_ids).encode()).hexdigest()[:16]
-    return f"settle:{subscription_id}:{digest}:{attempt_no}"
+@dataclass(frozen=True, slots=True)
+class ConfirmedBalance:
+    """What the person saw and confirmed in the modal: the total and the stamp of the
+    invoices behind it (``Balance.stamp``). A Save charges only this."""
+
+    amount: Money
+    stamp: str
+
+    @classmethod
+    def of(cls, balance: Balance) -> ConfirmedBalance:
+        return cls(balance.amount, balance.stamp)
+
+    def matches(self, balance: Balance) -> bool:
+        return self.amount == balance.amount and self.stamp == balance.stamp
+
+
+def idempotency_key(installation: str, subscription_id: str, stamp: str, attempt_no: int) -> str:
+    """Same installation + same invoices and amounts + same try number -> same key, in every process."""
+    return f"settle:{installation}:{subscription_id}:{stamp}:{attempt_no}"
+
+
+def subscription_of_key(key: str) -> str | None:
+    """The subscription an idempotency key was made for: ``settle:<installation>:<sub>:<stamp>:<n>``,
+    or ``settle:<sub>:<digest>:<n>`` for keys made before installation ids."""
+    parts = key.split(":")
+    if parts[0] != "settle" or len(parts) < 4:
+        return None
+    newer = len(parts) >= 5 and _INSTALLATION.fullmatch(parts[1]) is not None
+    return ":".join(parts[2:-2] if newer else parts[1:-2])
 
 
 def _claim(
-    uow: UnitOfWork, clock: Clock, actor: str, subscription_id: str, card_id: str
+    uow: UnitOfWork, clock: Clock, actor: str, subscription_id: str, card_id: str, confirmed: ConfirmedBalance
 ) -> tuple[SettlementAttempt, Card, Subscription, Account]:
-    """Record a pending attempt (or refuse) in one committed transaction before any charge."""
+    """Record a pending attempt (or refuse) in one committed transaction before any charge.
+
+    Refused with BalanceChanged, recording nothing, unless the open invoices are exactly
+    the ones ``confirmed`` names, with the same amounts."""
     with uow:
         subscription, account, role = visible_subscription(uow, actor, subscription_id, lock=True)
         require_settler(role)
@@ -156,14 +188,11 @@ def _claim(
         balance = balance_of(invoices, account.currency, today)
         if not balance.amount.is_positive():
             raise already_settled(uow.payments.last_for(subscription.id))
+        if not confirmed.matches(balance):
+            raise BalanceChanged(old=confirmed.amount, new=balance.amount)
         if uow.attempts.pending_for(subscription.id) is not None:
             raise SettlementInProgress()
-        prefix = idempotency_key(subscription.id, balance.invoice_ids, 0)[:-1]
-        number = uow.attempts.count_for_key_prefix(prefix) + 1
-        attempt = SettlementAttempt(
-            str(uuid.uuid4()), subscription.id, account.id, card.id, actor, balance.amount,
-            balance.invoice_ids, prefix + str(number), Outcome.PENDING, clock.now(),
-        )  # fmt: skip
+        attempt = _new_attempt(uow, clock, actor, subscription, card, balance)
         if card.is_expired(today):
             uow.attempts.add(attempt.finish(Outcome.REFUSED, clock.now(), None, "card_expired"))
             uow.commit()
@@ -171,6 +200,18 @@ def _claim(
         uow.attempts.add(attempt)
         uow.commit()
         return attempt, card, subscription, account
+
+
+def _new_attempt(
+    uow: UnitOfWork, clock: Clock, actor: str, subscription: Subscription, card: Card, balance: Balance
+) -> SettlementAttempt:
+    prefix = idempotency_key(uow.installation.id(), subscription.id, balance.stamp, 0)[:-1]
+    number = uow.attempts.count_for_key_prefix(prefix) + 1
+    return SettlementAttempt(
+        str(uuid.uuid4()), subscription.id, subscription.account_id, card.id, actor, balance.amount,
+        balance.invoice_ids, prefix + str(number), Outcome.PENDING, clock.now(),
+        invoice_amounts=balance.invoice_amounts,
+    )  # fmt: skip
 
 
 def already_settled(payment: Payment | None) -> AlreadySettled:
@@ -187,20 +228,24 @@ def settle(
     actor: str,
     subscription_id: str,
     card_id: str,
+    *,
+    confirmed: ConfirmedBalance,
 ) -> SettlementResult:
-    """Charge the whole outstanding balance to one card, exactly once.
+    """Charge the balance the person confirmed to one card, exactly once.
 
     The attempt is committed as pending before the gateway is called, under an
     idempotency key; the outcome is committed after. A crash in between is
-    completed later by ``reconcile`` from the gateway's own record.
+    completed later by ``reconcile`` from the gateway's own record. If the open
+    invoices are no longer the ones ``confirmed`` names, nothing is charged
+    (BalanceChanged).
     """
-    attempt, card, subscription, account = _claim(uow, clock, actor, subscription_id, card_id)
-    charge = _charge(gateway, attempt, card)
+    attempt, card, subscription, account = _claim(uow, clock, actor, subscription_id, card_id, confirmed)
+    charge = charge_once(gateway, attempt, card)
     finished = apply_outcome(uow, clock, attempt, charge)
     return SettlementResult(finished, card, subscription, account)
 
 
-def _charge(gateway: PaymentGateway, attempt: SettlementAttempt, card: Card, tries: int = 2) -> ChargeResult:
+def charge_once(gateway: PaymentGateway, attempt: SettlementAttempt, card: Card, tries: int = 2) -> ChargeResult:
     """Charge; when the processor does not answer, ask again under the same key (never twice)."""
     for number in range(1, tries + 1):
         try:
@@ -209,32 +254,3 @@ def _charge(gateway: PaymentGateway, attempt: SettlementAttempt, card: Card, tri
             if number == tries:
                 raise PaymentPending(last4=card.last4) from exc
     raise AssertionError("unreachable")
-
-
-def reconcile(
-    uow: UnitOfWork, gateway: PaymentGateway, clock: Clock, grace: dt.timedelta = dt.timedelta(0)
-) -> list[SettlementAttempt]:
-    """Complete attempts left pending (by a crash or a silent processor) at least ``grace`` ago.
-
-    The gateway's record under the attempt's key decides; a key it never saw is charged now
-    with the same key, so never twice. An attempt the processor still doesn't answer for
-    stays pending for the next run.
-    """
-    with uow:
-        pending = [a for a in uow.attempts.pending() if a.created_at <= clock.now() - grace]
-    done = []
-    for attempt in pending:
-        try:
-            charge = gateway.find_charge(attempt.idempotency_key) or _charge_again(uow, gateway, attempt)
-        except (GatewayUnreachable, PaymentPending):
-            continue
-        done.append(apply_outcome(uow, clock, attempt, charge))
-    return done
-
-
-def _charge_again(uow: UnitOfWork, gateway: PaymentGateway, attempt: SettlementAttempt) -> ChargeResult:
-    with uow:
-        card = uow.cards.get(attempt.card_id)
-    if card is None:
-        return ChargeResult(ChargeStatus.DECLINED, decline_code="card_removed")
-    return _charge(gateway, attempt, card, tries=1)

@@ -137,6 +137,7 @@ def mention(user_id: str) -> str:
 _VARIANTS: dict[str, Callable[[Mapping[str, object]], str | None]] = {
     "already_settled": lambda p: "already_settled.detail" if "actor" in p else None,
     "card_expired": lambda p: "card_expired.owner" if p.get("is_owner") else None,
+    "balance_changed": lambda p: "balance_changed.invoices" if p.get("old") == p.get("new") else None,
 }
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from domain.errors import InvalidInput
 from domain.money import Money
+from domain.settlement import ConfirmedBalance
 
 _MAX = 2000
 _ID = re.compile(r"[A-Za-z0-9_.:-]{1,100}")  # every id it carries: ours (subscriptions, cards) and Slack's
@@ -27,6 +28,9 @@ class ModalMeta:
     # For the view shown in the Save's ack, which is built without the database: shown, never used.
     locale: str | None = None
     balance: str | None = None  # "129.99:USD"
+    # The stamp of the invoices and amounts behind ``balance`` (Balance.stamp): with it, what a
+    # Save confirms. Checked against the database before any charge, so a forged one only fails.
+    shown: str | None = None
     expired: tuple[str, ...] = ()  # the expired cards shown: "card_id:last4:1" (1: the actor owns it)
 
     def expired_card(self, card_id: str) -> tuple[str, bool] | None:
@@ -44,6 +48,11 @@ class ModalMeta:
         except (InvalidInput, InvalidOperation):
             return None
 
+    def confirmed(self) -> ConfirmedBalance | None:
+        """The balance this modal showed, as the person confirms it by saving (None if unknown)."""
+        amount = self.shown_balance()
+        return None if amount is None or not self.shown else ConfirmedBalance(amount, self.shown)
+
     def dumps(self) -> str:
         return json.dumps({k: v for k, v in asdict(self).items() if v is not None and v != ()})
 
@@ -57,7 +66,7 @@ class ModalMeta:
             raise InvalidInput("bad_request") from exc
         if not isinstance(raw, dict) or not isinstance(raw.get("subscription_id"), str):
             raise InvalidInput("bad_request")
-        fields = ("subscription_id", "selected_card_id", "editing_card_id", "channel_id", "locale", "balance")
+        fields = ("subscription_id", "selected_card_id", "editing_card_id", "channel_id", "locale", "balance", "shown")
         values = {k: raw.get(k) for k in fields}
         if any(v is not None and (not isinstance(v, str) or not _ID.fullmatch(v)) for v in values.values()):
             raise InvalidInput("bad_request")

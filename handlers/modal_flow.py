@@ -9,7 +9,7 @@ from dataclasses import replace
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
-from domain.errors import DomainError
+from domain.errors import BalanceChanged, DomainError
 from domain.settlement import SettlementPlan, prepare_settlement
 from handlers.blocks.modal import loading_modal, message_modal, settle_modal
 from handlers.cardlinks import LINK_TTL
@@ -38,8 +38,11 @@ def render(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, notice: str 
     """The modal for ``meta``, the nonce of its add-card link (None if no link), and its plan."""
     plan = plan or load_plan(deps, actor, meta.subscription_id)
     owed = plan.balance.amount
+    if notice is None and meta.shown and meta.shown != plan.balance.stamp:  # it changed while open
+        notice, level = error_text(BalanceChanged(old=meta.shown_balance() or owed, new=owed), tr), "warning"
     expired = tuple(f"{c.card.id}:{c.card.last4}:{int(c.is_owner)}" for c in plan.cards if c.expired)
-    meta = replace(meta, locale=tr.locale, balance=f"{owed.amount}:{owed.currency}", expired=expired[:20])
+    meta = replace(meta, locale=tr.locale, balance=f"{owed.amount}:{owed.currency}", shown=plan.balance.stamp,
+                   expired=expired[:20])  # fmt: skip
     nonce, url = deps.links.new(plan.subscription.id) if plan.may_settle else (None, None)
     view = settle_modal(plan, tr, actor=actor, meta=meta, add_card_url=url,
                         notice=notice, notice_level=level, today=deps.services.clock.today(),

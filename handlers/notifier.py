@@ -12,10 +12,13 @@ from slack_sdk.errors import SlackApiError
 
 from domain.alert_views import AlertView, DigestView
 from domain.ports import DeliveryFailed
+from domain.settlement import SettlementResult
 from handlers.blocks.alert import alert_message, reminder_message
+from handlers.blocks.command import receipt_message
 from handlers.blocks.common import Message
 from handlers.blocks.digest import digest_message
 from handlers.i18n import translator
+from handlers.people import Locales
 
 POST_INTERVAL = 1.02  # seconds between posts to one channel: Slack allows about one a second
 
@@ -49,10 +52,14 @@ class SlackNotifier:
     """Posts in the account's language; any failure left after slack_sdk's retries is
     DeliveryFailed, naming the method, the channel and Slack's error (never the message)."""
 
-    def __init__(self, client: WebClient, pacer: ChannelPacer | None = None, *, sandbox: bool = False) -> None:
+    def __init__(
+        self, client: WebClient, pacer: ChannelPacer | None = None, locales: Locales | None = None,
+        *, sandbox: bool = False,
+    ) -> None:
         """``sandbox``: the gateway in use is a test processor; settled alerts say no real money moved."""
         self._client = client
         self._pacer = pacer or ChannelPacer()
+        self._locales = locales or Locales(client)
         self._sandbox = sandbox
 
     def post_alert(self, channel: str, view: AlertView) -> str:
@@ -75,6 +82,12 @@ class SlackNotifier:
 
     def _alert(self, view: AlertView) -> Message:
         return alert_message(view, translator(view.account.locale), sandbox=self._sandbox)
+
+    def tell_payer(self, result: SettlementResult) -> None:
+        """A direct message to whoever pressed Save: the receipt, or why nothing was charged."""
+        actor = result.attempt.actor
+        message = receipt_message(result, self._locales.of(actor))
+        self._call("chat_postMessage", channel=actor, text=message.text, blocks=message.blocks)
 
     def _post(self, channel: str, message: Message, thread_ts: str | None = None) -> str:
         extra = {} if thread_ts is None else {"thread_ts": thread_ts}

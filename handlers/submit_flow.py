@@ -14,7 +14,7 @@ from typing import Any, TypeGuard
 from slack_sdk.errors import SlackApiError
 
 from domain.alerts import deliver
-from domain.errors import CardExpired, DomainError, InvalidInput, NotAllowed, SettlementInProgress
+from domain.errors import BalanceChanged, CardExpired, DomainError, InvalidInput, NotAllowed, SettlementInProgress
 from domain.ports import StorageUnavailable
 from domain.records import Outcome
 from domain.settlement import (
@@ -105,6 +105,9 @@ def check(deps: Deps, actor: str, meta: ModalMeta, sub: Submission) -> CardChoic
         raise NotAllowed("reader_cannot_settle")
     if not plan.may_settle:
         raise already_settled(plan.last_payment)
+    confirmed = meta.confirmed()
+    if confirmed is None or not confirmed.matches(plan.balance):  # the domain checks again, under lock
+        raise BalanceChanged(old=meta.shown_balance() or plan.balance.amount, new=plan.balance.amount)
     chosen = next((c for c in plan.cards if c.card.id == sub.card_id), None)
     if chosen is None:
         raise InvalidInput("card_not_found", field=sub.pay_block)
@@ -147,7 +150,12 @@ def settle_submission(deps: Deps, actor: str, meta: ModalMeta, sub: Submission, 
     card_id = sub.card_id
     try:
         card_id = check(deps, actor, meta, sub).card.id
-        result = _settle_when_free(deps, actor, meta.subscription_id, card_id)
+        result = _settle_when_free(deps, actor, meta, card_id)
+    except BalanceChanged as error:
+        log.info("Save for %s refused, nothing charged: the balance changed since the modal showed it",
+                 meta.subscription_id)  # fmt: skip
+        refresh(deps, tr, actor, replace(meta, selected_card_id=card_id), view_id, error_text(error, tr), "warning")
+        return
     except CardExpired as error:
         editing = meta.editing_card_id or (card_id if error.params.get("is_owner") else None)
         refresh(deps, tr, actor, replace(meta, editing_card_id=editing), view_id, error_text(error, tr))
@@ -174,16 +182,19 @@ def settle_submission(deps: Deps, actor: str, meta: ModalMeta, sub: Submission, 
 WAITS = (0.1, 0.25, 0.5, 1.0, 1.0, 2.0, 2.0, 2.0)  # seconds, about 9 in all
 
 
-def _settle_when_free(deps: Deps, actor: str, subscription_id: str, card_id: str) -> SettlementResult:
+def _settle_when_free(deps: Deps, actor: str, meta: ModalMeta, card_id: str) -> SettlementResult:
     """Settle; while another Save for the same balance is being charged, wait for its outcome.
 
     If it paid, the retry ends in AlreadySettled (naming who paid); if it was declined, this
     Save goes ahead with its own card, as the user asked.
     """
-    services = deps.services
+    services, confirmed = deps.services, meta.confirmed()
+    if confirmed is None:  # check() refused it already
+        raise BalanceChanged(old=meta.shown_balance(), new=meta.shown_balance())
     for wait in (*WAITS, None):
         try:
-            return settle(services.uow(), services.gateway, services.clock, actor, subscription_id, card_id)
+            return settle(services.uow(), services.gateway, services.clock, actor, meta.subscription_id, card_id,
+                          confirmed=confirmed)  # fmt: skip
         except SettlementInProgress:
             if wait is None:
                 raise

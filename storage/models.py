@@ -117,6 +117,9 @@ class SettlementAttemptRow(Base):
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     invoice_ids: Mapped[list[str]] = mapped_column(json_list())
+    # Each invoice's amount in minor units when the attempt was made, in invoice_ids' order
+    # (NULL: an attempt made before migration 0005).
+    invoice_amounts: Mapped[list[int] | None] = mapped_column(json_list())
     idempotency_key: Mapped[str] = mapped_column(byte_ordered_text(), unique=True)
     outcome: Mapped[str]
     created_at: Mapped[dt.datetime]
@@ -130,12 +133,20 @@ class PaymentRow(Base):
     __table_args__ = (Index("ix_payments_subscription_paid", "subscription_id", "paid_at"),)
     id: Mapped[str] = mapped_column(primary_key=True)
     subscription_id: Mapped[str] = mapped_column(ForeignKey("subscriptions.id"))
-    attempt_id: Mapped[str] = mapped_column(ForeignKey("settlement_attempts.id"), index=True)
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("settlement_attempts.id"), index=True, unique=True)
     card_id: Mapped[str]
     actor: Mapped[str]
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     paid_at: Mapped[dt.datetime]
+
+
+class InstallationRow(Base):
+    """One row: this installation's id, made by ``db upgrade``, part of every idempotency key."""
+
+    __tablename__ = "installation"
+    id: Mapped[str] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime]
 
 
 class AlertRow(Base):

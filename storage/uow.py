@@ -14,6 +14,7 @@ from domain.ports import (
     AttemptRepository,
     CardLinkRepository,
     CardRepository,
+    InstallationRepository,
     InvoiceRepository,
     PaymentRepository,
     StorageUnavailable,
@@ -25,6 +26,7 @@ from storage.repositories import (
     SqlAlerts,
     SqlAttempts,
     SqlCards,
+    SqlInstallation,
     SqlInvoices,
     SqlPayments,
     SqlSubscriptions,
@@ -50,6 +52,7 @@ class SqlUnitOfWork:
     payments: PaymentRepository
     alerts: AlertRepository
     card_links: CardLinkRepository
+    installation: InstallationRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._factory = session_factory
@@ -68,6 +71,7 @@ class SqlUnitOfWork:
         self.payments = SqlPayments(session)
         self.alerts = SqlAlerts(session)
         self.card_links = SqlCardLinks(session)
+        self.installation = SqlInstallation(session)
         return self
 
     def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:

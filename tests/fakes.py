@@ -178,7 +178,7 @@ class FakeInvoices(_Repo):
 
 
 class FakeAttempts(_Repo):
-    def get(self, attempt_id: str) -> SettlementAttempt | None:
+    def get(self, attempt_id: str, *, lock: bool = False) -> SettlementAttempt | None:
         return self.t.attempts.get(attempt_id)
 
     def add(self, attempt: SettlementAttempt) -> None:
@@ -214,6 +214,8 @@ class FakeAttempts(_Repo):
 
 class FakePayments(_Repo):
     def add(self, payment: Payment) -> None:
+        if any(p.attempt_id == payment.attempt_id for p in self.t.payments):
+            raise RuntimeError("unique violation: one payment per attempt")  # as payments.attempt_id
         self.t.payments.append(payment)
 
     def last_for(self, subscription_id: str) -> Payment | None:
@@ -369,10 +371,18 @@ def _stage(claim: Claim, row: PastDueRow) -> int:
     return ReminderPolicy(claim.stage_days, claim.every).stage_for((claim.today - row.oldest_overdue).days)
 
 
+class FakeInstallation:
+    def __init__(self, installation_id: str) -> None:
+        self._id = installation_id
+
+    def id(self) -> str:
+        return self._id
+
+
 class FakeUnitOfWork:
     """Each ``with`` block works on a copy; ``commit()`` publishes it, leaving discards it."""
 
-    def __init__(self) -> None:
+    def __init__(self, installation_id: str = "0f1e2d3c4b5a69788796a5b4c3d2e1f0") -> None:
         self.committed = _Tables()
         self.work = self.committed
         self.commits = 0
@@ -385,6 +395,7 @@ class FakeUnitOfWork:
         self.payments = FakePayments(self)
         self.alerts = FakeAlerts(self)
         self.card_links = FakeCardLinks(self)
+        self.installation = FakeInstallation(installation_id)
 
     def __enter__(self) -> Self:
         self.work = self.committed.copy()

@@ -115,6 +115,9 @@ def outcome_text(result: SettlementResult, tr: Translator) -> tuple[str, str]:
         return tr("result.pending"), "info"
     if attempt.outcome is Outcome.REFUSED:
         return tr("card_expired", last4=result.card.last4), "error"
+    if attempt.outcome is Outcome.SUPERSEDED:
+        product = escape(result.subscription.product)
+        return tr("result.superseded", amount=tr.money(attempt.amount), product=product), "warning"
     if attempt.outcome is Outcome.FAILED:
         return decline_text(attempt.decline_code or "processing_error", tr), "error"
     return decline_text(attempt.decline_code, tr), "error"

@@ -2,13 +2,14 @@
 
 from storage.repositories.alerts import SqlAlerts
 from storage.repositories.billing import SqlAccounts, SqlCards, SqlInvoices, SqlSubscriptions
-from storage.repositories.settlements import SqlAttempts, SqlPayments
+from storage.repositories.settlements import SqlAttempts, SqlInstallation, SqlPayments
 
 __all__ = [
     "SqlAccounts",
     "SqlAlerts",
     "SqlAttempts",
     "SqlCards",
+    "SqlInstallation",
     "SqlInvoices",
     "SqlPayments",
     "SqlSubscriptions",

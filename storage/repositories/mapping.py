@@ -134,6 +134,8 @@ def attempt(row: SettlementAttemptRow) -> SettlementAttempt:
         Money.from_minor(row.amount_minor, row.currency), tuple(row.invoice_ids),
         row.idempotency_key, Outcome(row.outcome), row.created_at, row.completed_at,
         row.gateway_reference, row.decline_code,
+        None if row.invoice_amounts is None
+        else tuple(Money.from_minor(units, row.currency) for units in row.invoice_amounts),
     )  # fmt: skip
 
 
@@ -144,6 +146,7 @@ def attempt_values(a: SettlementAttempt) -> Values:
         "invoice_ids": list(a.invoice_ids), "idempotency_key": a.idempotency_key,
         "outcome": a.outcome.value, "created_at": a.created_at, "completed_at": a.completed_at,
         "gateway_reference": a.gateway_reference, "decline_code": a.decline_code,
+        "invoice_amounts": None if a.invoice_amounts is None else [m.minor_units() for m in a.invoice_amounts],
     }  # fmt: skip
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from domain.errors import SettlementInProgress
 from domain.records import Outcome, Payment, SettlementAttempt
 from storage.errors import ConflictError, unique_violation
-from storage.models import PaymentRow, SettlementAttemptRow
+from storage.models import InstallationRow, PaymentRow, SettlementAttemptRow
 from storage.repositories import mapping
 from storage.repositories.base import SqlRepository
 
@@ -19,8 +19,8 @@ _MAX_BMP = 0xD7FF  # below the surrogates, so "next character" stays encodable
 
 
 class SqlAttempts(SqlRepository):
-    def get(self, attempt_id: str) -> SettlementAttempt | None:
-        row = self._get(Attempt, attempt_id)
+    def get(self, attempt_id: str, *, lock: bool = False) -> SettlementAttempt | None:
+        row = self._get(Attempt, attempt_id, lock=lock)
         return None if row is None else mapping.attempt(row)
 
     def add(self, attempt: SettlementAttempt) -> None:
@@ -75,7 +75,14 @@ class SqlAttempts(SqlRepository):
 
 class SqlPayments(SqlRepository):
     def add(self, payment: Payment) -> None:
-        self.session.execute(insert(PaymentRow), [mapping.payment_values(payment)])
+        """Insert a payment; a second one for the same attempt is a ConflictError (unique attempt_id)."""
+        try:
+            self.session.execute(insert(PaymentRow), [mapping.payment_values(payment)])
+        except IntegrityError as exc:
+            what = unique_violation(exc)
+            if what is None:
+                raise
+            raise ConflictError(what) from exc
 
     def last_for(self, subscription_id: str) -> Payment | None:
         stmt = (
@@ -84,3 +91,11 @@ class SqlPayments(SqlRepository):
         )  # fmt: skip
         row = self._first(stmt)
         return None if row is None else mapping.payment(row)
+
+
+class SqlInstallation(SqlRepository):
+    def id(self) -> str:
+        installation_id = self.session.scalar(select(InstallationRow.id).limit(1))
+        if installation_id is None:
+            raise RuntimeError("no installation id: run `settlebot db upgrade`")
+        return installation_id

@@ -5,19 +5,23 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.gateway import SandboxGateway
 from domain.errors import AlreadySettled, SettlementInProgress
+from domain.ports import ChargeResult
+from domain.reconciliation import reconcile
 from domain.records import Claim, Outcome, SettlementAttempt
 from domain.settlement import settle
+from domain.settlement_commit import record_outcome
 from storage.ledger import SqlLedger
+from storage.models import PaymentRow
 from storage.uow import SqlUnitOfWork
 from tests.fakes import FakeClock
 from tests.storage.builders import attempt, seed_billing
 from tests.storage.concurrently import run_together
-from tests.unit.builders import ADMIN, OWNER, seed
+from tests.unit.builders import ADMIN, OWNER, seed, shown
 
 THREADS = 8
 
@@ -75,11 +79,12 @@ def test_settling_one_balance_from_many_threads_charges_once(engine: Engine, ses
     gateway = SandboxGateway(ledger, latency=0.05)
     clock = FakeClock(dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC))
     actors = [OWNER, ADMIN]
+    confirmed = shown(SqlUnitOfWork(sessions), "sub_e3")  # type: ignore[arg-type]
 
     def work(n: int) -> Outcome:
         card = "card_1" if n % 2 == 0 else "card_2"
         uow = SqlUnitOfWork(sessions)
-        return settle(uow, gateway, clock, actors[n % 2], "sub_e3", card).outcome
+        return settle(uow, gateway, clock, actors[n % 2], "sub_e3", card, confirmed=confirmed).outcome
 
     results = run_together(THREADS, work)
     assert results.count(Outcome.SUCCEEDED) == 1
@@ -114,3 +119,39 @@ def test_overlapping_scans_alert_and_remind_each_subscription_once(
         alerts = uow.alerts.undelivered(10)
     assert sorted(a.subscription_id for a in alerts) == ["sub_e3", "sub_f"]
     assert {a.id.split("-")[0] for a in alerts} == {"scan1"}
+
+
+def test_a_late_save_and_reconciliations_racing_record_one_payment(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    """The process that charged commits its outcome while reconciliations complete the same
+    attempt from the processor's record: the attempt's row lock lets one record it."""
+    seed(SqlUnitOfWork(sessions))  # type: ignore[arg-type]
+    ledger = SqlLedger(engine)
+    clock = FakeClock(dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC))
+    with pytest.raises(SystemExit):
+        settle(SqlUnitOfWork(sessions), DiesAfterCharge(ledger), clock, OWNER, "sub_e3", "card_1",
+               confirmed=shown(SqlUnitOfWork(sessions), "sub_e3"))  # type: ignore[arg-type]  # fmt: skip
+    with SqlUnitOfWork(sessions) as uow:
+        (attempt,) = uow.attempts.pending()
+    charge = SandboxGateway(ledger).find_charge(attempt.idempotency_key)
+    assert charge is not None
+
+    def work(n: int) -> bool:
+        if n % 2 == 0:  # the Save that charged, late
+            return record_outcome(SqlUnitOfWork(sessions), clock, attempt, charge)[1]
+        return bool(reconcile(SqlUnitOfWork(sessions), SandboxGateway(ledger), clock))
+
+    results = run_together(THREADS, work)
+    assert sorted(results) == [False] * (THREADS - 1) + [True]  # no errors, one recorder
+    with SqlUnitOfWork(sessions) as check:
+        assert check.session.scalar(select(func.count()).select_from(PaymentRow)) == 1
+        assert check.attempts.pending() == []
+    assert len(ledger.entries()) == 1
+
+
+
+class DiesAfterCharge(SandboxGateway):
+    def charge(self, **kwargs: object) -> ChargeResult:
+        super().charge(**kwargs)  # type: ignore[arg-type]
+        raise SystemExit("killed between charge and commit")

@@ -11,7 +11,7 @@ from domain.errors import SettlementInProgress
 from domain.model import InvoiceStatus
 from domain.ports import UnitOfWork
 from domain.records import Outcome, PastDueRow
-from tests.storage.builders import NOW, TODAY, alert, attempt, invoice, payment, reminder, seed_billing
+from tests.storage.builders import NOW, TODAY, alert, attempt, invoice, payment, reminder, seed_billing, usd
 
 # The fake raises RuntimeError for a unique violation; SQL raises the domain's error
 # for a second pending attempt and storage.errors.ConflictError (a RuntimeError) otherwise.
@@ -95,13 +95,47 @@ def test_last_payment_is_the_latest_paid(uow: UnitOfWork) -> None:
     seed_billing(uow)
     with uow:
         assert uow.payments.last_for("sub_1") is None
-        uow.attempts.add(attempt("att_1", outcome=Outcome.SUCCEEDED))
-        uow.payments.add(payment("pay_old", minutes=0))
-        uow.payments.add(payment("pay_new", minutes=30))
-        uow.payments.add(payment("pay_mid", minutes=10))
+        for n in (1, 2, 3):
+            uow.attempts.add(attempt(f"att_{n}", outcome=Outcome.SUCCEEDED, minutes=n))
+        uow.payments.add(payment("pay_old", "att_1", minutes=0))
+        uow.payments.add(payment("pay_new", "att_2", minutes=30))
+        uow.payments.add(payment("pay_mid", "att_3", minutes=10))
         uow.commit()
     with uow:
-        assert uow.payments.last_for("sub_1") == payment("pay_new", minutes=30)
+        assert uow.payments.last_for("sub_1") == payment("pay_new", "att_2", minutes=30)
+
+
+def test_an_attempt_has_at_most_one_payment(uow: UnitOfWork) -> None:
+    seed_billing(uow)
+    with uow:
+        uow.attempts.add(attempt("att_1", outcome=Outcome.SUCCEEDED))
+        uow.payments.add(payment("pay_1", "att_1"))
+        uow.commit()
+    with uow, pytest.raises(RuntimeError):  # storage.errors.ConflictError on SQL
+        uow.payments.add(payment("pay_2", "att_1"))
+    with uow:
+        assert uow.payments.last_for("sub_1") == payment("pay_1", "att_1")
+
+
+def test_an_attempt_keeps_what_each_of_its_invoices_was_made_for(uow: UnitOfWork) -> None:
+    seed_billing(uow)
+    made = replace(attempt("att_1"), invoice_amounts=(usd("72.00"), usd("57.99")))
+    with uow:
+        uow.attempts.add(made)
+        uow.attempts.add(attempt("att_old", key="settle:sub_1:old:1", outcome=Outcome.DECLINED))
+        uow.commit()
+    with uow:
+        assert uow.attempts.get("att_1", lock=True) == made
+        assert made.made_for() == {"inv_1": usd("72.00"), "inv_2": usd("57.99")}
+        old = uow.attempts.get("att_old")
+        assert old is not None and old.invoice_amounts is None and old.made_for() is None
+
+
+def test_the_installation_id_is_the_same_in_every_transaction(uow: UnitOfWork) -> None:
+    with uow:
+        first = uow.installation.id()
+    with uow:
+        assert uow.installation.id() == first and len(first) == 32
 
 
 def test_past_due_lists_each_overdue_subscription_with_its_oldest_invoice(

@@ -19,6 +19,7 @@ from domain.records import CardChange, CardEvent, Outcome
 from domain.settlement import settle
 from tests.fakes import FakeClock
 from tests.storage.test_use_cases import Notifier
+from tests.unit.builders import shown
 
 START = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 GA = "U0DEMOGA1"
@@ -37,12 +38,14 @@ def test_reimporting_a_settled_balance_neither_alerts_again_nor_charges_again(uo
     clock, slack, ledger = FakeClock(START), Notifier(), MemoryLedger()
     import_billing_data(uow, demo())
     scan_and_deliver(uow, clock, slack)
-    assert settle(uow, SandboxGateway(ledger), clock, GA, "sub_m365_e3", "card_visa").outcome is Outcome.SUCCEEDED
+    confirmed = shown(uow, "sub_m365_e3", clock.today())
+    assert settle(uow, SandboxGateway(ledger), clock, GA, "sub_m365_e3", "card_visa", confirmed=confirmed).outcome \
+        is Outcome.SUCCEEDED
     import_billing_data(uow, demo())  # the billing system's export still says open
     clock.advance(days=1)
     scan_and_deliver(uow, clock, slack)
     with pytest.raises(AlreadySettled):
-        settle(uow, SandboxGateway(ledger), clock, GA, "sub_m365_e3", "card_visa")
+        settle(uow, SandboxGateway(ledger), clock, GA, "sub_m365_e3", "card_visa", confirmed=confirmed)
     assert slack.posts.count("sub_m365_e3") == 1
     assert len(ledger.entries()) == 1
     with uow:

@@ -10,15 +10,15 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, select
 
 from storage.db import alembic_config, make_engine, upgrade
-from storage.models import Base
+from storage.models import Base, InstallationRow
 from tests.storage.conftest import PG_URL, POSTGRES, reset_postgres
 
 TABLES = {
     "accounts", "admins", "cards", "subscriptions", "invoices", "settlement_attempts",
-    "payments", "alerts", "reminders", "sandbox_charges", "card_links", "card_tokenizations",
+    "payments", "alerts", "reminders", "sandbox_charges", "card_links", "card_tokenizations", "installation",
 }  # fmt: skip
 
 
@@ -134,3 +134,33 @@ def test_the_migrations_ship_inside_the_package() -> None:
     assert (versions.parent / "__init__.py").exists() and (versions / "__init__.py").exists()
     assert (versions.parent / "script.py.mako").exists()
     assert (versions / "0001_initial.py").exists()
+
+
+def _installation_ids(url: str) -> list[str]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(select(InstallationRow.id)).scalars())
+    finally:
+        engine.dispose()
+
+
+def test_db_upgrade_gives_each_database_its_own_installation_id_once(tmp_path: Path) -> None:
+    first, second = f"sqlite:///{tmp_path / 'one.db'}", f"sqlite:///{tmp_path / 'two.db'}"
+    upgrade(first)
+    upgrade(second)
+    (one,) = _installation_ids(first)
+    (two,) = _installation_ids(second)
+    assert one != two and len(one) == 32
+    upgrade(first)
+    assert _installation_ids(first) == [one]  # upgrading again keeps it: stored keys stay valid
+
+
+def test_payments_hold_one_row_per_attempt(blank_url: str) -> None:
+    upgrade(blank_url)
+    engine = make_engine(blank_url)
+    try:
+        unique = {i["name"] for i in inspect(engine).get_indexes("payments") if i["unique"]}
+        assert "ix_payments_attempt_id" in unique
+    finally:
+        engine.dispose()

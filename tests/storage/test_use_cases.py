@@ -11,10 +11,11 @@ from domain.alerts import AlertView, ReminderPolicy, deliver, scan
 from domain.model import InvoiceStatus, SubscriptionStatus
 from domain.money import Money
 from domain.ports import UnitOfWork
+from domain.reconciliation import reconcile
 from domain.records import Outcome
-from domain.settlement import reconcile, settle
+from domain.settlement import settle
 from tests.fakes import FakeClock
-from tests.unit.builders import ADMIN, OWNER, seed
+from tests.unit.builders import ADMIN, OWNER, seed, shown
 
 START = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 
@@ -40,7 +41,7 @@ class Notifier:
 def test_settling_pays_the_open_invoices_and_records_the_payment(uow: UnitOfWork) -> None:
     seed(uow)  # type: ignore[arg-type]
     clock, ledger = FakeClock(START), MemoryLedger()
-    result = settle(uow, SandboxGateway(ledger), clock, ADMIN, "sub_e3", "card_2")
+    result = settle(uow, SandboxGateway(ledger), clock, ADMIN, "sub_e3", "card_2", confirmed=shown(uow, "sub_e3"))
     assert result.outcome is Outcome.SUCCEEDED
     with uow:
         invoices = uow.invoices.for_subscriptions(["sub_e3"])["sub_e3"]
@@ -73,7 +74,7 @@ def test_alerts_are_posted_reminded_and_updated_once_settled(uow: UnitOfWork) ->
     deliver(uow, clock, slack)
     clock.advance(days=3)
     assert scan(uow, clock, ReminderPolicy(), "C0DEFAULT").reminders == 2
-    settle(uow, SandboxGateway(MemoryLedger()), clock, OWNER, "sub_e3", "card_1")
+    settle(uow, SandboxGateway(MemoryLedger()), clock, OWNER, "sub_e3", "card_1", confirmed=shown(uow, "sub_e3"))
     report = deliver(uow, clock, slack)  # sub_e3 was settled since the scan: no reminder for it
     assert sorted(slack.posts) == ["sub_e3", "sub_f"]
     assert slack.replies == [("sub_f", 3)]
@@ -92,7 +93,7 @@ def test_reconcile_finishes_an_attempt_left_pending(uow: UnitOfWork) -> None:
             raise ConnectionError("gateway unreachable")
 
     with contextlib.suppress(ConnectionError):
-        settle(uow, Unreachable(ledger), clock, OWNER, "sub_e3", "card_1")
+        settle(uow, Unreachable(ledger), clock, OWNER, "sub_e3", "card_1", confirmed=shown(uow, "sub_e3"))
     done = reconcile(uow, SandboxGateway(ledger), clock)
     assert [a.outcome for a in done] == [Outcome.SUCCEEDED]
     assert len(ledger.entries()) == 1

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from domain.model import Account, Admin, Card, Invoice, Role, Subscription
+from domain.model import Account, Admin, Card, Invoice, Role, Subscription, balance_of
 from domain.money import Money
+from domain.ports import UnitOfWork
+from domain.settlement import ConfirmedBalance
 from tests.fakes import FakeUnitOfWork
 
 OWNER = "U0OWNER01"  # global admin who owns the default card
@@ -38,3 +40,14 @@ def seed(uow: FakeUnitOfWork, *, card_token: str = "tok_visa", exp: tuple[int, i
         uow.invoices.save(Invoice("inv_3", "sub_bp", Money(Decimal("22.00"), "USD"), TODAY + dt.timedelta(days=9)))
         uow.invoices.save(Invoice("inv_f", "sub_f", Money(Decimal("4.00"), "EUR"), TODAY - dt.timedelta(days=1)))
         uow.commit()
+
+
+def shown(uow: UnitOfWork, subscription_id: str = "sub_e3", today: dt.date = TODAY) -> ConfirmedBalance:
+    """The balance a settle modal would show for ``subscription_id`` now, as its Save confirms it."""
+    with uow:
+        subscription = uow.subscriptions.get(subscription_id)
+        assert subscription is not None
+        account = uow.accounts.get(subscription.account_id)
+        assert account is not None
+        invoices = uow.invoices.for_subscriptions([subscription_id]).get(subscription_id, [])
+    return ConfirmedBalance.of(balance_of(invoices, account.currency, today))

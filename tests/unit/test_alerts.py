@@ -8,7 +8,7 @@ from domain.ports import DeliveryFailed
 from domain.records import Claimed
 from domain.settlement import settle
 from tests.fakes import FakeClock, FakeUnitOfWork
-from tests.unit.builders import ADMIN, seed
+from tests.unit.builders import ADMIN, seed, shown
 
 
 class RecordingNotifier:
@@ -85,7 +85,7 @@ def test_scan_alerts_each_past_due_subscription_once(uow, clock):
 
 def test_a_subscription_settled_before_delivery_is_never_alerted(uow, clock):
     assert scan(uow, clock, ReminderPolicy(), "C0BILLING").alerts == 2
-    settle(uow, SandboxGateway(MemoryLedger()), clock, ADMIN, "sub_e3", "card_2")
+    settle(uow, SandboxGateway(MemoryLedger()), clock, ADMIN, "sub_e3", "card_2", confirmed=shown(uow, "sub_e3"))
     notifier = RecordingNotifier()
     assert deliver(uow, clock, notifier).taken.alerts == 1
     assert [v.subscription_id for _, v in notifier.posts] == ["sub_f"]
@@ -141,7 +141,7 @@ def test_settling_updates_the_alert_to_show_who_paid(uow, clock):
     notifier = RecordingNotifier()
     scan(uow, clock, ReminderPolicy(), "C0BILLING")
     deliver(uow, clock, notifier)
-    settle(uow, SandboxGateway(MemoryLedger()), clock, ADMIN, "sub_e3", "card_2")
+    settle(uow, SandboxGateway(MemoryLedger()), clock, ADMIN, "sub_e3", "card_2", confirmed=shown(uow, "sub_e3"))
     deliver(uow, clock, notifier)
     (_, ts, view), = notifier.updates
     assert ts == "100.000001" or ts == "100.000002"

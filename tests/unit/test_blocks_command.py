@@ -118,3 +118,16 @@ def test_error_message_wraps_translated_text() -> None:
             {"type": "section", "text": {"type": "mrkdwn", "text": "We couldn't find that."}}
         ],
     }
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_payer_of_a_superseded_attempt_is_told_nothing_was_charged(locale) -> None:
+    t = tr(locale)
+    payload = message_payload(receipt_message(result(Outcome.SUPERSEDED, "balance_changed"), t))
+    assert t.money(BALANCE.amount) in payload["text"] and SUBSCRIPTION.product in payload["text"]
+    assert buttons(payload) == []
+
+
+def test_a_superseded_attempt_reads_as_no_charge_in_english() -> None:
+    payload = message_payload(receipt_message(result(Outcome.SUPERSEDED, "balance_changed"), tr("en")))
+    assert "Nothing was charged" in payload["text"] and "invoices changed" in payload["text"]

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 
+from domain.errors import BalanceChanged
 from domain.model import Role
+from domain.money import Money
 from domain.records import Outcome
 from handlers import ids
 from handlers.blocks import message_modal, processing_modal, result_modal, settle_modal
+from handlers.i18n import error_text
 from handlers.metadata import ModalMeta
 from tests.unit.test_blocks_data import (
     AMOUNT,
@@ -295,3 +299,25 @@ def test_a_rerendered_choice_gets_a_new_block_id_so_slack_shows_it():
         return {b["block_id"] for b in blocks_of(payload, "input")}
 
     assert input_ids(modal()) != input_ids(modal(meta=picked))
+
+
+def test_the_modal_carries_the_balance_it_shows_as_what_a_save_confirms() -> None:
+    meta = ModalMeta(SUBSCRIPTION.id, balance="1234.50:USD", shown="0123456789abcdef0123456789abcdef")
+    payload = modal(meta=meta)
+    loaded = ModalMeta.loads(payload["private_metadata"])
+    confirmed = loaded.confirmed()
+    assert confirmed is not None and str(confirmed.amount) == "1234.50 USD"
+    assert confirmed.stamp == "0123456789abcdef0123456789abcdef"
+    assert ModalMeta(SUBSCRIPTION.id, balance="1234.50:USD").confirmed() is None  # no stamp: confirms nothing
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_changed_balance_notice_names_both_amounts(locale) -> None:
+    t = tr(locale)
+    old, new = Money(Decimal("1250.00"), "USD"), Money(Decimal("1750.00"), "USD")
+    text = error_text(BalanceChanged(old=old, new=new), t)
+    payload = modal(locale=locale, notice=text, notice_level="warning")
+    assert t.money(old) in texts(payload) and t.money(new) in texts(payload)
+    if locale == "en":
+        assert text == "The balance changed from $1,250.00 to $1,750.00: check it and Save again."
+    assert error_text(BalanceChanged(old=old, new=old), t) == t("balance_changed.invoices")

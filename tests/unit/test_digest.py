@@ -16,6 +16,7 @@ from domain.settlement import settle
 from handlers import ids
 from handlers.blocks.digest import digest_message
 from tests.fakes import FakeClock, FakeUnitOfWork
+from tests.unit.builders import shown
 from tests.unit.test_blocks_data import blocks_of, message_payload, texts, tr
 
 CROWDED, QUIET, DEFAULT = "C0CROWDED", "C0QUIET", "C0BILLING"
@@ -111,7 +112,7 @@ def test_reminders_and_settlements_of_digested_alerts_go_to_the_digests_thread(c
     seed(uow, crowded=25)
     scan(uow, clock, ReminderPolicy(), DEFAULT, digest_threshold=20)
     deliver(uow, clock, notifier)
-    settle(uow, SandboxGateway(MemoryLedger()), clock, ADMIN, "sub_c03", "card_acc_c")
+    settle(uow, SandboxGateway(MemoryLedger()), clock, ADMIN, "sub_c03", "card_acc_c", confirmed=shown(uow, "sub_c03"))
     deliver(uow, clock, notifier)
     assert notifier.thread == [("200.000001", "sub_c03", "settled")] and notifier.updates == []
     clock.advance(days=1)  # 2 -> 3 days past due: a reminder for every open one

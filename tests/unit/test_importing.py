@@ -18,6 +18,7 @@ from domain.ports import TokenizedCard
 from domain.records import Outcome, SettlementAttempt
 from domain.settlement import change_card_expiry, settle
 from tests.fakes import FakeClock, FakeUnitOfWork
+from tests.unit.builders import shown
 
 DEMO = json.loads((Path(__file__).parents[1] / "fixtures" / "billing.json").read_text())
 
@@ -77,7 +78,9 @@ def imported() -> FakeUnitOfWork:
 
 
 def settled(uow: FakeUnitOfWork, subscription_id: str, card_id: str, ledger: MemoryLedger | None = None) -> None:
-    result = settle(uow, SandboxGateway(ledger or MemoryLedger()), FakeClock(CLOCK_NOW), GA, subscription_id, card_id)
+    clock = FakeClock(CLOCK_NOW)
+    confirmed = shown(uow, subscription_id, clock.today())
+    result = settle(uow, SandboxGateway(ledger or MemoryLedger()), clock, GA, subscription_id, card_id, confirmed=confirmed)
     assert result.outcome is Outcome.SUCCEEDED
 
 

@@ -7,10 +7,11 @@ from bot.gateway import MemoryLedger, SandboxGateway
 from domain.errors import AlreadySettled, CardExpired, InvalidInput, NotAllowed, NotFound, SettlementInProgress
 from domain.model import InvoiceStatus, SubscriptionStatus
 from domain.money import Money
+from domain.reconciliation import reconcile
 from domain.records import Outcome
-from domain.settlement import Option, change_card_expiry, prepare_settlement, reconcile, settle
+from domain.settlement import Option, change_card_expiry, prepare_settlement, settle
 from tests.fakes import FakeClock, FakeUnitOfWork
-from tests.unit.builders import ADMIN, OTHER, OWNER, READER, STRANGER, TODAY, seed
+from tests.unit.builders import ADMIN, OTHER, OWNER, READER, STRANGER, TODAY, seed, shown
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ def test_outsiders_learn_nothing_of_the_subscription(uow, actor):
 
 
 def test_settling_charges_the_whole_balance_and_reactivates(uow, gateway, clock, ledger):
-    result = settle(uow, gateway, clock, ADMIN, "sub_e3", "card_2")
+    result = settle(uow, gateway, clock, ADMIN, "sub_e3", "card_2", confirmed=shown(uow, "sub_e3"))
     assert result.outcome is Outcome.SUCCEEDED
     assert [e.amount for e in ledger.entries()] == [Money(Decimal("129.99"), "USD")]
     with uow:
@@ -73,9 +74,9 @@ def test_settling_charges_the_whole_balance_and_reactivates(uow, gateway, clock,
 
 
 def test_settling_twice_charges_once(uow, gateway, clock, ledger):
-    settle(uow, gateway, clock, ADMIN, "sub_e3", "card_2")
+    settle(uow, gateway, clock, ADMIN, "sub_e3", "card_2", confirmed=shown(uow, "sub_e3"))
     with pytest.raises(AlreadySettled) as err:
-        settle(uow, gateway, clock, OWNER, "sub_e3", "card_1")
+        settle(uow, gateway, clock, OWNER, "sub_e3", "card_1", confirmed=shown(uow, "sub_e3"))
     assert len(ledger.entries()) == 1
     assert err.value.params["actor"] == ADMIN
 
@@ -83,14 +84,14 @@ def test_settling_twice_charges_once(uow, gateway, clock, ledger):
 def test_a_declined_card_leaves_the_balance_open_and_is_audited(gateway, clock, ledger):
     uow = FakeUnitOfWork()
     seed(uow, card_token="tok_chargeDeclinedInsufficientFunds")
-    result = settle(uow, gateway, clock, OWNER, "sub_e3", "card_1")
+    result = settle(uow, gateway, clock, OWNER, "sub_e3", "card_1", confirmed=shown(uow, "sub_e3"))
     assert result.outcome is Outcome.DECLINED
     assert result.attempt.decline_code == "insufficient_funds"
     with uow:
         assert all(i.status is InvoiceStatus.OPEN for i in uow.invoices.for_subscriptions(["sub_e3"])["sub_e3"])
         audit = uow.attempts.for_subscription("sub_e3")
     assert [a.outcome for a in audit] == [Outcome.DECLINED]
-    retry = settle(uow, gateway, clock, OWNER, "sub_e3", "card_2")
+    retry = settle(uow, gateway, clock, OWNER, "sub_e3", "card_2", confirmed=shown(uow, "sub_e3"))
     assert retry.outcome is Outcome.SUCCEEDED
     assert retry.attempt.idempotency_key != result.attempt.idempotency_key
 
@@ -99,7 +100,7 @@ def test_an_expired_card_is_refused_before_any_charge(gateway, clock, ledger):
     uow = FakeUnitOfWork()
     seed(uow, exp=(10, 2026))
     with pytest.raises(CardExpired) as err:
-        settle(uow, gateway, clock, OWNER, "sub_e3", "card_1")
+        settle(uow, gateway, clock, OWNER, "sub_e3", "card_1", confirmed=shown(uow, "sub_e3"))
     assert err.value.params["is_owner"] is True
     assert ledger.entries() == []
     with uow:
@@ -111,7 +112,8 @@ def test_owner_fixes_an_expired_card_then_settles(gateway, clock):
     seed(uow, exp=(10, 2026))
     card = change_card_expiry(uow, OWNER, "card_1", 12, 2029, TODAY)
     assert (card.exp_month, card.exp_year) == (12, 2029)
-    assert settle(uow, gateway, clock, OWNER, "sub_e3", "card_1").outcome is Outcome.SUCCEEDED
+    result = settle(uow, gateway, clock, OWNER, "sub_e3", "card_1", confirmed=shown(uow, "sub_e3"))
+    assert result.outcome is Outcome.SUCCEEDED
 
 
 def test_only_the_owner_may_change_a_cards_expiry(uow):
@@ -129,13 +131,13 @@ def test_expiry_must_be_a_real_month_not_in_the_past(uow, month, year):
 
 def test_a_reader_cannot_settle(uow, gateway, clock, ledger):
     with pytest.raises(NotAllowed):
-        settle(uow, gateway, clock, READER, "sub_e3", "card_1")
+        settle(uow, gateway, clock, READER, "sub_e3", "card_1", confirmed=shown(uow, "sub_e3"))
     assert ledger.entries() == []
 
 
 def test_a_card_of_another_account_is_refused(uow, gateway, clock, ledger):
     with pytest.raises(NotFound):
-        settle(uow, gateway, clock, OWNER, "sub_e3", "card_f")
+        settle(uow, gateway, clock, OWNER, "sub_e3", "card_f", confirmed=shown(uow, "sub_e3"))
     assert ledger.entries() == []
 
 
@@ -145,9 +147,9 @@ def test_a_pending_attempt_blocks_a_second_claim(uow, gateway, clock):
             raise TimeoutError("gateway timed out")
 
     with pytest.raises(TimeoutError):
-        settle(uow, Crash(MemoryLedger()), clock, OWNER, "sub_e3", "card_1")
+        settle(uow, Crash(MemoryLedger()), clock, OWNER, "sub_e3", "card_1", confirmed=shown(uow, "sub_e3"))
     with pytest.raises(SettlementInProgress):
-        settle(uow, gateway, clock, ADMIN, "sub_e3", "card_2")
+        settle(uow, gateway, clock, ADMIN, "sub_e3", "card_2", confirmed=shown(uow, "sub_e3"))
 
 
 def test_reconcile_completes_a_charge_made_before_a_crash_without_charging_again(uow, clock, ledger):
@@ -157,7 +159,7 @@ def test_reconcile_completes_a_charge_made_before_a_crash_without_charging_again
             raise SystemExit("killed between charge and commit")
 
     with pytest.raises(SystemExit):
-        settle(uow, DiesAfterCharge(ledger), clock, OWNER, "sub_e3", "card_1")
+        settle(uow, DiesAfterCharge(ledger), clock, OWNER, "sub_e3", "card_1", confirmed=shown(uow, "sub_e3"))
     done = reconcile(uow, SandboxGateway(ledger), clock)
     assert [a.outcome for a in done] == [Outcome.SUCCEEDED]
     assert len(ledger.entries()) == 1
@@ -172,7 +174,7 @@ def test_reconcile_charges_a_key_the_gateway_never_saw_exactly_once(uow, clock, 
             raise ConnectionError("no route")
 
     with pytest.raises(ConnectionError):
-        settle(uow, Unreachable(ledger), clock, OWNER, "sub_e3", "card_1")
+        settle(uow, Unreachable(ledger), clock, OWNER, "sub_e3", "card_1", confirmed=shown(uow, "sub_e3"))
     reconcile(uow, SandboxGateway(ledger), clock)
     reconcile(uow, SandboxGateway(ledger), clock)
     assert len(ledger.entries()) == 1
