@@ -80,7 +80,8 @@ def imported() -> FakeUnitOfWork:
 def settled(uow: FakeUnitOfWork, subscription_id: str, card_id: str, ledger: MemoryLedger | None = None) -> None:
     clock = FakeClock(CLOCK_NOW)
     confirmed = shown(uow, subscription_id, clock.today())
-    result = settle(uow, SandboxGateway(ledger or MemoryLedger()), clock, GA, subscription_id, card_id, confirmed=confirmed)
+    gateway = SandboxGateway(ledger or MemoryLedger())
+    result = settle(uow, gateway, clock, GA, subscription_id, card_id, confirmed=confirmed)
     assert result.outcome is Outcome.SUCCEEDED
 
 
