@@ -9,6 +9,7 @@ from enum import StrEnum
 from types import TracebackType
 from typing import Protocol, Self
 
+from domain.billing import LinkRepository
 from domain.model import Account, Admin, Card, Invoice, Role, Subscription, SubscriptionStatus
 from domain.money import Money
 from domain.records import Alert, Claim, Claimed, PastDueRow, Payment, Reminder, SettlementAttempt
@@ -27,6 +28,9 @@ class CardRepository(Protocol):
     def get(self, card_id: str) -> Card | None: ...
     def for_account(self, account_id: str) -> list[Card]: ...
     def save(self, card: Card) -> None: ...
+    def remove(self, card_id: str) -> None:
+        """Forget a card (no subscription may still name it)."""
+        ...
 
 
 class SubscriptionRepository(Protocol):
@@ -40,6 +44,9 @@ class InvoiceRepository(Protocol):
     def get(self, invoice_id: str) -> Invoice | None: ...
     def for_subscriptions(self, subscription_ids: Iterable[str]) -> dict[str, list[Invoice]]: ...
     def save(self, invoice: Invoice) -> None: ...
+    def remove_open(self, subscription_ids: Iterable[str]) -> None:
+        """Forget these subscriptions' open invoices (a copy of another system's, dropped on unlink)."""
+        ...
 
 
 class AttemptRepository(Protocol):
@@ -122,6 +129,7 @@ class UnitOfWork(Protocol):
     attempts: AttemptRepository
     payments: PaymentRepository
     alerts: AlertRepository
+    links: LinkRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

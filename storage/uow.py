@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from domain.billing import LinkRepository
 from domain.ports import (
     AccountRepository,
     AlertRepository,
@@ -24,6 +25,7 @@ from storage.repositories import (
     SqlAttempts,
     SqlCards,
     SqlInvoices,
+    SqlLinks,
     SqlPayments,
     SqlSubscriptions,
 )
@@ -47,6 +49,7 @@ class SqlUnitOfWork:
     attempts: AttemptRepository
     payments: PaymentRepository
     alerts: AlertRepository
+    links: LinkRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._factory = session_factory
@@ -64,6 +67,7 @@ class SqlUnitOfWork:
         self.attempts = SqlAttempts(session)
         self.payments = SqlPayments(session)
         self.alerts = SqlAlerts(session)
+        self.links = SqlLinks(session)
         return self
 
     def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:

@@ -2,6 +2,7 @@
 
 from storage.repositories.alerts import SqlAlerts
 from storage.repositories.billing import SqlAccounts, SqlCards, SqlInvoices, SqlSubscriptions
+from storage.repositories.links import SqlLinks
 from storage.repositories.settlements import SqlAttempts, SqlPayments
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "SqlAttempts",
     "SqlCards",
     "SqlInvoices",
+    "SqlLinks",
     "SqlPayments",
     "SqlSubscriptions",
 ]

@@ -59,6 +59,10 @@ class SqlCards(SqlRepository):
     def save(self, card: Card) -> None:
         self._upsert(CardRow, mapping.card_values(card))
 
+    def remove(self, card_id: str) -> None:
+        stmt = delete(CardRow).where(CardRow.id == card_id)
+        self.session.execute(stmt, execution_options={"synchronize_session": False})
+
 
 class SqlSubscriptions(SqlRepository):
     def get(self, subscription_id: str, *, lock: bool = False) -> Subscription | None:
@@ -107,3 +111,10 @@ class SqlInvoices(SqlRepository):
 
     def save(self, invoice: Invoice) -> None:
         self._upsert(InvoiceRow, mapping.invoice_values(invoice))
+
+    def remove_open(self, subscription_ids: Iterable[str]) -> None:
+        for batch in batches(set(subscription_ids)):
+            self.session.execute(
+                delete(InvoiceRow).where(InvoiceRow.subscription_id.in_(batch), InvoiceRow.status == "open"),
+                execution_options={"synchronize_session": False},
+            )
