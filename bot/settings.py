@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.alerts import ReminderPolicy
+from payments.stripe.config import DEFAULT_API_BASE, ApiKey, StripeConfig, check_api_base
 
 
 class ConfigError(Exception):
@@ -47,6 +49,12 @@ class Settings(BaseSettings):
     # PostgreSQL connections per process, a hard cap: a few busy connections per core do more
     # than many, and keep the database from starving the process that acks.
     db_pool_size: int = Field(4, ge=1, le=200)
+    # Where subscriptions live: settlebot's own tables (imports, the sandbox gateway) or Stripe.
+    billing_backend: Literal["sandbox", "stripe"] = "sandbox"
+    stripe_api_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_api_base: str = DEFAULT_API_BASE
+    stripe_sync_interval_seconds: int = Field(300, ge=10, le=86400)
     log_level: str = "INFO"
     # Only for tests: names a point where the process kills itself (see bot/faults.py).
     fault_injection: str | None = None
@@ -57,6 +65,14 @@ class Settings(BaseSettings):
         if not re.match(r"^https?://[^\s/]+", value):
             raise ValueError("must be an http(s) URL")
         return value
+
+    @field_validator("stripe_api_base")
+    @classmethod
+    def _stripe_base(cls, value: str) -> str:
+        try:
+            return check_api_base(value)
+        except ValueError as exc:
+            raise ValueError(str(exc).removeprefix("STRIPE_API_BASE ")) from None
 
     @field_validator("billing_channel")
     @classmethod
@@ -97,6 +113,24 @@ class Settings(BaseSettings):
     def api_url(self) -> str:
         return self.slack_api_url if self.slack_api_url.endswith("/") else self.slack_api_url + "/"
 
+    @property
+    def uses_stripe(self) -> bool:
+        return self.billing_backend == "stripe"
+
+    def stripe_config(self) -> StripeConfig:
+        """The Stripe connection; ConfigError naming a missing or malformed STRIPE_ setting."""
+        try:
+            key = ApiKey(self.secret("stripe_api_key"))
+        except ValueError as exc:
+            raise ConfigError(str(exc).replace(" must", ": must", 1)) from None
+        return StripeConfig(key, self.stripe_api_base)
+
+    def stripe_webhook_key(self) -> str:
+        value = self.secret("stripe_webhook_secret")
+        if not value.startswith("whsec_") or len(value) < 16 or not value.isascii() or " " in value:
+            raise ConfigError("STRIPE_WEBHOOK_SECRET: must be the endpoint's signing secret (whsec_...)")
+        return value
+
     def secret(self, name: str) -> str:
         """The value of a required secret setting, or a ConfigError naming it."""
         value: SecretStr | None = getattr(self, name)
@@ -108,9 +142,13 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Read the settings once; a bad one raises ConfigError with a single clear line."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         message = str(first["msg"]).removeprefix("Value error, ")
         raise ConfigError(f"{name}: {message}") from None
+    if settings.uses_stripe:  # each named when missing or malformed
+        settings.stripe_config()
+        settings.stripe_webhook_key()
+    return settings
