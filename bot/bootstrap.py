@@ -15,7 +15,10 @@ from bot.faults import FaultyGateway
 from bot.gateway import SandboxGateway
 from bot.settings import Settings
 from bot.slack_retry import retry_handlers
+from domain.billing import BillingReader
 from domain.ports import Clock, PaymentGateway
+from payments.stripe.config import make_client
+from payments.stripe.sync_reader import StripeReader
 from storage.card_links import CardLinkStore
 from storage.db import make_engine, read_only_engine
 from storage.ledger import SqlLedger
@@ -36,6 +39,7 @@ class Services:
     clock: Clock
     card_links: CardLinkStore
     client: WebClient | None = None
+    billing: BillingReader | None = None  # the billing system of record (BILLING_BACKEND=stripe)
 
     def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
         """A fresh unit of work (one per request or job; they are not shared across threads).
@@ -73,4 +77,5 @@ def build_services(settings: Settings, *, with_slack: bool = True) -> Services:
         clock=SystemClock(settings.zone),
         card_links=CardLinkStore(engine),
         client=slack_client(settings) if with_slack else None,
+        billing=StripeReader(make_client(settings.stripe_config()), settings.zone) if settings.uses_stripe else None,
     )
