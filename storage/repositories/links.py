@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Executable, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.billing import Link, LinkedVia
 from storage.models import BillingLinkRow, BillingSyncRow, StripeEventRow
-from storage.repositories.base import SqlRepository, insert_ignoring, table_of
+from storage.repositories.base import SqlRepository, table_of
 
 SYNC_ROW = "stripe"
 
@@ -46,7 +48,7 @@ class SqlLinks(SqlRepository):
 
     def record_event(self, event_id: str, type_: str, at: dt.datetime) -> bool:
         values = {"id": event_id, "type": type_, "received_at": at, "handled_at": None}
-        return insert_ignoring(self.session, table_of(StripeEventRow), values, on="id")
+        return self.session.execute(_record_event(self.session.get_bind().dialect.name), values).first() is not None
 
     def event_handled(self, event_id: str, at: dt.datetime) -> None:
         self.session.execute(
@@ -54,3 +56,11 @@ class SqlLinks(SqlRepository):
             execution_options={"synchronize_session": False},
         )
 
+
+
+@cache
+def _record_event(dialect: str) -> Executable:
+    """INSERT the event unless it is there, returning its id only when this statement inserted it."""
+    table = table_of(StripeEventRow)
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return insert.on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
