@@ -15,8 +15,11 @@ from bot.faults import FaultyGateway
 from bot.gateway import SandboxGateway
 from bot.settings import Settings
 from bot.slack_retry import retry_handlers
+from domain.billing import BillingReader
 from domain.failures import FailureLog
 from domain.ports import Clock, PaymentGateway
+from payments.stripe.config import make_client
+from payments.stripe.sync_reader import StripeReader
 from storage.card_links import CardLinkStore
 from storage.db import make_engine, read_only_engine
 from storage.installation import InstallationRecord
@@ -41,6 +44,7 @@ class Services:
     client: WebClient | None = None
     # Records (alerts, accounts) set aside after a failure: each is logged once per process.
     failures: FailureLog = field(default_factory=FailureLog)
+    billing: BillingReader | None = None  # the billing system of record (BILLING_BACKEND=stripe)
 
     def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
         """A fresh unit of work (one per request or job; they are not shared across threads).
@@ -85,4 +89,5 @@ def build_services(settings: Settings, *, with_slack: bool = True) -> Services:
         card_links=CardLinkStore(engine),
         installation=InstallationRecord(engine),
         client=slack_client(settings) if with_slack else None,
+        billing=StripeReader(make_client(settings.stripe_config()), settings.zone) if settings.uses_stripe else None,
     )

@@ -16,6 +16,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.bootstrap import Services
 from domain.alerts import DeliveryReport, Notifier, ScanReport, deliver, scan
+from domain.billing import BillingUnavailable
+from domain.billing_sync import sync
 from domain.reconciliation import PayerNotifier, reconcile
 from storage.errors import ConflictError
 from storage.locks import LeaderLock
@@ -104,6 +106,24 @@ class Jobs:
             if self._lead()[0]:
                 self.purge()
 
+    def sync_billing(self) -> None:
+        """Bring the linked Stripe customers' copy up to date (incremental after the first)."""
+        s = self.services
+        if s.billing is None:
+            return
+        try:
+            report = sync(s.uow(), s.billing, s.clock)
+        except BillingUnavailable as error:
+            log.warning("stripe sync: Stripe unavailable (%s); nothing written, tried again next time", error)
+            return
+        log.info("stripe sync (%s): %d customers, %d changes, %d written", report.mode, report.customers,
+                 report.changes, report.applied)  # fmt: skip
+
+    def sync_billing_if_leading(self) -> None:
+        with self._busy:
+            if self._lead()[0]:
+                self.sync_billing()
+
     def reconcile_if_leading(self) -> None:
         with self._busy:
             if self._lead()[0]:
@@ -125,6 +145,10 @@ def start_scheduler(services: Services, jobs: Jobs) -> BackgroundScheduler:
     interval = IntervalTrigger(seconds=settings.reconcile_interval_seconds)
     scheduler.add_job(jobs.reconcile_if_leading, interval, id="reconcile")
     scheduler.add_job(jobs.purge_if_leading, IntervalTrigger(seconds=PURGE_EVERY_SECONDS), id="purge")
+    if services.billing is not None:
+        every_sync = IntervalTrigger(seconds=settings.stripe_sync_interval_seconds)
+        now = dt.datetime.now(dt.UTC)
+        scheduler.add_job(jobs.sync_billing_if_leading, every_sync, id="stripe-sync", next_run_time=now)
     scheduler.start()
     log.info("scheduler started: daily scan at %s %s", at.strftime("%H:%M"), settings.timezone)
     return scheduler

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
+from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -13,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.faults import POINTS as FAULT_POINTS
 from domain.alerts import ReminderPolicy
+from payments.stripe.config import DEFAULT_API_BASE, ApiKey, StripeConfig, check_api_base
 
 # The proxy headers waitress knows how to apply (``forwarded`` stands alone).
 PROXY_HEADERS = frozenset(
@@ -60,6 +62,12 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(4, ge=1, le=200)
     # Card numbers one person may have tokenized in an hour, over all their add-card links.
     card_tokenizations_per_hour: int = Field(10, ge=1, le=1000)
+    # Where subscriptions live: settlebot's own tables (imports, the sandbox gateway) or Stripe.
+    billing_backend: Literal["sandbox", "stripe"] = "sandbox"
+    stripe_api_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_api_base: str = DEFAULT_API_BASE
+    stripe_sync_interval_seconds: int = Field(300, ge=10, le=86400)
     log_level: str = "INFO"
     # The process runs under a test harness: only then may FAULT_INJECTION be set.
     settlebot_test_mode: bool = False
@@ -109,6 +117,14 @@ class Settings(BaseSettings):
             raise ValueError("must name some of " + ", ".join(sorted(PROXY_HEADERS)) + " (forwarded alone)")
         return " ".join(sorted(names))
 
+    @field_validator("stripe_api_base")
+    @classmethod
+    def _stripe_base(cls, value: str) -> str:
+        try:
+            return check_api_base(value)
+        except ValueError as exc:
+            raise ValueError(str(exc).removeprefix("STRIPE_API_BASE ")) from None
+
     @field_validator("billing_channel")
     @classmethod
     def _channel(cls, value: str) -> str:
@@ -152,6 +168,24 @@ class Settings(BaseSettings):
     def api_url(self) -> str:
         return self.slack_api_url if self.slack_api_url.endswith("/") else self.slack_api_url + "/"
 
+    @property
+    def uses_stripe(self) -> bool:
+        return self.billing_backend == "stripe"
+
+    def stripe_config(self) -> StripeConfig:
+        """The Stripe connection; ConfigError naming a missing or malformed STRIPE_ setting."""
+        try:
+            key = ApiKey(self.secret("stripe_api_key"))
+        except ValueError as exc:
+            raise ConfigError(str(exc).replace(" must", ": must", 1)) from None
+        return StripeConfig(key, self.stripe_api_base)
+
+    def stripe_webhook_key(self) -> str:
+        value = self.secret("stripe_webhook_secret")
+        if not value.startswith("whsec_") or len(value) < 16 or not value.isascii() or " " in value:
+            raise ConfigError("STRIPE_WEBHOOK_SECRET: must be the endpoint's signing secret (whsec_...)")
+        return value
+
     def secret(self, name: str) -> str:
         """The value of a required secret setting, or a ConfigError naming it."""
         value: SecretStr | None = getattr(self, name)
@@ -163,12 +197,16 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Read the settings once; a bad one raises ConfigError with a single clear line."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         message = str(first["msg"]).removeprefix("Value error, ")
         raise ConfigError(f"{name}: {message}") from None
+    if settings.uses_stripe:  # each named when missing or malformed
+        settings.stripe_config()
+        settings.stripe_webhook_key()
+    return settings
 
 
 def _loopback(host: str) -> bool:

@@ -1,4 +1,5 @@
-"""The HTTP surface: ``POST /slack/events`` (Bolt), ``GET /healthz`` and the add-card page."""
+"""The HTTP surface: ``POST /slack/events`` (Bolt), ``GET /healthz``, the add-card page and, with
+``BILLING_BACKEND=stripe``, ``POST /stripe/webhook``."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bot.deliveries import Admitted, AlreadyHandled
 from bot.envelope import unsigned_ssl_check
 from bot.server import MAX_BODY
 from bot.slack_gate import Refusal, SlackGate
+from bot.stripe_webhook import StripeWebhook
 from handlers.context import Deps
 from storage.seen_requests import SeenRequestStore, replay_record_engine
 
@@ -30,6 +32,7 @@ class WebApp:
         self._bolt = app
         self._deps = deps
         self._cards = CardsPage(deps)
+        self._stripe = StripeWebhook(deps) if deps.services.settings.uses_stripe else None
         secret = deps.services.settings.secret("slack_signing_secret")
         self._gate = SlackGate(secret, SeenRequestStore(replay_record_engine(deps.services.engine)))
 
@@ -45,6 +48,8 @@ class WebApp:
             return self._health()(environ, start_response)
         if path == "/cards/new":
             return self._cards(request)(environ, start_response)
+        if path == "/stripe/webhook" and self._stripe is not None:
+            return self._stripe(request)(environ, start_response)
         return Response("not found", status=404)(environ, start_response)
 
     def _slack_events(

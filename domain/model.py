@@ -29,6 +29,14 @@ class SubscriptionStatus(StrEnum):
 class InvoiceStatus(StrEnum):
     OPEN = "open"
     PAID = "paid"
+    VOID = "void"  # cancelled in the billing system: nothing is owed
+    UNCOLLECTIBLE = "uncollectible"  # written off in the billing system: no longer chased
+
+    @property
+    def rank(self) -> int:
+        """How far along an invoice's life the status is: an invoice never goes back (paid and
+        void are final; an uncollectible one may still be paid or voided, never reopened)."""
+        return {"open": 0, "uncollectible": 1}.get(self.value, 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +55,13 @@ class Admin:
     role: Role
 
 
+NO_OWNER = ""  # a card nobody in Slack owns: no one edits its expiry from Slack
+
+
 @dataclass(frozen=True, slots=True)
 class Card:
-    """A payment method. Only brand, last 4, expiry, owner and an opaque token are kept."""
+    """A payment method. Only brand, last 4, expiry, owner and an opaque token are kept
+    (the token is the processor's reference: a sandbox ``tok_...``, a Stripe ``pm_...``)."""
 
     id: str
     account_id: str
@@ -77,6 +89,7 @@ class Subscription:
     product: str
     payment_method_id: str | None
     status: SubscriptionStatus = SubscriptionStatus.ACTIVE
+    billing_status: str | None = None  # the billing system's own (Stripe: active, past_due, unpaid, canceled...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +99,8 @@ class Invoice:
     amount: Money
     due_date: dt.date
     status: InvoiceStatus = InvoiceStatus.OPEN
+    attempt_count: int = 0  # the billing system's automatic payment attempts so far
+    next_payment_attempt: dt.datetime | None = None  # its next automatic attempt, if any
 
     def is_overdue(self, today: dt.date) -> bool:
         return self.status is InvoiceStatus.OPEN and self.due_date < today

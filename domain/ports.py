@@ -9,6 +9,7 @@ from enum import StrEnum
 from types import TracebackType
 from typing import Protocol, Self
 
+from domain.billing import LinkRepository
 from domain.model import Account, Admin, Card, Invoice, Role, Subscription, SubscriptionStatus
 from domain.money import Money
 from domain.records import (
@@ -40,6 +41,9 @@ class CardRepository(Protocol):
 
     def events(self, card_id: str) -> list[CardEvent]:
         """What was done to the card in Slack, oldest first."""
+
+    def remove(self, card_id: str) -> None:
+        """Forget a card (no subscription may still name it)."""
         ...
 
 
@@ -54,6 +58,9 @@ class InvoiceRepository(Protocol):
     def get(self, invoice_id: str) -> Invoice | None: ...
     def for_subscriptions(self, subscription_ids: Iterable[str]) -> dict[str, list[Invoice]]: ...
     def save(self, invoice: Invoice) -> None: ...
+    def remove_open(self, subscription_ids: Iterable[str]) -> None:
+        """Forget these subscriptions' open invoices (a copy of another system's, dropped on unlink)."""
+        ...
 
 
 class AttemptRepository(Protocol):
@@ -155,6 +162,7 @@ class UnitOfWork(Protocol):
     alerts: AlertRepository
     card_links: CardLinkRepository
     installation: InstallationRepository
+    links: LinkRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from handlers import actions, commands, errors, events, unknown, views
+from handlers import billing_events as _billing_events  # noqa: F401  (registers its after-ack task)
 from handlers.context import Deps
 
 

@@ -95,6 +95,7 @@ class SubscriptionRow(Base):
     product: Mapped[str]
     payment_method_id: Mapped[str | None] = mapped_column(ForeignKey("cards.id"))
     status: Mapped[str]
+    billing_status: Mapped[str | None]  # Stripe's own status (migration 0010)
 
 
 class InvoiceRow(Base):
@@ -105,6 +106,8 @@ class InvoiceRow(Base):
     currency: Mapped[str] = mapped_column(String(3))
     due_date: Mapped[dt.date]
     status: Mapped[str]
+    attempt_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_payment_attempt: Mapped[dt.datetime | None]
 
 
 class SettlementAttemptRow(Base):
@@ -239,6 +242,35 @@ class CardTokenizationRow(Base):
     id: Mapped[str] = mapped_column(primary_key=True)
     slack_user_id: Mapped[str]
     created_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+class BillingLinkRow(Base):
+    """A customer of the billing system (Stripe) that settlebot serves."""
+
+    __tablename__ = "billing_links"
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    via: Mapped[str]
+    linked_at: Mapped[dt.datetime]
+    synced_at: Mapped[dt.datetime | None]
+
+
+class BillingSyncRow(Base):
+    """Where the sync left off: the last Stripe event seen (one row)."""
+
+    __tablename__ = "billing_sync"
+    id: Mapped[str] = mapped_column(primary_key=True)
+    cursor: Mapped[str | None]
+    synced_at: Mapped[dt.datetime]
+    full_at: Mapped[dt.datetime | None]
+
+
+class StripeEventRow(Base):
+    """A webhook event received (each id once) and when it was handled."""
+
+    __tablename__ = "stripe_events"
+    id: Mapped[str] = mapped_column(primary_key=True)
+    type: Mapped[str]
+    received_at: Mapped[dt.datetime] = mapped_column(index=True)
+    handled_at: Mapped[dt.datetime | None]
 
 
 def _partial(name: str, *columns: Any, where: Any, unique: bool = False) -> Index:

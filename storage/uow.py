@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from domain.billing import LinkRepository
 from domain.ports import (
     AccountRepository,
     AlertRepository,
@@ -28,6 +29,7 @@ from storage.repositories import (
     SqlCards,
     SqlInstallation,
     SqlInvoices,
+    SqlLinks,
     SqlPayments,
     SqlSubscriptions,
 )
@@ -53,6 +55,7 @@ class SqlUnitOfWork:
     alerts: AlertRepository
     card_links: CardLinkRepository
     installation: InstallationRepository
+    links: LinkRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._factory = session_factory
@@ -72,6 +75,7 @@ class SqlUnitOfWork:
         self.alerts = SqlAlerts(session)
         self.card_links = SqlCardLinks(session)
         self.installation = SqlInstallation(session)
+        self.links = SqlLinks(session)
         return self
 
     def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:

@@ -11,6 +11,7 @@ from typing import Self, TypeVar
 
 from domain.alert_views import DIGEST_PREFIX
 from domain.alerts import ReminderPolicy
+from domain.billing import Link
 from domain.errors import BadRecord, SettlementInProgress
 from domain.model import Account, Admin, Card, Invoice, InvoiceStatus, Role, Subscription, SubscriptionStatus
 from domain.records import (
@@ -43,6 +44,9 @@ class _Tables:
     claims: dict[str, _Claim] = field(default_factory=dict)
     card_events: list[CardEvent] = field(default_factory=list)
     card_links: dict[str, tuple[dt.datetime, dt.datetime | None]] = field(default_factory=dict)  # expires, used
+    links: dict[str, Link] = field(default_factory=dict)
+    sync: dict[str, object] = field(default_factory=dict)  # cursor, synced_at, full_at
+    events: dict[str, dt.datetime | None] = field(default_factory=dict)  # event id -> handled at
 
     def copy(self) -> _Tables:
         return _Tables(
@@ -51,6 +55,7 @@ class _Tables:
             list(self.payments), dict(self.alerts), dict(self.reminders), dict(self.scans), dict(self.claims),
             list(self.card_events),
             dict(self.card_links),
+            dict(self.links), dict(self.sync), dict(self.events),
         )  # fmt: skip
 
 
@@ -140,6 +145,11 @@ class FakeCards(_Repo):
     def events(self, card_id: str) -> list[CardEvent]:
         return sorted((e for e in self.t.card_events if e.card_id == card_id), key=lambda e: (e.day, e.id))
 
+    def remove(self, card_id: str) -> None:
+        if any(s.payment_method_id == card_id for s in self.t.subscriptions.values()):
+            raise RuntimeError("foreign key violation: a subscription still names this card")
+        self.t.cards.pop(card_id, None)
+
 
 class FakeSubscriptions(_Repo):
     table = "subscriptions"
@@ -175,6 +185,12 @@ class FakeInvoices(_Repo):
 
     def save(self, invoice: Invoice) -> None:
         self.t.invoices[invoice.id] = invoice
+
+    def remove_open(self, subscription_ids: Iterable[str]) -> None:
+        wanted = set(subscription_ids)
+        for invoice in list(self.t.invoices.values()):
+            if invoice.subscription_id in wanted and invoice.status is InvoiceStatus.OPEN:
+                del self.t.invoices[invoice.id]
 
 
 class FakeAttempts(_Repo):
@@ -367,6 +383,39 @@ class FakeAlerts(_Repo):
         return sorted(pending, key=lambda r: (r.created_at, r.id))[:limit]
 
 
+class FakeLinks(_Repo):
+    def all(self) -> dict[str, Link]:
+        return dict(self.t.links)
+
+    def get(self, account_id: str) -> Link | None:
+        return self.t.links.get(account_id)
+
+    def save(self, link: Link) -> None:
+        if link.account_id not in self.t.accounts:
+            raise RuntimeError("foreign key violation: no such account")
+        self.t.links[link.account_id] = link
+
+    def remove(self, account_id: str) -> None:
+        self.t.links.pop(account_id, None)
+
+    def cursor(self) -> str | None:
+        cursor = self.t.sync.get("cursor")
+        return cursor if isinstance(cursor, str) else None
+
+    def set_cursor(self, cursor: str | None, at: dt.datetime, *, full: bool = False) -> None:
+        self.t.sync.update(cursor=cursor, synced_at=at, **({"full_at": at} if full else {}))
+
+    def record_event(self, event_id: str, type_: str, at: dt.datetime) -> bool:
+        if event_id in self.t.events:
+            return False
+        self.t.events[event_id] = None
+        return True
+
+    def event_handled(self, event_id: str, at: dt.datetime) -> None:
+        if event_id in self.t.events:
+            self.t.events[event_id] = at
+
+
 def _stage(claim: Claim, row: PastDueRow) -> int:
     return ReminderPolicy(claim.stage_days, claim.every).stage_for((claim.today - row.oldest_overdue).days)
 
@@ -396,6 +445,7 @@ class FakeUnitOfWork:
         self.alerts = FakeAlerts(self)
         self.card_links = FakeCardLinks(self)
         self.installation = FakeInstallation(installation_id)
+        self.links = FakeLinks(self)
 
     def __enter__(self) -> Self:
         self.work = self.committed.copy()

@@ -31,6 +31,8 @@ class Subscription:
     default_payment_method: str | None
     latest_invoice: str | None
     metadata: Mapping[str, str] = field(default_factory=dict)
+    product: str = ""  # what to call it: metadata settlebot_product, description, price nickname, product id
+    currency: str = ""  # lower case, as Stripe writes it
 
 
 @dataclass(frozen=True)

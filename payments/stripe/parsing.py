@@ -37,8 +37,22 @@ def subscription(obj: Mapping[str, Any]) -> Subscription:
     return Subscription(
         id=obj["id"], customer=str(_id(obj["customer"])), status=obj["status"],
         default_payment_method=_id(obj.get("default_payment_method")), latest_invoice=_id(obj.get("latest_invoice")),
-        metadata=dict(obj.get("metadata") or {}),
+        metadata=dict(obj.get("metadata") or {}), product=_product_label(obj), currency=str(obj.get("currency") or ""),
     )  # fmt: skip
+
+
+def _product_label(obj: Mapping[str, Any]) -> str:
+    """The subscription's name for people: metadata settlebot_product, its description, its first
+    price's nickname, else that price's product (an id, or its name when expanded)."""
+    items = ((obj.get("items") or {}).get("data")) or [{}]
+    price = items[0].get("price") or {}
+    product = price.get("product")
+    named = product.get("name") if isinstance(product, Mapping) else product
+    for label in ((obj.get("metadata") or {}).get("settlebot_product"), obj.get("description"), price.get("nickname"),
+                  named, obj["id"]):  # fmt: skip
+        if isinstance(label, str) and label.strip():
+            return label.strip()[:200]
+    return str(obj["id"])
 
 
 def _subscription_of(obj: Mapping[str, Any]) -> str | None:

@@ -2,6 +2,7 @@
 
 from storage.repositories.alerts import SqlAlerts
 from storage.repositories.billing import SqlAccounts, SqlCards, SqlInvoices, SqlSubscriptions
+from storage.repositories.links import SqlLinks
 from storage.repositories.settlements import SqlAttempts, SqlInstallation, SqlPayments
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "SqlCards",
     "SqlInstallation",
     "SqlInvoices",
+    "SqlLinks",
     "SqlPayments",
     "SqlSubscriptions",
 ]

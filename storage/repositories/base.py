@@ -54,10 +54,12 @@ def upsert(session: Session, table: Table, values: Mapping[str, Any]) -> None:
     session.execute(stmt, dict(values))
 
 
-def insert_ignoring(session: Session, table: Table, values: Mapping[str, Any], on: str) -> None:
-    """INSERT unless a row with the same ``on`` value exists (race-safe on both backends)."""
+def insert_ignoring(session: Session, table: Table, values: Mapping[str, Any], on: str) -> bool:
+    """INSERT unless a row with the same ``on`` value exists (race-safe on both backends);
+    True when this call inserted it."""
     stmt = _insert_ignoring_statement(session.get_bind().dialect.name, table, on)
-    session.execute(stmt, dict(values))
+    result = session.execute(stmt, dict(values))
+    return bool(getattr(result, "rowcount", 0) == 1)
 
 
 # Statements are built once per table and column set (building one costs more than

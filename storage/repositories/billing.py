@@ -70,6 +70,10 @@ class SqlCards(SqlRepository):
         )  # fmt: skip
         return [mapping.card_event(row) for row in self._all(stmt)]
 
+    def remove(self, card_id: str) -> None:
+        stmt = delete(CardRow).where(CardRow.id == card_id)
+        self.session.execute(stmt, execution_options={"synchronize_session": False})
+
 
 class SqlSubscriptions(SqlRepository):
     def get(self, subscription_id: str, *, lock: bool = False) -> Subscription | None:
@@ -118,3 +122,10 @@ class SqlInvoices(SqlRepository):
 
     def save(self, invoice: Invoice) -> None:
         self._upsert(InvoiceRow, mapping.invoice_values(invoice))
+
+    def remove_open(self, subscription_ids: Iterable[str]) -> None:
+        for batch in batches(set(subscription_ids)):
+            self.session.execute(
+                delete(InvoiceRow).where(InvoiceRow.subscription_id.in_(batch), InvoiceRow.status == "open"),
+                execution_options={"synchronize_session": False},
+            )

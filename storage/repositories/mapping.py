@@ -108,23 +108,30 @@ def card_event_values(e: CardEvent) -> Values:
 
 @_maps("subscriptions")
 def subscription(row: SubscriptionRow) -> Subscription:
-    return Subscription(row.id, row.account_id, row.product, row.payment_method_id, SubscriptionStatus(row.status))
+    return Subscription(
+        row.id, row.account_id, row.product, row.payment_method_id, SubscriptionStatus(row.status), row.billing_status
+    )
 
 
 def subscription_values(s: Subscription) -> Values:
     return {"id": s.id, "account_id": s.account_id, "product": s.product,
-            "payment_method_id": s.payment_method_id, "status": s.status.value}  # fmt: skip
+            "payment_method_id": s.payment_method_id, "status": s.status.value,
+            "billing_status": s.billing_status}  # fmt: skip
 
 
 @_maps("invoices")
 def invoice(row: InvoiceRow) -> Invoice:
     amount = Money.from_minor(row.amount_minor, row.currency)
-    return Invoice(row.id, row.subscription_id, amount, row.due_date, InvoiceStatus(row.status))
+    return Invoice(
+        row.id, row.subscription_id, amount, row.due_date, InvoiceStatus(row.status), row.attempt_count,
+        row.next_payment_attempt,
+    )  # fmt: skip
 
 
 def invoice_values(i: Invoice) -> Values:
     return {"id": i.id, "subscription_id": i.subscription_id, "due_date": i.due_date,
-            "status": i.status.value, **money_values(i.amount)}  # fmt: skip
+            "status": i.status.value, "attempt_count": i.attempt_count,
+            "next_payment_attempt": i.next_payment_attempt, **money_values(i.amount)}  # fmt: skip
 
 
 @_maps("settlement_attempts")

@@ -1,0 +1,159 @@
+"""The billing system of record (Stripe) as the sync sees it: what it reads, and the port it reads
+through. Its objects are plain values of settlebot's own; the adapter (payments/stripe) makes them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from domain.money import Money
+
+NO_CURRENCY = "XXX"  # ISO 4217's "no currency": a customer Stripe has billed in none yet
+
+
+class LinkedVia(StrEnum):
+    COMMAND = "command"  # settlebot link: wins over the metadata
+    METADATA = "metadata"  # the customer's metadata settlebot_channel
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A billing customer settlebot serves; its account has the customer's id."""
+
+    account_id: str
+    via: LinkedVia
+    linked_at: dt.datetime
+    synced_at: dt.datetime | None = None  # None: its billing was never read whole yet
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteCustomer:
+    id: str
+    name: str
+    currency: str | None  # upper case; None until Stripe bills the customer in one
+    channel: str | None = None  # from metadata settlebot_channel
+    locale: str | None = None  # from metadata settlebot_locale
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteCard:
+    id: str  # the payment method id: kept as the card's token, never shown
+    customer: str | None  # None once detached
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    owner: str | None  # metadata settlebot_owner
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteSubscription:
+    id: str
+    customer: str
+    product: str
+    status: str
+    currency: str
+    default_card: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteInvoice:
+    id: str
+    customer: str
+    subscription: str | None
+    status: str  # draft, open, paid, uncollectible, void
+    remaining: Money
+    amount_due: Money
+    due_date: dt.date
+    attempt_count: int = 0
+    next_payment_attempt: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CardGone:
+    """A card was detached (or deleted): it no longer pays anything."""
+
+    id: str
+
+
+Change = RemoteCustomer | RemoteCard | CardGone | RemoteSubscription | RemoteInvoice
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Some customers' billing read whole: cards, subscriptions of every status, open invoices."""
+
+    cards: list[RemoteCard] = field(default_factory=list)
+    subscriptions: list[RemoteSubscription] = field(default_factory=list)
+    invoices: list[RemoteInvoice] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What changed since a cursor, oldest first, and the cursor after the newest."""
+
+    items: Sequence[Change]
+    cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventRef:
+    """A webhook's event, reduced to what handling it needs: which object to read again."""
+
+    id: str
+    type: str
+    kind: str  # "invoice", "subscription" or "card"
+    object_id: str
+    customer: str | None  # None for a detached card
+
+
+class CursorExpired(Exception):
+    """The billing system no longer keeps the changes since this cursor: read everything again."""
+
+
+class BillingUnavailable(Exception):
+    """The billing system could not be reached or refused to answer now; nothing was written."""
+
+
+class BillingReader(Protocol):
+    """Reads the billing system of record. Transport failures raise BillingUnavailable."""
+
+    def latest_cursor(self) -> str | None:
+        """A cursor at the newest change now (None when there has been none)."""
+        ...
+
+    def customers(self) -> Iterable[RemoteCustomer]:
+        """Every customer (to find those linked by their metadata)."""
+        ...
+
+    def customer(self, customer_id: str) -> RemoteCustomer | None: ...
+
+    def snapshot(self, customer_ids: Sequence[str]) -> Snapshot: ...
+
+    def changes_since(self, cursor: str) -> Changes:
+        """Raises CursorExpired when ``cursor`` is too old."""
+        ...
+
+    def invoice(self, invoice_id: str) -> RemoteInvoice | None: ...
+    def subscription(self, subscription_id: str) -> RemoteSubscription | None: ...
+    def card(self, card_id: str) -> RemoteCard | None: ...
+
+
+class LinkRepository(Protocol):
+    """Which customers settlebot serves, and where the sync left off."""
+
+    def all(self) -> dict[str, Link]: ...
+    def get(self, account_id: str) -> Link | None: ...
+    def save(self, link: Link) -> None: ...
+    def remove(self, account_id: str) -> None: ...
+    def cursor(self) -> str | None: ...
+    def set_cursor(self, cursor: str | None, at: dt.datetime, *, full: bool = False) -> None: ...
+
+    def record_event(self, event_id: str, type_: str, at: dt.datetime) -> bool:
+        """Remember a delivered event; False when it was seen before (it is then not handled again)."""
+        ...
+
+    def event_handled(self, event_id: str, at: dt.datetime) -> None: ...

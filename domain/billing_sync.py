@@ -1,0 +1,264 @@
+"""Use cases over the billing system of record: link and unlink customers, sync (full, then
+incremental through the changes since the last one seen), and handle a webhook's event.
+
+Every read of the billing system happens before the transaction that writes what it read, so
+no database lock is held while waiting on Stripe; one sync is one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from domain.billing import (
+    BillingReader,
+    CardGone,
+    Change,
+    Changes,
+    CursorExpired,
+    EventRef,
+    Link,
+    LinkedVia,
+    RemoteCustomer,
+    RemoteInvoice,
+    Snapshot,
+)
+from domain.billing_mirror import (
+    CHANNEL,
+    LOCALES,
+    account_for,
+    apply,
+    apply_card,
+    apply_invoice,
+    apply_subscription,
+    card_id_for,
+    remove_card,
+)
+from domain.errors import InvalidInput, NotFound
+from domain.model import Account, InvoiceStatus
+from domain.ports import Clock, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SyncReport:
+    mode: str  # "full" or "incremental"
+    customers: int = 0  # customers served after the sync
+    changes: int = 0  # changes read (incremental)
+    applied: int = 0  # objects written
+    read_whole: int = 0  # customers whose billing was read whole
+
+
+def link_customer(
+    uow: UnitOfWork, reader: BillingReader, clock: Clock, customer_id: str, channel: str, locale: str = "en"
+) -> Account:  # fmt: skip
+    """Serve a customer: its alerts go to ``channel`` in ``locale``; the next sync reads it whole.
+
+    Raises:
+        InvalidInput: a malformed channel id or an unknown locale.
+        NotFound: the billing system has no such customer.
+    """
+    if not CHANNEL.fullmatch(channel):
+        raise InvalidInput("invalid_channel", field="channel", value=channel)
+    if locale not in LOCALES:
+        raise InvalidInput("invalid_locale", field="locale", value=locale)
+    customer = reader.customer(customer_id)
+    if customer is None:
+        raise NotFound("no_such_customer", customer=customer_id)
+    with uow:
+        account = account_for(customer, uow.accounts.get(customer.id), channel, locale)
+        uow.accounts.save(account)
+        existing = uow.links.get(customer.id)
+        linked_at = existing.linked_at if existing else clock.now()
+        uow.links.save(Link(customer.id, LinkedVia.COMMAND, linked_at, existing.synced_at if existing else None))
+        uow.commit()
+    return account
+
+
+def unlink_customer(uow: UnitOfWork, customer_id: str) -> None:
+    """Stop serving a customer. Its history stays; its open invoices (Stripe's, copied) are dropped,
+    so no alert is raised for them any more. A customer linked by metadata is linked again by the
+    next sync unless its metadata ``settlebot_channel`` goes too.
+
+    Raises:
+        NotFound: the customer is not linked.
+    """
+    with uow:
+        if uow.links.get(customer_id) is None:
+            raise NotFound("not_linked", customer=customer_id)
+        _unlink_in(uow, customer_id)
+        uow.commit()
+
+
+def sync(uow: UnitOfWork, reader: BillingReader, clock: Clock, *, full: bool = False) -> SyncReport:
+    """Bring the linked customers' copy up to date: everything the first time (or with ``full``),
+    then only the changes since the last one seen. Raises BillingUnavailable, writing nothing."""
+    with uow:
+        cursor, links = uow.links.cursor(), uow.links.all()
+    if not full and cursor is not None:
+        try:
+            return _incremental(uow, reader, clock, reader.changes_since(cursor), links)
+        except CursorExpired:
+            log.warning("sync: the changes since %s are no longer kept; reading everything", cursor)
+    return _full(uow, reader, clock, links)
+
+
+def _full(uow: UnitOfWork, reader: BillingReader, clock: Clock, links: dict[str, Link]) -> SyncReport:
+    cursor = reader.latest_cursor()  # first: what changes while reading is replayed next time
+    customers = {c.id: c for c in reader.customers()}
+    served = _links_after(links, customers.values(), clock.now())
+    missing = sorted(set(served) - set(customers))
+    if missing:
+        log.warning("sync: %d linked customers no longer exist in Stripe (%s...)", len(missing), missing[0])
+    ids = sorted(set(served) & set(customers))
+    snapshot = reader.snapshot(ids)
+    closed = _read_again(uow, reader, ids, {i.id for i in snapshot.invoices})
+    report = SyncReport("full", customers=len(ids), read_whole=len(ids))
+    with uow:
+        _apply_links(uow, links, served, customers)
+        report.applied = _apply_snapshot(uow, snapshot, set(ids), whole=True)
+        report.applied += sum(apply_invoice(uow, invoice) for invoice in closed)
+        _mark_synced(uow, clock, ids)
+        uow.links.set_cursor(cursor, clock.now(), full=True)
+        uow.commit()
+    return report
+
+
+def _incremental(
+    uow: UnitOfWork, reader: BillingReader, clock: Clock, changes: Changes, links: dict[str, Link]
+) -> SyncReport:  # fmt: skip
+    customers = {c.id: c for c in changes.items if isinstance(c, RemoteCustomer)}
+    served = _links_after(links, customers.values(), clock.now())
+    fresh = sorted(cid for cid, link in served.items() if link.synced_at is None)
+    snapshot = reader.snapshot(fresh) if fresh else Snapshot()
+    report = SyncReport("incremental", customers=len(served), changes=len(changes.items), read_whole=len(fresh))
+    with uow:
+        _apply_links(uow, links, served, customers)
+        linked = set(served)
+        report.applied = sum(apply(uow, change, linked) for change in changes.items)
+        report.applied += _apply_snapshot(uow, snapshot, set(fresh), whole=True)  # newer than the changes
+        _mark_synced(uow, clock, fresh)
+        uow.links.set_cursor(changes.cursor, clock.now())
+        uow.commit()
+    return report
+
+
+def _links_after(links: dict[str, Link], customers: Iterable[RemoteCustomer], now: dt.datetime) -> dict[str, Link]:
+    """The links once these customers' metadata is read: a command's link stays; a metadata link
+    follows ``settlebot_channel`` (made when it appears, dropped when it goes)."""
+    served = dict(links)
+    for customer in customers:
+        link = served.get(customer.id)
+        if link is not None and link.via is LinkedVia.COMMAND:
+            continue
+        if customer.channel and CHANNEL.fullmatch(customer.channel):
+            served[customer.id] = link or Link(customer.id, LinkedVia.METADATA, now, None)
+        elif link is not None:
+            del served[customer.id]
+    return served
+
+
+def _apply_links(
+    uow: UnitOfWork, before: dict[str, Link], served: dict[str, Link],
+    customers: dict[str, RemoteCustomer],
+) -> None:  # fmt: skip
+    for gone in set(before) - set(served):
+        log.info("sync: %s no longer has metadata settlebot_channel; unlinked", gone)
+        _unlink_in(uow, gone)
+    for cid, link in served.items():
+        customer = customers.get(cid)
+        if customer is None:
+            continue
+        existing = uow.accounts.get(cid)
+        if link.via is LinkedVia.METADATA:
+            locale = customer.locale if customer.locale in LOCALES else "en"
+            uow.accounts.save(account_for(customer, existing, customer.channel, locale))
+        elif existing is not None:
+            uow.accounts.save(account_for(customer, existing, existing.channel, existing.locale))
+        if cid not in before:
+            uow.links.save(link)
+
+
+def _unlink_in(uow: UnitOfWork, customer_id: str) -> None:
+    uow.links.remove(customer_id)
+    uow.invoices.remove_open(s.id for s in uow.subscriptions.for_accounts([customer_id]))
+
+
+def _apply_snapshot(uow: UnitOfWork, snapshot: Snapshot, customers: set[str], *, whole: bool) -> int:
+    """Cards, then subscriptions, then invoices (each needs the one before). With ``whole``, the
+    snapshot is all these customers have: any other card of theirs is gone."""
+    applied = sum(apply_card(uow, card, customers) for card in snapshot.cards)
+    if whole:
+        kept = {card_id_for(card.id) for card in snapshot.cards}
+        for cid in customers:
+            applied += sum(remove_card(uow, c.id) for c in uow.cards.for_account(cid) if c.id not in kept)
+    applied += sum(apply_subscription(uow, s) for s in snapshot.subscriptions if s.customer in customers)
+    return applied + sum(apply_invoice(uow, i) for i in snapshot.invoices if i.customer in customers)
+
+
+def _read_again(
+    uow: UnitOfWork, reader: BillingReader, customers: Sequence[str], still_open: set[str]
+) -> list[RemoteInvoice]:  # fmt: skip
+    """The invoices open here that Stripe no longer lists as open, as Stripe holds them now."""
+    with uow:
+        subscriptions = uow.subscriptions.for_accounts(customers)
+        kept = uow.invoices.for_subscriptions(s.id for s in subscriptions)
+    stale = sorted(i.id for invoices in kept.values() for i in invoices
+                   if i.status is InvoiceStatus.OPEN and i.id not in still_open)  # fmt: skip
+    return [found for invoice_id in stale if (found := reader.invoice(invoice_id)) is not None]
+
+
+def _mark_synced(uow: UnitOfWork, clock: Clock, customers: Iterable[str]) -> None:
+    now = clock.now()
+    for cid in customers:
+        link = uow.links.get(cid)
+        if link is not None:
+            uow.links.save(Link(cid, link.via, link.linked_at, now))
+
+
+def receive_event(uow: UnitOfWork, clock: Clock, event_id: str, type_: str) -> bool:
+    """Record a delivered webhook event; False when it was delivered before (handle it only once)."""
+    with uow:
+        first = uow.links.record_event(event_id, type_, clock.now())
+        uow.commit()
+    return first
+
+
+def handle_event(uow: UnitOfWork, reader: BillingReader, clock: Clock, event: EventRef) -> bool:
+    """Bring the event's object up to date by reading it again from Stripe, so that events handled
+    in any order leave the latest state. False when it concerns no linked customer (nothing done)."""
+    with uow:
+        linked = set(uow.links.all())
+        known_card = event.kind == "card" and uow.cards.get(card_id_for(event.object_id)) is not None
+    if event.customer not in linked and not known_card:
+        return False
+    current = _current(uow, reader, event)
+    with uow:
+        done = [apply(uow, change, linked) for change in current]
+        uow.links.event_handled(event.id, clock.now())
+        uow.commit()
+    return any(done)
+
+
+def _current(uow: UnitOfWork, reader: BillingReader, event: EventRef) -> list[Change]:
+    """The event's object as Stripe holds it now (an invoice with its subscription when settlebot
+    does not have that yet)."""
+    if event.kind == "card":
+        card = reader.card(event.object_id)
+        return [card if card is not None else CardGone(event.object_id)]
+    if event.kind == "subscription":
+        subscription = reader.subscription(event.object_id)
+        return [subscription] if subscription is not None else []
+    invoice = reader.invoice(event.object_id)
+    if invoice is None:
+        return []
+    if invoice.subscription:
+        with uow:
+            known = uow.subscriptions.get(invoice.subscription) is not None
+        parent = None if known else reader.subscription(invoice.subscription)
+        if parent is not None:
+            return [parent, invoice]
+    return [invoice]

@@ -1,0 +1,201 @@
+"""Stripe as the sync's `BillingReader`: customers, a customer's billing read whole, the changes
+(events) since a cursor, and single objects read again, as the domain's plain values.
+
+A snapshot lists each customer's cards (Stripe lists payment methods per customer only); its
+subscriptions and open invoices are listed per customer too, or account-wide (100 a page, kept
+for the customers asked) once the customers asked are `ACCOUNT_WIDE_FROM` or more, where the few
+account-wide pages cost less than two requests a customer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
+from typing import Any, TypeVar
+
+import stripe
+from stripe.params import CustomerListParams, EventListParams, InvoiceListParams, SubscriptionListParams
+
+from domain.billing import (
+    BillingUnavailable,
+    CardGone,
+    Change,
+    Changes,
+    CursorExpired,
+    EventRef,
+    RemoteCard,
+    RemoteCustomer,
+    RemoteInvoice,
+    RemoteSubscription,
+    Snapshot,
+)
+from payments.stripe import models, parsing, reading
+from payments.stripe.errors import StripeLayerError, StripeNotFound, mapped_errors
+
+T = TypeVar("T")
+PAGE = reading.PAGE
+ACCOUNT_WIDE_FROM = 50
+# What the sync reads from the events list (Stripe takes at most 20 types).
+SYNC_EVENTS = (
+    "customer.created", "customer.updated", "customer.subscription.created", "customer.subscription.updated",
+    "customer.subscription.deleted", "invoice.finalized", "invoice.updated", "invoice.paid",
+    "invoice.payment_succeeded", "invoice.payment_failed", "invoice.voided", "invoice.marked_uncollectible",
+    "payment_method.attached", "payment_method.detached", "payment_method.updated",
+    "payment_method.automatically_updated",
+)  # fmt: skip
+# What a webhook's event makes settlebot read again (customers are the sync's: they decide links).
+WEBHOOK_EVENTS = frozenset(SYNC_EVENTS) - {"customer.created", "customer.updated", "invoice.updated"}
+
+
+class StripeReader:
+    """Implements `domain.billing.BillingReader` over a `StripeClient`.
+
+    Args:
+        client: the account's client (`payments.stripe.config.make_client`).
+        zone: the business time zone, for invoices' due dates.
+    """
+
+    def __init__(self, client: stripe.StripeClient, zone: dt.tzinfo) -> None:
+        self._client, self._zone = client, zone
+
+    def latest_cursor(self) -> str | None:
+        params: EventListParams = {"limit": 1}
+        newest = _call(lambda: self._client.v1.events.list(params).data)
+        return newest[0].id if newest else None
+
+    def customers(self) -> Iterator[RemoteCustomer]:
+        params: CustomerListParams = {"limit": PAGE}
+        pages = _call(lambda: list(self._client.v1.customers.list(params).auto_paging_iter()))
+        return (customer(parsing.plain(c)) for c in pages)
+
+    def customer(self, customer_id: str) -> RemoteCustomer | None:
+        found = _maybe(lambda: parsing.plain(self._client.v1.customers.retrieve(customer_id)))
+        return None if found is None or found.get("deleted") else customer(found)
+
+    def snapshot(self, customer_ids: Sequence[str]) -> Snapshot:
+        wanted, client = set(customer_ids), self._client
+        cards = [card(c) for cid in customer_ids for c in _call(partial(reading.cards, client, cid))]
+        if len(wanted) >= ACCOUNT_WIDE_FROM:
+            subs, invoices = self._account_wide(wanted)
+        else:
+            subs = [s for cid in customer_ids for s in _call(partial(reading.subscriptions, client, cid))]
+            invoices = [i for cid in customer_ids for i in _call(partial(reading.open_invoices, client, cid))]
+        return Snapshot(cards, [subscription(s) for s in subs], [self._invoice(i) for i in invoices])
+
+    def _account_wide(self, wanted: set[str]) -> tuple[list[models.Subscription], list[models.Invoice]]:
+        subs_params: SubscriptionListParams = {"status": "all", "limit": PAGE}
+        open_params: InvoiceListParams = {"status": "open", "limit": PAGE}
+
+        def read() -> tuple[list[models.Subscription], list[models.Invoice]]:
+            subs = (parsing.subscription(parsing.plain(s))
+                    for s in self._client.v1.subscriptions.list(subs_params).auto_paging_iter())  # fmt: skip
+            invoices = (parsing.invoice(parsing.plain(i))
+                        for i in self._client.v1.invoices.list(open_params).auto_paging_iter())  # fmt: skip
+            return [s for s in subs if s.customer in wanted], [i for i in invoices if i.customer in wanted]
+
+        return _call(read)
+
+    def changes_since(self, cursor: str) -> Changes:
+        try:
+            events = _call(lambda: list(reading.events_since(self._client, cursor, list(SYNC_EVENTS))), expired=True)
+        except StripeNotFound as error:
+            raise CursorExpired(cursor) from error
+        changes = [change for e in events if (change := self.change(e)) is not None]
+        return Changes(changes, events[-1].id if events else cursor)
+
+    def change(self, event: models.Event) -> Change | None:
+        """What an event says changed (its object as it was then), or None for other events."""
+        obj, kind = event.object, event.type
+        if kind.startswith("customer.subscription."):
+            return subscription(parsing.subscription(obj))
+        if kind in ("customer.created", "customer.updated"):
+            return customer(obj)
+        if kind == "payment_method.detached":
+            return CardGone(str(obj["id"]))
+        if kind.startswith("payment_method.") and obj.get("type") == "card":
+            return card(parsing.card(obj))
+        if kind.startswith("invoice.") and obj.get("status") != "draft":
+            return self._invoice(parsing.invoice(obj))
+        return None
+
+    def invoice(self, invoice_id: str) -> RemoteInvoice | None:
+        found = _maybe(lambda: reading.invoice(self._client, invoice_id))
+        return None if found is None else self._invoice(found)
+
+    def subscription(self, subscription_id: str) -> RemoteSubscription | None:
+        found = _maybe(lambda: parsing.plain(self._client.v1.subscriptions.retrieve(subscription_id)))
+        return None if found is None else subscription(parsing.subscription(found))
+
+    def card(self, card_id: str) -> RemoteCard | None:
+        found = _maybe(lambda: parsing.plain(self._client.v1.payment_methods.retrieve(card_id)))
+        return None if found is None or found.get("type") != "card" else card(parsing.card(found))
+
+    def _invoice(self, found: models.Invoice) -> RemoteInvoice:
+        due = found.due_date if found.due_date is not None else found.created  # charged automatically: due at once
+        retry = found.next_payment_attempt
+        return RemoteInvoice(
+            found.id, found.customer, found.subscription, found.status, found.remaining, found.amount_due,
+            dt.datetime.fromtimestamp(due, self._zone).date(), found.attempt_count,
+            dt.datetime.fromtimestamp(retry, dt.UTC) if retry else None,
+        )  # fmt: skip
+
+
+def event_ref(event: models.Event) -> EventRef | None:
+    """What handling a webhook's event needs, or None when settlebot does nothing with its type."""
+    if event.type not in WEBHOOK_EVENTS:
+        return None
+    obj = event.object
+    kind = "card" if event.type.startswith("payment_method.") else event.type.split(".")[-2]
+    kind = "subscription" if event.type.startswith("customer.subscription.") else kind
+    owner = obj.get("customer") or (event.previous_attributes.get("customer") if kind == "card" else None)
+    return EventRef(event.id, event.type, kind, str(obj["id"]), _plain_id(owner))
+
+
+def _plain_id(value: Any) -> str | None:
+    if isinstance(value, Mapping):
+        return str(value.get("id"))
+    return str(value) if value else None
+
+
+def customer(obj: Mapping[str, Any]) -> RemoteCustomer:
+    metadata = obj.get("metadata") or {}
+    name = obj.get("name") or obj.get("email") or obj["id"]
+    currency = obj.get("currency")
+    return RemoteCustomer(str(obj["id"]), str(name)[:200], currency.upper() if currency else None,
+                          metadata.get("settlebot_channel"), metadata.get("settlebot_locale"))  # fmt: skip
+
+
+def card(found: models.Card) -> RemoteCard:
+    return RemoteCard(found.id, found.customer, found.brand, found.last4, found.exp_month, found.exp_year,
+                      found.metadata.get("settlebot_owner"))  # fmt: skip
+
+
+def subscription(found: models.Subscription) -> RemoteSubscription:
+    return RemoteSubscription(found.id, found.customer, found.product, found.status, found.currency,
+                              found.default_payment_method)  # fmt: skip
+
+
+def _call(read: Callable[[], T], *, expired: bool = False) -> T:
+    """Run a read with Stripe's errors mapped: what the sync cannot do without is BillingUnavailable
+    (with ``expired``, a missing object is raised as StripeNotFound: the events cursor is too old)."""
+    try:
+        with mapped_errors():
+            return read()
+    except StripeNotFound:
+        if expired:
+            raise
+        raise BillingUnavailable("not_found") from None
+    except StripeLayerError as error:
+        raise BillingUnavailable(type(error).__name__) from error
+
+
+def _maybe(read: Callable[[], T]) -> T | None:
+    """As `_call`, but a missing object is None."""
+    try:
+        with mapped_errors():
+            return read()
+    except StripeNotFound:
+        return None
+    except StripeLayerError as error:
+        raise BillingUnavailable(type(error).__name__) from error

@@ -1,0 +1,66 @@
+"""Linked billing customers, the sync's cursor, and the webhook events received."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+
+from sqlalchemy import Executable, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from domain.billing import Link, LinkedVia
+from storage.models import BillingLinkRow, BillingSyncRow, StripeEventRow
+from storage.repositories.base import SqlRepository, table_of
+
+SYNC_ROW = "stripe"
+
+
+def _link(row: BillingLinkRow) -> Link:
+    return Link(row.account_id, LinkedVia(row.via), row.linked_at, row.synced_at)
+
+
+class SqlLinks(SqlRepository):
+    def all(self) -> dict[str, Link]:
+        return {row.account_id: _link(row) for row in self._all(select(BillingLinkRow))}
+
+    def get(self, account_id: str) -> Link | None:
+        row = self._get(BillingLinkRow, account_id)
+        return None if row is None else _link(row)
+
+    def save(self, link: Link) -> None:
+        self._upsert(BillingLinkRow, {"account_id": link.account_id, "via": link.via.value,
+                                      "linked_at": link.linked_at, "synced_at": link.synced_at})  # fmt: skip
+
+    def remove(self, account_id: str) -> None:
+        self.session.execute(
+            delete(BillingLinkRow).where(BillingLinkRow.account_id == account_id),
+            execution_options={"synchronize_session": False},
+        )
+
+    def cursor(self) -> str | None:
+        row = self._get(BillingSyncRow, SYNC_ROW)
+        return None if row is None else row.cursor
+
+    def set_cursor(self, cursor: str | None, at: dt.datetime, *, full: bool = False) -> None:
+        row = self._get(BillingSyncRow, SYNC_ROW)
+        full_at = at if full else (row.full_at if row else None)
+        self._upsert(BillingSyncRow, {"id": SYNC_ROW, "cursor": cursor, "synced_at": at, "full_at": full_at})
+
+    def record_event(self, event_id: str, type_: str, at: dt.datetime) -> bool:
+        values = {"id": event_id, "type": type_, "received_at": at, "handled_at": None}
+        return self.session.execute(_record_event(self.session.get_bind().dialect.name), values).first() is not None
+
+    def event_handled(self, event_id: str, at: dt.datetime) -> None:
+        self.session.execute(
+            update(StripeEventRow).where(StripeEventRow.id == event_id).values(handled_at=at),
+            execution_options={"synchronize_session": False},
+        )
+
+
+
+@cache
+def _record_event(dialect: str) -> Executable:
+    """INSERT the event unless it is there, returning its id only when this statement inserted it."""
+    table = table_of(StripeEventRow)
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return insert.on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
