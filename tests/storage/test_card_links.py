@@ -106,7 +106,9 @@ def test_refused_tokenizations_are_not_counted(links: CardLinkStore, engine: Eng
 
 def test_concurrent_tokenizations_never_pass_the_limit(links: CardLinkStore) -> None:
     results = run_together(8, lambda n: links.reserve_tokenization("U0OWNER01", NOW, 3))
-    assert 1 <= results.count(True) <= 3, results
+    assert results.count(True) <= 3, results  # racing ones may all be refused (documented), never too many
+    later = NOW + dt.timedelta(seconds=1)
+    assert links.reserve_tokenization("U0OWNER01", later, 3) is (results.count(True) < 3)  # refusals left no count
 
 
 # -- purge ------------------------------------------------------------------------------------
