@@ -17,7 +17,7 @@ from bot.deliveries import Admitted, AlreadyHandled
 from bot.envelope import unsigned_ssl_check
 from bot.slack_gate import Refusal, SlackGate
 from handlers.context import Deps
-from storage.seen_requests import SeenRequestStore, replay_record_engine
+from storage.seen_requests import SeenRequestStore
 
 log = logging.getLogger(__name__)
 MAX_BODY = 512 * 1024  # Slack's payloads are far smaller; refuse anything larger outright
@@ -26,12 +26,12 @@ MAX_BODY = 512 * 1024  # Slack's payloads are far smaller; refuse anything large
 class WebApp:
     """A plain WSGI app; waitress serves it."""
 
-    def __init__(self, app: App, deps: Deps) -> None:
+    def __init__(self, app: App, deps: Deps, seen: SeenRequestStore) -> None:
         self._bolt = app
         self._deps = deps
         self._cards = CardsPage(deps)
         secret = deps.services.settings.secret("slack_signing_secret")
-        self._gate = SlackGate(secret, SeenRequestStore(replay_record_engine(deps.services.engine)))
+        self._gate = SlackGate(secret, seen)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
