@@ -122,10 +122,27 @@ def test_the_corpus_has_at_least_30_genuine_bodies_each_naming_its_source() -> N
             "app_rate_limited", "event:app_uninstalled", "event:tokens_revoked", "event:app_home_opened"} <= kinds
 
 
+def test_the_corpus_covers_modals_with_state_the_home_tab_direct_messages_and_slacks_documentation() -> None:
+    bodies = [d["body"] for d in DOCS.values() if isinstance(d["body"], dict)]
+    clicks = [b for b in bodies if b.get("type") == "block_actions"]
+    assert any(b.get("view", {}).get("type") == "modal" and b["view"]["state"]["values"] for b in clicks)
+    assert any(b.get("view", {}).get("type") == "home" for b in clicks)
+    assert any(b.get("channel", {}).get("name") == "directmessage" for b in clicks)
+    assert any(b.get("event", {}).get("tab") == "home" and "view" in b["event"] for b in bodies)
+    assert any(b.get("event", {}).get("tab") == "messages" for b in bodies)
+    commands = [dict(parse_qsl(d["body"], keep_blank_values=True))
+                for d in DOCS.values() if d["kind"] == "slash_command"]  # fmt: skip
+    assert any(c.get("text") == "" for c in commands) and any("enterprise_id" in c for c in commands)
+    assert sum("docs.slack.dev" in d["source"].get("note", "") for d in DOCS.values()) >= 2
+
+
 def test_slack_generated_block_ids_in_the_corpus_contain_characters_beyond_letters_and_digits() -> None:
     block_ids = {a.get("block_id") for d in DOCS.values() if isinstance(d["body"], dict)
                  for a in d["body"].get("actions") or []}  # fmt: skip
     assert any(set(str(b)) & set("+/=") for b in block_ids)
+    home_views = [d["body"]["event"]["view"] for d in DOCS.values() if d["kind"] == "event:app_home_opened"
+                  and "view" in d["body"]["event"]]  # fmt: skip
+    assert any(set(block["block_id"]) & set("+/=") for view in home_views for block in view["blocks"])
 
 
 _sent = iter(range(10**6))
