@@ -10,12 +10,17 @@ recorded beside the signatures when it is admitted, and forgotten when handling 
 - a signature seen before, without a retry header, is a replay: refused (401), as before;
 - a retry that reuses the signature of a request never handled (its handling failed) is
   handled: it is what Slack asks for, and it can be handled only once.
+
+Socket Mode envelopes carry no signature; a redelivery (``retry_attempt`` > 0, with a new
+envelope id) is recognised by the same identity in the same record (``decide_envelope``), so a
+Save redelivered after a lost ack never reaches its listener a second time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -75,6 +80,25 @@ def decide(
     if retried or key.startswith("event:"):
         return AlreadyHandled(key)
     return Admitted(body)  # signed anew, not a retry: e.g. a Save clicked twice (the use case decides)
+
+
+def decide_envelope(seen: SeenKeys, body: dict[str, Any], retried: bool, now: dt.datetime) -> Admitted | AlreadyHandled:
+    """A Socket Mode envelope's payload: handled unless its identity was handled before and it
+    is a redelivery (or an event, whose ``event_id`` is unique). There is no replay to refuse:
+    the WebSocket is authenticated by the app-level token."""
+    key = identity(body, canonical(body))
+    if key is None:
+        return Admitted(body)
+    if seen.first_sightings([(key, now + dt.timedelta(seconds=HANDLED_FOR))], now)[0]:
+        return Admitted(body, key)
+    if retried or key.startswith("event:"):
+        return AlreadyHandled(key)
+    return Admitted(body)
+
+
+def canonical(body: dict[str, Any]) -> bytes:
+    """A payload's bytes for its hash: the same for every delivery of the same payload."""
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 
 def _hash(raw: bytes) -> str:

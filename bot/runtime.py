@@ -18,6 +18,7 @@ from bot.web import WebApp
 from bot.workers import LocalWorkers, WorkerProcesses
 from handlers.notifier import SlackNotifier
 from storage.locks import LeaderLock
+from storage.seen_requests import SeenRequestStore, replay_record_engine
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,8 @@ class Runtime:
         if isinstance(self.workers, LocalWorkers):
             self.workers.start(self.deps)
         self.app = create_app(self.deps)
-        self.web = WebApp(self.app, self.deps)
+        self.seen = SeenRequestStore(replay_record_engine(self.services.engine))  # shared by both doors
+        self.web = WebApp(self.app, self.deps, self.seen)
         self.server = HttpServer(
             self.web, settings.host, settings.port, settings.http_threads,
             trusted_proxy=settings.trusted_proxy, trusted_proxy_headers=settings.proxy_headers,
@@ -64,7 +66,7 @@ class Runtime:
         """Connect to Slack with Socket Mode and serve until ``stop`` (the add-card page is
         still served over HTTP)."""
         threading.Thread(target=self.server.run, name="http", daemon=True).start()
-        handler = CheckedSocketModeHandler(self.app, self.settings.secret("slack_app_token"),
+        handler = CheckedSocketModeHandler(self.app, self.settings.secret("slack_app_token"), self.seen,
                                            ping_interval=PING_INTERVAL)  # fmt: skip
         self._socket = handler
         handler.connect()

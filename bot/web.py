@@ -20,7 +20,7 @@ from bot.server import MAX_BODY
 from bot.slack_gate import Refusal, SlackGate
 from bot.stripe_webhook import StripeWebhook
 from handlers.context import Deps
-from storage.seen_requests import SeenRequestStore, replay_record_engine
+from storage.seen_requests import SeenRequestStore
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +28,13 @@ log = logging.getLogger(__name__)
 class WebApp:
     """A plain WSGI app; waitress serves it."""
 
-    def __init__(self, app: App, deps: Deps) -> None:
+    def __init__(self, app: App, deps: Deps, seen: SeenRequestStore) -> None:
         self._bolt = app
         self._deps = deps
         self._cards = CardsPage(deps)
         self._stripe = StripeWebhook(deps) if deps.services.settings.uses_stripe else None
         secret = deps.services.settings.secret("slack_signing_secret")
-        self._gate = SlackGate(secret, SeenRequestStore(replay_record_engine(deps.services.engine)))
+        self._gate = SlackGate(secret, seen)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")

@@ -6,7 +6,12 @@ response URL of the fake Slack; Slack's own block ids, teams, enterprises, conta
 and response_urls are kept. Each must reach its listener, shown by what the fake Slack
 received or by the answer itself.
 
-The transport is a parameter: HTTP today; Socket Mode joins when the fake Slack speaks it.
+The transport is a parameter: each body goes through ``settlebot serve`` over HTTP, and as a
+Socket Mode envelope (``slash_commands``, ``interactive`` or ``events_api``) through
+``settlebot socket``, which must acknowledge it within Slack's 3 seconds. One app process per
+transport serves the whole module. Socket Mode carries neither ``url_verification`` nor
+``ssl_check`` (they check a Request URL), nor ``app_rate_limited`` (sent to the Request URL):
+those bodies go over HTTP only.
 """
 
 from __future__ import annotations
@@ -25,8 +30,13 @@ import pytest
 from handlers import ids
 from handlers.metadata import ModalMeta
 from sandbox import responses
+from sandbox.fake_slack import FakeSlack
 from sandbox.signing import AppResponse
-from tests.e2e.harness import wait_until
+from sandbox.socket_log import ACK_DEADLINE
+from sandbox.socket_requester import SocketModeRequester, accepts_response_payload, answer
+from tests.e2e.conftest import SPEC, prepare_database, slack_users
+from tests.e2e.harness import BILLING_CHANNEL, BOT_TOKEN, Inspector, wait_until
+from tests.e2e.socket_harness import APP_TOKEN, SocketAppProcess, socket_env
 from tests.hardening.support import BA, Stack, start_stack, stop_stack
 
 CORPUS = Path(__file__).parents[1] / "corpus"
@@ -39,6 +49,8 @@ class Transport:
     """How a request reaches the app."""
 
     name: str
+    stack: Stack
+    carries: frozenset[str]  # the corpus kinds this transport delivers
 
     def send(self, body: bytes, content_type: str, timestamp: int) -> AppResponse: ...
 
@@ -47,23 +59,57 @@ class Transport:
 class Http(Transport):
     stack: Stack
     name: str = "http"
+    carries: frozenset[str] = frozenset({"block_actions", "view_submission", "view_closed", "slash_command",
+                                         "event", "url_verification", "ssl_check", "app_rate_limited"})  # fmt: skip
 
     def send(self, body: bytes, content_type: str, timestamp: int) -> AppResponse:
         return self.stack.requester.post(body, content_type, timestamp=timestamp)
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = start_stack(tmp_path_factory.mktemp("corpus"))
+@dataclass
+class SocketMode(Transport):
+    """The body as Slack's Socket Mode sends it: a command's form fields, an interaction's
+    ``payload`` JSON or an event's JSON, as an envelope's payload; the ack is the answer."""
+
+    stack: Stack
+    name: str = "socket"
+    carries: frozenset[str] = frozenset({"block_actions", "view_submission", "view_closed", "slash_command", "event"})
+
+    def send(self, body: bytes, content_type: str, timestamp: int) -> AppResponse:
+        if content_type == JSON_TYPE:
+            kind, payload = "events_api", json.loads(body)
+        else:
+            fields = dict(parse_qsl(body.decode(), keep_blank_values=True))
+            is_command = "command" in fields
+            kind = "slash_commands" if is_command else "interactive"
+            payload = fields if is_command else json.loads(fields["payload"])
+        server = self.stack.fake.socket_mode
+        delivery = server.send(kind, payload, accepts_response_payload=accepts_response_payload(kind, payload))
+        acked = SocketModeRequester(server).wait_ack(delivery)
+        assert acked.ack_seconds is not None and acked.ack_seconds <= ACK_DEADLINE, acked
+        return answer(acked)
+
+
+def _start_socket_stack(tmp: Path) -> Stack:
+    fake = FakeSlack(spec_path=str(SPEC) if SPEC.exists() else None, users=slack_users(), token=BOT_TOKEN,
+                     app_token=APP_TOKEN)  # fmt: skip
+    fake.add_channel(BILLING_CHANNEL, "billing")
+    fake.start()
+    url = f"sqlite:///{tmp / 'settlebot.db'}"
+    prepare_database(url)
+    app = SocketAppProcess(socket_env(url, fake), fake).start()
+    return Stack(fake, app, Inspector(url), url)
+
+
+@pytest.fixture(scope="module", params=["http", "socket"])
+def transport(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Transport]:
+    """One app process per transport, for every body of the module."""
+    tmp = tmp_path_factory.mktemp(f"corpus-{request.param}")
+    running = start_stack(tmp) if request.param == "http" else _start_socket_stack(tmp)
     try:
-        yield running
+        yield Http(running) if request.param == "http" else SocketMode(running)
     finally:
         stop_stack(running)
-
-
-@pytest.fixture(scope="module", params=["http"])
-def transport(request: pytest.FixtureRequest, stack: Stack) -> Transport:
-    return Http(stack)
 
 
 def test_the_corpus_has_at_least_30_genuine_bodies_each_naming_its_source() -> None:
@@ -76,18 +122,37 @@ def test_the_corpus_has_at_least_30_genuine_bodies_each_naming_its_source() -> N
             "app_rate_limited", "event:app_uninstalled", "event:tokens_revoked", "event:app_home_opened"} <= kinds
 
 
+def test_the_corpus_covers_modals_with_state_the_home_tab_direct_messages_and_slacks_documentation() -> None:
+    bodies = [d["body"] for d in DOCS.values() if isinstance(d["body"], dict)]
+    clicks = [b for b in bodies if b.get("type") == "block_actions"]
+    assert any(b.get("view", {}).get("type") == "modal" and b["view"]["state"]["values"] for b in clicks)
+    assert any(b.get("view", {}).get("type") == "home" for b in clicks)
+    assert any(b.get("channel", {}).get("name") == "directmessage" for b in clicks)
+    assert any(b.get("event", {}).get("tab") == "home" and "view" in b["event"] for b in bodies)
+    assert any(b.get("event", {}).get("tab") == "messages" for b in bodies)
+    commands = [dict(parse_qsl(d["body"], keep_blank_values=True))
+                for d in DOCS.values() if d["kind"] == "slash_command"]  # fmt: skip
+    assert any(c.get("text") == "" for c in commands) and any("enterprise_id" in c for c in commands)
+    assert sum("docs.slack.dev" in d["source"].get("note", "") for d in DOCS.values()) >= 2
+
+
 def test_slack_generated_block_ids_in_the_corpus_contain_characters_beyond_letters_and_digits() -> None:
     block_ids = {a.get("block_id") for d in DOCS.values() if isinstance(d["body"], dict)
                  for a in d["body"].get("actions") or []}  # fmt: skip
     assert any(set(str(b)) & set("+/=") for b in block_ids)
+    home_views = [d["body"]["event"]["view"] for d in DOCS.values() if d["kind"] == "event:app_home_opened"
+                  and "view" in d["body"]["event"]]  # fmt: skip
+    assert any(set(block["block_id"]) & set("+/=") for view in home_views for block in view["blocks"])
 
 
 _sent = iter(range(10**6))
 
 
 @pytest.mark.parametrize("name", sorted(DOCS))
-def test_each_genuine_body_reaches_its_listener(name: str, stack: Stack, transport: Transport) -> None:
-    doc = DOCS[name]
+def test_each_genuine_body_reaches_its_listener(name: str, transport: Transport) -> None:
+    doc, stack = DOCS[name], transport.stack
+    if doc["kind"].split(":")[0] not in transport.carries:
+        pytest.skip(f"{transport.name} does not carry {doc['kind']}")
     body = copy.deepcopy(doc["body"])
     if isinstance(body, dict) and "event_id" in body:  # the suites reuse placeholder ids ("Ev111"): one event each
         body["event_id"] = f"{body['event_id']}-{name}"

@@ -77,7 +77,7 @@ def test_socket_mode_runs_scan_click_modal_save_receipt_home_and_settle(slack, e
     assert late_or_unacked(slack.fake) == []
 
 
-def test_a_save_whose_ack_is_lost_with_a_dropped_socket_is_redelivered_and_charged_once(slack, env, db):
+def test_a_save_whose_ack_is_lost_with_a_dropped_socket_is_redelivered_and_charged_once(slack, env, db, app):
     scan(env)
     modal = open_modal_from_alert(slack, BA, "sub_m365_e3")
     view = slack.fake.view(modal["id"])
@@ -94,6 +94,10 @@ def test_a_save_whose_ack_is_lost_with_a_dropped_socket_is_redelivered_and_charg
     assert len(db.charges()) == 1 and "sub_m365_e3" not in db.open_balances()
     assert slack.fake.socket_mode.opened == 2 and late_or_unacked(slack.fake) == []
     assert len(receipts(slack, BA)) == 1
+    # The redelivery never reached the listener: the receipt is not replaced by "already settled by you".
+    assert "acknowledged a redelivered interactive envelope already handled (interaction) (retry 1)" in app.log
+    updates = [json.dumps(c.params.get("view")) for c in slack.fake.calls_to("views.update")]
+    assert any("Paid" in u for u in updates) and not any("lready settled" in u for u in updates)
 
 
 def test_a_refreshed_connection_mid_flow_loses_no_save(slack, env, db):
@@ -119,3 +123,18 @@ def test_a_malformed_envelope_is_acknowledged_and_dropped_and_the_next_one_is_se
     wait_until(lambda: app.log.count("refused a Socket Mode envelope") == 2)
     assert "view_submission without a view object" in app.log
     assert db.charges() == []
+
+
+def test_a_redelivered_app_home_opened_envelope_is_acked_and_publishes_the_home_tab_once(slack, app):
+    requester = slack.requester
+    assert isinstance(requester, SocketModeRequester)
+    opened = payloads.app_home_opened(user_id=GA)
+    requester.send(opened)
+    wait_until(lambda: slack.fake.calls_to("views.publish", True))
+    again = requester.wait_ack(requester.deliver(opened, retry_num=1))
+    assert again.retry_attempt == 1 and again.envelope["payload"]["event_id"] == opened.data["event_id"]
+    slack.open_home(BA)  # a later event: its publish comes after any the redelivery could have caused
+    wait_until(lambda: any(c.params.get("user_id") == BA for c in slack.fake.calls_to("views.publish", True)))
+    assert [c.params.get("user_id") for c in slack.fake.calls_to("views.publish")] == [GA, BA]
+    assert "acknowledged a redelivered events_api envelope already handled (event) (retry 1)" in app.log
+    assert late_or_unacked(slack.fake) == []

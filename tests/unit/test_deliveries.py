@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from urllib.parse import urlencode
 
-from bot.deliveries import Admitted, AlreadyHandled, decide
+from bot.deliveries import Admitted, AlreadyHandled, decide, decide_envelope
 from bot.envelope import parse_body
 
 NOW = dt.datetime(2026, 11, 27, 9, tzinfo=dt.UTC)
@@ -75,3 +75,40 @@ def test_a_slash_command_whose_text_says_payload_is_a_slash_command() -> None:
     assert body["command"] == "/settle" and body["text"] == "payload"
     fields = {"token": "x", "command": "/settle", "text": "a payload=1&payload", "user_id": "U1", "trigger_id": "1.2.x"}
     assert parse_body(urlencode(fields).encode(), None)["text"] == "a payload=1&payload"
+
+
+SAVE = {"type": "view_submission", "trigger_id": "4.5.def", "user": {"id": "U1"}, "view": {"id": "V1", "type": "modal"}}
+CLOSED = {"type": "view_closed", "user": {"id": "U1"}, "view": {"id": "V1", "type": "modal"}}  # no trigger id
+
+
+def test_a_socket_mode_redelivery_of_a_handled_envelope_is_acked_and_not_handled_again() -> None:
+    seen = FakeSeen()
+    for body, key in ((EVENT, "event:Ev0123"), (SAVE, "interaction:4.5.def")):
+        first = decide_envelope(seen, body, False, NOW)
+        assert isinstance(first, Admitted) and first.identity == key
+        assert decide_envelope(seen, json.loads(json.dumps(body)), True, NOW) == AlreadyHandled(key)
+    assert isinstance(decide_envelope(seen, EVENT, False, NOW), AlreadyHandled)  # an event_id is handled once
+
+
+def test_a_socket_mode_payload_without_a_trigger_id_is_known_by_its_content_in_any_key_order() -> None:
+    seen = FakeSeen()
+    first = decide_envelope(seen, CLOSED, False, NOW)
+    assert isinstance(first, Admitted) and first.identity and first.identity.startswith("interaction:")
+    reordered = dict(reversed(list(CLOSED.items())))
+    assert decide_envelope(seen, reordered, True, NOW) == AlreadyHandled(first.identity)
+    assert isinstance(decide_envelope(seen, {**CLOSED, "user": {"id": "U2"}}, True, NOW), Admitted)
+
+
+def test_a_socket_mode_redelivery_of_a_request_whose_handling_failed_is_handled_once() -> None:
+    seen = FakeSeen()
+    first = decide_envelope(seen, SAVE, False, NOW)
+    assert isinstance(first, Admitted) and first.identity
+    seen.forget(first.identity)  # the listener failed (5xx): no ack, Slack redelivers
+    assert isinstance(decide_envelope(seen, SAVE, True, NOW), Admitted)
+    assert isinstance(decide_envelope(seen, SAVE, True, NOW), AlreadyHandled)
+
+
+def test_url_verification_and_notices_are_never_recorded() -> None:
+    seen = FakeSeen()
+    notice = {"type": "app_rate_limited", "team_id": "T1", "minute_rate_limited": 1, "api_app_id": "A1"}
+    assert decide_envelope(seen, notice, True, NOW) == Admitted(notice) and seen.keys == set()
