@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -48,6 +49,12 @@ class Settings(BaseSettings):
     # than many, and keep the database from starving the process that acks.
     db_pool_size: int = Field(4, ge=1, le=200)
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    # Required of GET /metrics requests that do not come from loopback (Authorization: Bearer ...).
+    metrics_token: SecretStr | None = None
+    # prometheus_client's multiprocess directory, shared by the settlebot processes of a host
+    # (default for serve/socket: a private temporary directory).
+    prometheus_multiproc_dir: str | None = None
     # Only for tests: names a point where the process kills itself (see bot/faults.py).
     fault_injection: str | None = None
 

@@ -1,21 +1,26 @@
-"""The HTTP surface: ``POST /slack/events`` (Bolt), ``GET /healthz`` and the add-card page."""
+"""The HTTP surface: ``POST /slack/events`` (Bolt), ``GET /healthz`` (liveness), ``GET /readyz``,
+``GET /metrics`` and the add-card page."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Request, Response
 
 from bot.cards_page import CardsPage
+from bot.metrics_http import MetricsEndpoint, request_kind
+from bot.readiness import Readiness, Workers
 from bot.slack_gate import Refusal, SlackGate
 from handlers.context import Deps
 from storage.seen_requests import SeenRequestStore, replay_record_engine
+from telemetry import context
+from telemetry.metrics import metrics, outcome_of_status
 
 log = logging.getLogger(__name__)
 MAX_BODY = 512 * 1024  # Slack's payloads are far smaller; refuse anything larger outright
@@ -24,12 +29,15 @@ MAX_BODY = 512 * 1024  # Slack's payloads are far smaller; refuse anything large
 class WebApp:
     """A plain WSGI app; waitress serves it."""
 
-    def __init__(self, app: App, deps: Deps) -> None:
+    def __init__(self, app: App, deps: Deps, workers: Workers | None = None) -> None:
         self._bolt = app
         self._deps = deps
         self._cards = CardsPage(deps)
         secret = deps.services.settings.secret("slack_signing_secret")
         self._gate = SlackGate(secret, SeenRequestStore(replay_record_engine(deps.services.engine)))
+        self.readiness = Readiness(deps.services.engine, workers)
+        token = deps.services.settings.metrics_token
+        self._metrics = MetricsEndpoint(deps.services.engine, token.get_secret_value() if token else None)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -37,20 +45,34 @@ class WebApp:
         if not length.isdigit() or int(length) > MAX_BODY:
             return Response("request too large", status=413)(environ, start_response)
         if path == "/slack/events":
-            return self._slack_events(environ, start_response, int(length))
+            with context.bind(request_id=context.new_id()):
+                return self._timed_slack_events(environ, start_response, int(length))
         request = Request(environ)
         if path == "/healthz":
-            return self._health()(environ, start_response)
+            return Response('{"ok": true}', mimetype="application/json")(environ, start_response)
+        if path == "/readyz":
+            return self.readiness.response()(environ, start_response)
+        if path == "/metrics":
+            return self._metrics(environ)(environ, start_response)
         if path == "/cards/new":
             return self._cards(request)(environ, start_response)
         return Response("not found", status=404)(environ, start_response)
 
-    def _slack_events(
+    def _timed_slack_events(
         self, environ: dict[str, Any], start_response: Callable[..., Any], length: int
     ) -> Iterable[bytes]:
+        """Counted by kind and outcome; the ack's latency observed (up to the answer being ready)."""
+        started = time.perf_counter()
+        kind, response = self._slack_events(environ, length)
+        instruments = metrics()
+        instruments.requests.labels(kind, outcome_of_status(response.status_code)).inc()
+        instruments.ack_seconds.labels(kind).observe(time.perf_counter() - started)
+        return response(environ, start_response)
+
+    def _slack_events(self, environ: dict[str, Any], length: int) -> tuple[str, Response]:
         """Signed, fresh, first-seen and well-formed requests go on to Bolt; others stop here."""
         if environ.get("REQUEST_METHOD") != "POST":
-            return Response("method not allowed", status=405)(environ, start_response)
+            return "unknown", Response("method not allowed", status=405)
         raw = environ["wsgi.input"].read(length) if length else b""
         headers = {
             "x-slack-request-timestamp": environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
@@ -60,13 +82,13 @@ class WebApp:
             verdict = self._gate.check(headers, raw, environ.get("CONTENT_TYPE"))
         except SQLAlchemyError as exc:  # the replay record lives in the database
             log.warning("refused a Slack request (503): the database is unavailable (%s)", type(exc).__name__)
-            return Response("", status=503)(environ, start_response)
+            return "unknown", Response("", status=503)
         retry = environ.get("HTTP_X_SLACK_RETRY_NUM", "")[:3]
         if isinstance(verdict, Refusal):
             log.warning("refused a Slack request (%s): %s%s", verdict.status, verdict.reason,
                         f" (Slack retry {retry})" if retry.isdigit() else "")  # fmt: skip
-            return Response("", status=verdict.status)(environ, start_response)
-        return self._dispatch(verdict, environ)(environ, start_response)
+            return "unknown", Response("", status=verdict.status)
+        return request_kind(verdict), self._dispatch(verdict, environ)
 
     def _dispatch(self, body: dict[str, Any], environ: dict[str, Any]) -> Response:
         """Hand Bolt the body the door parsed and checked: it is neither URL-decoded nor
@@ -83,12 +105,3 @@ class WebApp:
             for value in values:
                 response.headers.add(name, value)
         return response
-
-    def _health(self) -> Response:
-        try:
-            with self._deps.services.engine.connect() as connection:
-                connection.execute(select(1))
-        except SQLAlchemyError as exc:
-            log.warning("health check: database unavailable (%s)", type(exc).__name__)
-            return Response('{"ok": false, "database": "unavailable"}', status=503, mimetype="application/json")
-        return Response('{"ok": true, "database": "ok"}', mimetype="application/json")
