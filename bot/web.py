@@ -66,7 +66,10 @@ class WebApp:
         kind, response = self._slack_events(environ, length)
         instruments = metrics()
         instruments.requests.labels(kind, outcome_of_status(response.status_code)).inc()
-        instruments.ack_seconds.labels(kind).observe(time.perf_counter() - started)
+        took = time.perf_counter() - started
+        instruments.ack_seconds.labels(kind).observe(took)
+        response.headers["X-Request-Id"] = context.current().get("request_id", "")
+        log.debug("slack %s answered %s in %.1f ms", kind, response.status_code, took * 1000)
         return response(environ, start_response)
 
     def _slack_events(self, environ: dict[str, Any], length: int) -> tuple[str, Response]:
