@@ -9,7 +9,7 @@ accepted: nothing else can reach a log line this way.
 from __future__ import annotations
 
 import re
-import uuid
+import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -22,7 +22,7 @@ _current: ContextVar[Mapping[str, str]] = ContextVar("settlebot_ids", default=_N
 
 
 def new_id() -> str:
-    return uuid.uuid4().hex[:16]
+    return secrets.token_hex(8)
 
 
 def current() -> dict[str, str]:
