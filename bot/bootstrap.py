@@ -25,6 +25,8 @@ from storage.db import make_engine, read_only_engine
 from storage.installation import InstallationRecord
 from storage.ledger import SqlLedger
 from storage.uow import SqlUnitOfWork
+from telemetry.gateway import InstrumentedGateway
+from telemetry.slack import MeteredWebClient
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +66,8 @@ class Services:
 
 
 def slack_client(settings: Settings) -> WebClient:
-    """The one Web API client: every call goes to SLACK_API_URL, with slack_sdk's retries."""
-    return WebClient(
+    """The one Web API client: every call goes to SLACK_API_URL, with slack_sdk's retries (and is counted)."""
+    return MeteredWebClient(
         token=settings.secret("slack_bot_token"),
         base_url=settings.api_url,
         timeout=10,
@@ -79,6 +81,7 @@ def build_services(settings: Settings, *, with_slack: bool = True) -> Services:
     gateway: PaymentGateway = SandboxGateway(SqlLedger(engine), latency=settings.gateway_latency_ms / 1000)
     if settings.fault_injection:
         gateway = FaultyGateway(gateway, settings.fault_injection)
+    gateway = InstrumentedGateway(gateway)
     return Services(
         settings=settings,
         engine=engine,

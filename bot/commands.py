@@ -15,6 +15,7 @@ from bot import billing_commands
 from bot.bootstrap import Services, build_services
 from bot.clock import FixedClock
 from bot.demo import demo_data
+from bot.logs import configure_logging
 from bot.printing import print_balances, print_charges, print_dry_run
 from bot.settings import Settings, load_settings
 from domain.alerts import scan
@@ -34,6 +35,7 @@ class CommandError(Exception):
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(**({"port": args.port} if getattr(args, "port", None) is not None else {}))
+    configure_logging(settings.log_level, settings.log_format)
     upgrade(settings.database_url)
     handler = {
         "serve": serve, "socket": socket_mode, "scheduler": scheduler_only, "scan": run_scan, "import": run_import,
@@ -58,7 +60,9 @@ def scheduler_only(settings: Settings, args: argparse.Namespace) -> int:
     from bot.scheduler import Jobs, start_scheduler
     from handlers.notifier import SlackNotifier
     from storage.locks import LeaderLock
+    from telemetry.multiproc import MetricsDir
 
+    metrics_dir = MetricsDir.open(settings.prometheus_multiproc_dir) if settings.prometheus_multiproc_dir else None
     services = build_services(settings)
     assert services.client is not None
     confirm_in_background(services)
@@ -72,6 +76,8 @@ def scheduler_only(settings: Settings, args: argparse.Namespace) -> int:
     scheduler.shutdown(wait=True)
     lock.release()
     services.close()
+    if metrics_dir is not None:  # its metrics are scraped from a server sharing the directory
+        metrics_dir.close()
     return 0
 
 

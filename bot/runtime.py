@@ -19,6 +19,7 @@ from bot.workers import LocalWorkers, WorkerProcesses
 from handlers.notifier import SlackNotifier
 from storage.locks import LeaderLock
 from storage.seen_requests import SeenRequestStore, replay_record_engine
+from telemetry.multiproc import MetricsDir
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +27,19 @@ log = logging.getLogger(__name__)
 class Runtime:
     def __init__(self, settings: Settings, *, scheduler: bool = True) -> None:
         self.settings = settings
+        # Before anything counts and before the workers start: they inherit its location.
+        self.metrics_dir = MetricsDir.open(settings.prometheus_multiproc_dir)
         self.services = build_services(settings)
-        self.workers = WorkerProcesses(settings) if settings.workers else LocalWorkers(settings.worker_threads)
+        self.workers = (
+            WorkerProcesses(settings, forget=self.metrics_dir.mark_dead) if settings.workers
+            else LocalWorkers(settings.worker_threads)
+        )  # fmt: skip
         self.deps = build_deps(self.services, self.workers)
         if isinstance(self.workers, LocalWorkers):
             self.workers.start(self.deps)
         self.app = create_app(self.deps)
         self.seen = SeenRequestStore(replay_record_engine(self.services.engine))  # shared by both doors
-        self.web = WebApp(self.app, self.deps, self.seen)
+        self.web = WebApp(self.app, self.deps, self.seen, self.workers)
         self.server = HttpServer(
             self.web, settings.host, settings.port, settings.http_threads,
             trusted_proxy=settings.trusted_proxy, trusted_proxy_headers=settings.proxy_headers,
@@ -58,7 +64,8 @@ class Runtime:
 
     def serve_forever(self) -> None:
         log.info("settlebot listening on %s (Slack: POST /slack/events)", self.url)
-        print(f"settlebot listening on {self.url}  (POST /slack/events, GET /healthz)", flush=True)
+        if self.settings.log_format == "text":  # JSON logs: the line above says it, and stdout stays JSON
+            print(f"settlebot listening on {self.url}  (POST /slack/events, GET /healthz)", flush=True)
         self._start_jobs()
         self.server.run()
 
@@ -78,6 +85,7 @@ class Runtime:
 
     def stop(self) -> None:
         log.info("stopping")
+        self.web.readiness.stopping()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=True)
         self.lock.release()
@@ -87,3 +95,4 @@ class Runtime:
         self.workers.close()  # every job already acked is finished first
         self.services.close()
         self._stopped.set()
+        self.metrics_dir.close()

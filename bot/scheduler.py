@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -21,6 +22,7 @@ from domain.billing_sync import sync
 from domain.reconciliation import PayerNotifier, reconcile
 from storage.errors import ConflictError
 from storage.locks import LeaderLock
+from telemetry.metrics import metrics
 
 log = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 15 * 60  # expired add-card links (they live 15 minutes) are deleted this often
@@ -38,6 +40,7 @@ class Jobs:
         """(leading now, just became leader)."""
         now = self.lock.held() if self.lock else True
         became, self.leading = now and not self.leading, now
+        metrics().scheduler_leader.set(1 if now else 0)
         return now, became
 
     def tick(self) -> None:
@@ -59,12 +62,14 @@ class Jobs:
 
     def scan_and_deliver(self) -> tuple[ScanReport, DeliveryReport]:
         s = self.services
+        started = time.perf_counter()
         try:
             report = scan(s.uow(), s.clock, s.settings.reminder_policy, s.settings.billing_channel,
                           digest_threshold=s.settings.digest_threshold)  # fmt: skip
         except ConflictError:  # another scan (e.g. one run by hand) claimed the same rows first
             log.info("scan: another scan claimed these alerts first; delivering what is due")
             report = ScanReport()
+        _count_scan(time.perf_counter() - started, report)
         log.info("scan: %d new alerts, %d reminders", report.alerts, report.reminders)
         return report, self.deliver()
 
@@ -84,6 +89,8 @@ class Jobs:
                 break
         if total.posted or total.updated or total.replies or total.failed:
             log.info("delivery: %s", total)
+        for name in ("posted", "updated", "replies", "digests", "failed"):
+            metrics().deliveries.labels(name).inc(getattr(total, name))
         return total
 
     def reconcile(self) -> None:
@@ -91,6 +98,8 @@ class Jobs:
         grace = dt.timedelta(seconds=s.settings.reconcile_grace_seconds)
         payer = self.notifier if isinstance(self.notifier, PayerNotifier) else None
         done = reconcile(s.uow(), s.gateway, s.clock, grace, payer)
+        for attempt in done:
+            metrics().reconciled.labels(attempt.outcome.value).inc()
         if done:
             log.info("reconciled %d pending settlements", len(done))
             self.deliver()
@@ -128,6 +137,13 @@ class Jobs:
         with self._busy:
             if self._lead()[0]:
                 self.reconcile()
+
+
+def _count_scan(seconds: float, report: ScanReport) -> None:
+    instruments = metrics()
+    instruments.scan_seconds.observe(seconds)
+    instruments.scan_claims.labels("alert").inc(report.alerts)
+    instruments.scan_claims.labels("reminder").inc(report.reminders)
 
 
 def start_scheduler(services: Services, jobs: Jobs) -> BackgroundScheduler:

@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     stripe_api_base: str = DEFAULT_API_BASE
     stripe_sync_interval_seconds: int = Field(300, ge=10, le=86400)
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    # Required of GET /metrics requests that do not come from loopback (Authorization: Bearer ...).
+    metrics_token: SecretStr | None = None
+    # prometheus_client's multiprocess directory, shared by the settlebot processes of a host
+    # (default for serve/socket: a private temporary directory).
+    prometheus_multiproc_dir: str | None = None
     # The process runs under a test harness: only then may FAULT_INJECTION be set.
     settlebot_test_mode: bool = False
     # Only for tests: names a point where the process misbehaves (see bot/faults.py).

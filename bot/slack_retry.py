@@ -15,8 +15,29 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
+from telemetry.slack import count_retry
 
-class RatelimitedBodyRetryHandler(RateLimitErrorRetryHandler):
+
+class _Counted(RetryHandler):
+    """Counts each retry it decides on (``settlebot_slack_retries_total``), then waits as its base does."""
+
+    def prepare_for_next_attempt(
+        self, *, state: RetryState, request: HttpRequest,
+        response: HttpResponse | None = None, error: Exception | None = None,
+    ) -> None:  # fmt: skip
+        count_retry(request, response, error)
+        super().prepare_for_next_attempt(state=state, request=request, response=response, error=error)
+
+
+class _Connection(_Counted, ConnectionErrorRetryHandler):
+    pass
+
+
+class _ServerError(_Counted, ServerErrorRetryHandler):
+    pass
+
+
+class RatelimitedBodyRetryHandler(_Counted, RateLimitErrorRetryHandler):
     """Also retries ``HTTP 200 {"ok": false, "error": "ratelimited"}``, waiting Retry-After (or ~1 s)."""
 
     def _can_retry(
@@ -32,9 +53,9 @@ class RatelimitedBodyRetryHandler(RateLimitErrorRetryHandler):
 def retry_handlers() -> list[RetryHandler]:
     """Connection resets and timeouts, 429 and ``ratelimited`` (honouring Retry-After), 500/503."""
     return [
-        ConnectionErrorRetryHandler(
+        _Connection(
             max_retry_count=2, error_types=[URLError, ConnectionResetError, RemoteDisconnected, TimeoutError]
         ),
         RatelimitedBodyRetryHandler(max_retry_count=3),
-        ServerErrorRetryHandler(max_retry_count=2),
+        _ServerError(max_retry_count=2),
     ]

@@ -1,26 +1,30 @@
-"""The HTTP surface: ``POST /slack/events`` (Bolt), ``GET /healthz``, the add-card page and, with
-``BILLING_BACKEND=stripe``, ``POST /stripe/webhook``."""
+"""The HTTP surface: ``POST /slack/events`` (Bolt), ``GET /healthz`` (liveness), ``GET /readyz``,
+``GET /metrics``, the add-card page and, with ``BILLING_BACKEND=stripe``, ``POST /stripe/webhook``."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Request, Response
 
 from bot.cards_page import CardsPage
 from bot.deliveries import Admitted, AlreadyHandled
 from bot.envelope import unsigned_ssl_check
+from bot.metrics_http import MetricsEndpoint, request_kind
+from bot.readiness import Readiness, Workers
 from bot.server import MAX_BODY
 from bot.slack_gate import Refusal, SlackGate
 from bot.stripe_webhook import StripeWebhook
 from handlers.context import Deps
 from storage.seen_requests import SeenRequestStore
+from telemetry import context
+from telemetry.metrics import metrics, outcome_of_status
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +32,16 @@ log = logging.getLogger(__name__)
 class WebApp:
     """A plain WSGI app; waitress serves it."""
 
-    def __init__(self, app: App, deps: Deps, seen: SeenRequestStore) -> None:
+    def __init__(self, app: App, deps: Deps, seen: SeenRequestStore, workers: Workers | None = None) -> None:
         self._bolt = app
         self._deps = deps
         self._cards = CardsPage(deps)
         self._stripe = StripeWebhook(deps) if deps.services.settings.uses_stripe else None
         secret = deps.services.settings.secret("slack_signing_secret")
         self._gate = SlackGate(secret, seen)
+        self.readiness = Readiness(deps.services.engine, workers)
+        token = deps.services.settings.metrics_token
+        self._metrics = MetricsEndpoint(deps.services.engine, token.get_secret_value() if token else None)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -42,22 +49,39 @@ class WebApp:
         if not length.isdigit() or int(length) > MAX_BODY:
             return Response("request too large", status=413)(environ, start_response)
         if path == "/slack/events":
-            return self._slack_events(environ, start_response, int(length))
+            with context.bind(request_id=context.new_id()):
+                return self._timed_slack_events(environ, start_response, int(length))
         request = Request(environ)
         if path == "/healthz":
-            return self._health()(environ, start_response)
+            return Response('{"ok": true}', mimetype="application/json")(environ, start_response)
+        if path == "/readyz":
+            return self.readiness.response()(environ, start_response)
+        if path == "/metrics":
+            return self._metrics(environ)(environ, start_response)
         if path == "/cards/new":
             return self._cards(request)(environ, start_response)
         if path == "/stripe/webhook" and self._stripe is not None:
             return self._stripe(request)(environ, start_response)
         return Response("not found", status=404)(environ, start_response)
 
-    def _slack_events(
+    def _timed_slack_events(
         self, environ: dict[str, Any], start_response: Callable[..., Any], length: int
     ) -> Iterable[bytes]:
+        """Counted by kind and outcome; the ack's latency observed (up to the answer being ready)."""
+        started = time.perf_counter()
+        kind, response = self._slack_events(environ, length)
+        instruments = metrics()
+        instruments.requests.labels(kind, outcome_of_status(response.status_code)).inc()
+        took = time.perf_counter() - started
+        instruments.ack_seconds.labels(kind).observe(took)
+        response.headers["X-Request-Id"] = context.current().get("request_id", "")
+        log.debug("slack %s answered %s in %.1f ms", kind, response.status_code, took * 1000)
+        return response(environ, start_response)
+
+    def _slack_events(self, environ: dict[str, Any], length: int) -> tuple[str, Response]:
         """Signed, fresh, first-seen and well-formed requests go on to Bolt; others stop here."""
         if environ.get("REQUEST_METHOD") != "POST":
-            return Response("method not allowed", status=405)(environ, start_response)
+            return "unknown", Response("method not allowed", status=405)
         raw = environ["wsgi.input"].read(length) if length else b""
         headers = {
             "x-slack-request-timestamp": environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
@@ -65,22 +89,22 @@ class WebApp:
             "x-slack-retry-num": environ.get("HTTP_X_SLACK_RETRY_NUM", ""),
         }
         if not headers["x-slack-signature"] and unsigned_ssl_check(raw):
-            return Response("", status=200)(environ, start_response)  # Slack's certificate check: nothing runs
+            return "ssl_check", Response("", status=200)  # Slack's certificate check: nothing runs
         try:
             verdict = self._gate.check(headers, raw, environ.get("CONTENT_TYPE"))
         except SQLAlchemyError as exc:  # the replay record lives in the database
             log.warning("refused a Slack request (503): the database is unavailable (%s)", type(exc).__name__)
-            return Response("", status=503)(environ, start_response)
+            return "unknown", Response("", status=503)
         retry = headers["x-slack-retry-num"][:3]
         if isinstance(verdict, Refusal):
             log.warning("refused a Slack request (%s): %s%s", verdict.status, verdict.reason,
                         f" (Slack retry {retry})" if retry.isdigit() else "")  # fmt: skip
-            return Response("", status=verdict.status)(environ, start_response)
+            return "unknown", Response("", status=verdict.status)
         if isinstance(verdict, AlreadyHandled):
             log.info("acknowledged a Slack request already handled (%s)%s", verdict.identity.split(":")[0],
                      f" (Slack retry {retry})" if retry.isdigit() else "")  # fmt: skip
-            return Response("", status=200)(environ, start_response)
-        return self._handle(verdict, environ)(environ, start_response)
+            return "retry", Response("", status=200)
+        return request_kind(verdict.body), self._handle(verdict, environ)
 
     def _handle(self, admitted: Admitted, environ: dict[str, Any]) -> Response:
         """Bolt's answer; a request whose handling failed (5xx) is not recorded as handled, so
@@ -108,12 +132,3 @@ class WebApp:
             for value in values:
                 response.headers.add(name, value)
         return response
-
-    def _health(self) -> Response:
-        try:
-            with self._deps.services.engine.connect() as connection:
-                connection.execute(select(1))
-        except SQLAlchemyError as exc:
-            log.warning("health check: database unavailable (%s)", type(exc).__name__)
-            return Response('{"ok": false, "database": "unavailable"}', status=503, mimetype="application/json")
-        return Response('{"ok": true, "database": "ok"}', mimetype="application/json")

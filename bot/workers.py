@@ -25,6 +25,7 @@ from typing import Any
 from bot.settings import Settings
 from handlers.context import Deps
 from handlers.work import Job, run_job
+from telemetry.metrics import metrics, priority_name
 
 log = logging.getLogger(__name__)
 _LAST = 99  # a stop marker's priority: after every job, so the queues are drained first
@@ -58,7 +59,15 @@ class LocalWorkers:
     def submit(self, job: Job) -> None:
         with self._idle:
             self._busy[job.interactive] += 1
+        metrics().job_queue_depth.labels(priority_name(job.priority)).inc()
         self._queues[job.interactive].put((job.priority, next(self._order), job))
+
+    def problems(self) -> list[str]:
+        """Why these threads cannot take jobs (for readiness): none when all of them run."""
+        if self._deps is None:
+            return ["work threads not started"]
+        dead = [thread.name for _, thread in self._threads if not thread.is_alive()]
+        return [f"work thread {name} is not running" for name in dead[:3]]
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         with self._idle:
@@ -70,6 +79,7 @@ class LocalWorkers:
             _, _, job = self._queues[interactive].get()
             if job is None:
                 return
+            metrics().job_queue_depth.labels(priority_name(job.priority)).dec()
             try:
                 run_job(self._deps, job)
             finally:
@@ -94,13 +104,15 @@ class _Slot:
     process: BaseProcess
     urgent: MpQueue[Job | None]
     normal: MpQueue[Job | None]
+    ready: Any  # a multiprocessing Event the worker sets once it takes jobs
 
 
 class WorkerProcesses:
     """``settings.workers`` worker processes; ``submit`` only pickles the job onto a queue."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, forget: Callable[[int], None] = lambda pid: None) -> None:
         self._settings = settings
+        self._forget = forget  # a worker that is gone: its live metrics go too
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
         self._turn = itertools.count()
@@ -112,11 +124,23 @@ class WorkerProcesses:
     def _spawn(self, n: int) -> _Slot:
         urgent: MpQueue[Job | None] = self._context.Queue()
         normal: MpQueue[Job | None] = self._context.Queue()
+        ready = self._context.Event()
         process = self._context.Process(
-            target=worker_main, args=(self._settings, urgent, normal), name=f"settlebot-worker-{n}", daemon=False
-        )
+            target=worker_main, args=(self._settings, urgent, normal, ready), name=f"settlebot-worker-{n}",
+            daemon=False,
+        )  # fmt: skip
         process.start()
-        return _Slot(process, urgent, normal)
+        return _Slot(process, urgent, normal, ready)
+
+    def problems(self) -> list[str]:
+        """Why the workers cannot take jobs now (for readiness): none when every one is up."""
+        found = []
+        for slot in list(self._slots):
+            if not slot.process.is_alive():
+                found.append(f"worker {slot.process.name} is not running")
+            elif not slot.ready.is_set():
+                found.append(f"worker {slot.process.name} is starting")
+        return found
 
     def submit(self, job: Job) -> None:
         """To the workers in turn."""
@@ -132,6 +156,8 @@ class WorkerProcesses:
                 if slot.process.is_alive() or self._closing.is_set():
                     continue
                 log.error("worker %s exited (code %s); starting another", slot.process.name, slot.process.exitcode)
+                if slot.process.pid is not None:
+                    self._forget(slot.process.pid)
                 with self._lock:
                     self._slots[n] = self._spawn(n)
                 for q in (slot.urgent, slot.normal):
@@ -149,14 +175,19 @@ class WorkerProcesses:
                 log.warning("worker %s did not stop in %.0f s; terminating it", slot.process.name, timeout)
                 slot.process.terminate()
                 slot.process.join(5)
+            if slot.process.pid is not None:
+                self._forget(slot.process.pid)
         for slot in self._slots:
             for q in (slot.urgent, slot.normal):
                 q.close()
                 q.join_thread()
 
 
-def worker_main(settings: Settings, urgent: MpQueue[Job | None], normal: MpQueue[Job | None]) -> None:
-    """A worker process: its own services, then jobs from both queues until told to stop."""
+def worker_main(
+    settings: Settings, urgent: MpQueue[Job | None], normal: MpQueue[Job | None], ready: Any = None
+) -> None:
+    """A worker process: its own services, then jobs from both queues until told to stop
+    (``ready`` is set once it takes them)."""
     import signal
 
     from bot.app import build_deps
@@ -167,12 +198,14 @@ def worker_main(settings: Settings, urgent: MpQueue[Job | None], normal: MpQueue
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if settings.worker_nice > 0:
         os.nice(settings.worker_nice)  # acks in the serving process go first
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     _exit_with_parent()
     services = build_services(settings)
     local = LocalWorkers(settings.worker_threads)
     deps = build_deps(services, local)
     local.start(deps)
+    if ready is not None:
+        ready.set()
     _reader(urgent, local.submit, daemon=True)  # interactive jobs: taken at once, threads of their own
     _reader(normal, local.submit, daemon=False).join()  # until the stop marker, after every job
     local.close()

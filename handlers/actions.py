@@ -18,6 +18,7 @@ from handlers.context import Deps
 from handlers.metadata import ModalMeta
 from handlers.modal_flow import open_modal, refresh
 from handlers.work import NOW, SOON, job, task
+from telemetry import context
 
 
 def register(app: App, deps: Deps) -> None:
@@ -25,6 +26,7 @@ def register(app: App, deps: Deps) -> None:
     def settle_open(ack: Ack, body: dict[str, Any]) -> None:
         clicked = payloads.click(body)
         ack()
+        context.annotate(subscription_id=clicked.value)
         deps.jobs.submit(job(open_clicked, clicked, time.time(), priority=NOW))
 
     @app.action(ids.SELECT_CARD)

@@ -8,12 +8,14 @@ sandbox), so that nothing in a payload can make it call anywhere else.
 from __future__ import annotations
 
 import logging
+import time
 from urllib.parse import urlsplit
 
 from slack_sdk.webhook import WebhookClient
 
 from bot.slack_retry import retry_handlers
 from handlers.blocks.common import Message
+from telemetry.slack import RESPONSE_URL, count_call
 
 log = logging.getLogger(__name__)
 SLACK_HOOKS = "https://hooks.slack.com"
@@ -34,11 +36,15 @@ class Replies:
             log.warning("a command's response_url points outside Slack; no reply sent")
             return False
         client = WebhookClient(url, timeout=10, retry_handlers=retry_handlers())
+        started = time.perf_counter()
         try:
             response = client.send(text=message.text, blocks=message.blocks or None, response_type="ephemeral")
         except OSError as exc:  # URLError included: Slack unreachable even after the retries
+            count_call(RESPONSE_URL, type(exc).__name__, time.perf_counter() - started)
             log.warning("command reply not delivered: %s", getattr(exc, "reason", None) or type(exc).__name__)
             return False
+        count_call(RESPONSE_URL, "ok" if response.status_code == 200 else str(response.status_code),
+                   time.perf_counter() - started)  # fmt: skip
         if response.status_code != 200:
             code = response.body.strip()[:40]  # Slack answers an error code such as "used_url"
             log.warning("command reply refused by Slack: HTTP %s %s", response.status_code,

@@ -35,6 +35,7 @@ from handlers.metadata import ModalMeta
 from handlers.modal_flow import load_plan, notice_view, refresh
 from handlers.notifier import SlackNotifier
 from handlers.work import task
+from telemetry.settlements import counted_settlement
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +183,7 @@ def settle_submission(deps: Deps, actor: str, meta: ModalMeta, sub: Submission, 
 WAITS = (0.1, 0.25, 0.5, 1.0, 1.0, 2.0, 2.0, 2.0)  # seconds, about 9 in all
 
 
+@counted_settlement
 def _settle_when_free(deps: Deps, actor: str, meta: ModalMeta, card_id: str) -> SettlementResult:
     """Settle; while another Save for the same balance is being charged, wait for its outcome.
 

@@ -14,6 +14,7 @@ from handlers.i18n import translator
 from handlers.metadata import ModalMeta
 from handlers.submit_flow import inline_errors, parse_submission, precheck, settle_submission
 from handlers.work import job
+from telemetry import context
 
 
 def register(app: App, deps: Deps) -> None:
@@ -23,6 +24,7 @@ def register(app: App, deps: Deps) -> None:
         checks against the database and the charge run in a job."""
         submitted = payloads.submitted_view(body)
         meta = ModalMeta.loads(submitted.private_metadata)  # written by us: a bad one is a forgery (400)
+        context.annotate(subscription_id=meta.subscription_id)  # for the log lines of this Save and its job
         tr = translator(meta.locale)
         try:
             submission = parse_submission(submitted.values, meta)

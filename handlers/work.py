@@ -14,6 +14,7 @@ threads of their own, so that a burst of slow settlements never delays a modal.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from slack_sdk.errors import SlackApiError
 
 from domain.ports import StorageUnavailable
+from telemetry import context
+from telemetry.metrics import metrics, priority_name
 
 if TYPE_CHECKING:
     from handlers.context import Deps
@@ -39,6 +42,8 @@ class Job:
     task: str
     args: tuple[Any, ...]
     priority: int = LATER
+    ids: tuple[tuple[str, str], ...] = ()  # the submitter's log ids (its request id...), carried to the worker
+    submitted_at: float = 0.0  # time.time(): the queue wait is measured across processes
 
     @property
     def interactive(self) -> bool:
@@ -59,7 +64,7 @@ def job(fn: Task, *args: Any, priority: int = LATER) -> Job:
     name = _name(fn)
     if TASKS.get(name) is not fn:
         raise ValueError(f"{name} is not a registered task")
-    return Job(name, args, priority)
+    return Job(name, args, priority, tuple(context.current().items()), time.time())
 
 
 def _name(fn: Task) -> str:
@@ -71,16 +76,32 @@ def new_reference() -> str:
 
 
 def run_job(deps: Deps, work: Job) -> None:
-    """Run one job; its failure is logged (kind and reference only), never raised."""
+    """Run one job under its submitter's log ids and a job id of its own, timed and counted;
+    its failure is logged (kind and reference only), never raised."""
     fn = TASKS.get(work.task)
     if fn is None:
         log.error("unknown task %s dropped", work.task[:80])
         return
+    started, priority = time.time(), priority_name(work.priority)
+    if work.submitted_at:
+        metrics().job_wait_seconds.labels(priority).observe(max(0.0, started - work.submitted_at))
+    with context.bind(**{**dict(work.ids), "job_id": context.new_id()}):  # a job's own id, its submitter's others
+        outcome = _run(deps, fn, work)
+    instruments = metrics()
+    instruments.job_seconds.labels(priority).observe(time.time() - started)
+    instruments.jobs.labels(work.task.rsplit(".", 1)[-1], outcome).inc()
+
+
+def _run(deps: Deps, fn: Task, work: Job) -> str:
     try:
         fn(deps, *work.args)
     except StorageUnavailable as exc:
         log.warning("%s not done: the database is unavailable (%s)", work.task, exc)
+        return "unavailable"
     except SlackApiError as exc:
         log.warning("%s: Slack answered %s (ref %s)", work.task, exc.response.get("error"), new_reference())
+        return "slack_error"
     except Exception:
         log.exception("%s failed (ref %s)", work.task, new_reference())
+        return "failed"
+    return "ok"

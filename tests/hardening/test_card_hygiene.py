@@ -11,7 +11,7 @@ from handlers import ids
 from tests import reporting
 from tests.e2e.harness import shown_view, wait_until
 from tests.e2e.test_add_card_page import Browser, add_card_link, hidden
-from tests.hardening.support import BA, Stack, log_messages, mentions, rows, today, values
+from tests.hardening.support import BA, Stack, log_messages, mentions, rows, start_stack, stop_stack, today, values
 
 # Test cards with CVCs chosen so that they cannot be confused with anything else in the data.
 CARDS = [
@@ -65,13 +65,31 @@ def _leaks(text: str, number: str, cvc: str, what: str) -> list[str]:
 
 def test_card_numbers_and_cvcs_stay_out_of_the_database_the_logs_and_slack(stack: Stack) -> None:
     statuses = _add_cards(stack)
+    _assert_nowhere(stack, statuses, log_messages(stack.app.log))
+    reporting.record("card numbers and CVCs nowhere but the tokenizer", requests=len(statuses) + 2 * len(CARDS),
+                     processes=1, faults=len(TYPOS), charges=0)  # fmt: skip
+
+
+def test_card_numbers_and_cvcs_stay_out_of_json_logs_too(tmp_path: Path) -> None:
+    json_stack = start_stack(tmp_path, LOG_FORMAT="json")
+    try:
+        statuses = _add_cards(json_stack)
+        lines = [json.loads(line) for line in json_stack.app.log.splitlines() if line.strip()]  # all JSON
+        assert len(lines) > 5 and all(set(line) >= {"time", "level", "logger", "message"} for line in lines)
+        # Without the time and pid fields, whose digits could look like a CVC.
+        log = "\n".join(json.dumps({k: v for k, v in line.items() if k not in ("time", "pid")}) for line in lines)
+        _assert_nowhere(json_stack, statuses, log)
+    finally:
+        stop_stack(json_stack)
+
+
+def _assert_nowhere(stack: Stack, statuses: list[int], log: str) -> None:
     assert statuses.count(200) == len(CARDS) and statuses.count(400) == len(TYPOS)
     with stack.db.uow() as uow:
         added = {(c.brand, c.last4) for c in uow.cards.for_account("acc_contoso")}
     assert {(brand, number[-4:]) for number, _, brand in CARDS} <= added
     cells = [(table, column, value) for table, column, value in values(stack.db.engine)]
     calls = [json.dumps(call.params, ensure_ascii=False) for call in stack.fake.calls]
-    log = log_messages(stack.app.log)
     leaks = []
     for number, cvc, _ in CARDS + [(n, c, "") for n, c in TYPOS]:
         for table, column, value in cells:
@@ -83,5 +101,3 @@ def test_card_numbers_and_cvcs_stay_out_of_the_database_the_logs_and_slack(stack
     raw = b"".join(p.read_bytes() for p in Path(stack.database_url.removeprefix("sqlite:///")).parent.glob("*.db*"))
     assert not [n for n, _, _ in CARDS if n.replace(" ", "").encode() in raw or n.encode() in raw]
     assert len(cells) > 100 and calls and ids.SETTLE_MODAL in json.dumps(calls)  # there was something to search
-    reporting.record("card numbers and CVCs nowhere but the tokenizer", requests=len(statuses) + 2 * len(CARDS),
-                     processes=1, faults=len(TYPOS), charges=0)  # fmt: skip

@@ -1,15 +1,22 @@
 """No log call in the app passes a request body, a payload, ``view.state.values``, form fields,
 typed text, a token, a signature or a card detail: log lines carry ids only. Read from the code
-itself (every ``log.*(...)`` call), so a new call that breaks the rule fails here."""
+itself (every ``log.*(...)`` call), so a new call that breaks the rule fails here. The JSON format
+(``LOG_FORMAT=json``) writes the same message and nothing else of a record but the bound ids."""
 
 from __future__ import annotations
 
 import ast
+import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
+from bot.logs import JsonFormatter
+from telemetry import context
+
 ROOT = Path(__file__).parents[2]
-PACKAGES = ("bot", "handlers", "domain", "storage")
+PACKAGES = ("bot", "handlers", "domain", "storage", "telemetry")
+JSON_FIELDS = {"time", "level", "logger", "pid", "message", "exception", *context.NAMES}
 LEVELS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log"}
 LOGGERS = {"log", "logger", "logging", "_log", "self.log", "self.logger"}
 FORBIDDEN = {
@@ -61,3 +68,24 @@ def test_no_module_prints_or_dumps_a_request() -> None:
             offenders += [f"{path.name}: {w}" for w in ("print(", "pprint", "json.dumps(body", "logger.info(body")
                           if w in source]  # fmt: skip
     assert offenders == []
+
+
+def test_json_lines_hold_the_message_and_ids_never_extra_record_fields() -> None:
+    secret = "xoxb-17653672481-secret"
+    record = logging.getLogger("settlebot.hygiene").makeRecord(
+        "settlebot.hygiene", logging.WARNING, __file__, 1, "refused %s", ("block_actions",), None,
+        extra={"token": secret, "body": "4242424242424242", "cvc": "731", "headers": {"x": secret}},
+    )  # fmt: skip
+    with context.bind(request_id="r1", job_id="j1", subscription_id="sub_1", attempt_id="a1"):
+        line = JsonFormatter().format(record)
+    assert set(json.loads(line)) <= JSON_FIELDS and json.loads(line)["message"] == "refused block_actions"
+    assert secret not in line and "4242424242424242" not in line and "731" not in line
+
+
+def test_a_secret_cannot_be_bound_as_a_log_id() -> None:
+    for name in ("token", "secret", "card_number", "cvc", "signature"):
+        try:
+            context.annotate(**{name: "x"})
+        except ValueError:
+            continue
+        raise AssertionError(f"{name} was accepted as a log id")

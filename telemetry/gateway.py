@@ -1,0 +1,56 @@
+"""The payment gateway port, timed and counted; each charge logged with the ids bound to it."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from domain.errors import DomainError
+from domain.money import Money
+from domain.ports import ChargeResult, PaymentGateway, TokenizedCard
+from telemetry.metrics import label, metrics
+
+log = logging.getLogger(__name__)
+
+
+class InstrumentedGateway:
+    """Wraps any ``PaymentGateway``: latency per operation, errors by type, one log line per charge."""
+
+    def __init__(self, inner: PaymentGateway, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.inner = inner
+        self._clock = clock
+
+    def charge(self, *, idempotency_key: str, token: str, amount: Money) -> ChargeResult:
+        started = self._clock()
+        with self._timed("charge"):
+            result = self.inner.charge(idempotency_key=idempotency_key, token=token, amount=amount)
+        log.info("gateway charge %s: %s%s in %.0f ms", idempotency_key, result.status.value,
+                 f" ({result.decline_code})" if result.decline_code else "",
+                 (self._clock() - started) * 1000)  # fmt: skip
+        return result
+
+    def find_charge(self, idempotency_key: str) -> ChargeResult | None:
+        with self._timed("find_charge"):
+            return self.inner.find_charge(idempotency_key)
+
+    def tokenize(self, *, number: str, exp_month: int, exp_year: int, cvc: str) -> TokenizedCard:
+        with self._timed("tokenize"):
+            return self.inner.tokenize(number=number, exp_month=exp_month, exp_year=exp_year, cvc=cvc)
+
+    @contextmanager
+    def _timed(self, operation: str) -> Iterator[None]:
+        """Time the call; an exception other than a refusal of the input counts as an error."""
+        instruments = metrics()
+        started = self._clock()
+        try:
+            yield
+        except DomainError:
+            raise
+        except Exception as exc:
+            instruments.gateway_errors.labels(operation, label(type(exc).__name__)).inc()
+            log.warning("gateway %s failed: %s", operation, type(exc).__name__)
+            raise
+        finally:
+            instruments.gateway_seconds.labels(operation).observe(self._clock() - started)
