@@ -36,6 +36,8 @@ class CommandError(Exception):
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(**({"port": args.port} if getattr(args, "port", None) is not None else {}))
     configure_logging(settings.log_level, settings.log_format)
+    if args.command == "db":
+        logging.getLogger("alembic").setLevel(logging.INFO)
     upgrade(settings.database_url)
     handler = {
         "serve": serve, "socket": socket_mode, "scheduler": scheduler_only, "scan": run_scan, "import": run_import,

@@ -182,6 +182,8 @@ def _check_interaction(body: dict[str, Any], kind: str) -> None:
         _require_text(view, ("id", "type"), "view")
         # Bolt reads a submission's callback_id unchecked; "" in a Home tab or a modal opened without one
         _require_id(view, "callback_id", "view", optional=kind == "block_actions")
+        if view.get("state") is not None and not isinstance(view["state"], dict):
+            raise BadEnvelope("view.state is not an object")  # absent, null or without values: no inputs
     if kind == "block_actions":
         actions = body.get("actions")
         if not isinstance(actions, list) or not actions or not all(isinstance(a, dict) for a in actions):

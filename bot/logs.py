@@ -53,6 +53,7 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
         handler.addFilter(_Ids())
     logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), handlers=[handler], force=True)
     logging.captureWarnings(True)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # only `settlebot db upgrade` says what it ran
     sys.excepthook = _uncaught
     threading.excepthook = _uncaught_in_thread
 

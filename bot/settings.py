@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     # Only for tests: names a point where the process misbehaves (see bot/faults.py).
     fault_injection: str | None = None
 
+    @field_validator("settlebot_test_mode", mode="before")
+    @classmethod
+    def _test_mode(cls, value: object) -> object:
+        return False if value == "" else value  # SETTLEBOT_TEST_MODE= (set but empty) is off
+
     @field_validator("fault_injection")
     @classmethod
     def _faults(cls, value: str | None, info: ValidationInfo) -> str | None:

@@ -22,6 +22,10 @@ class InstrumentedGateway:
         self.inner = inner
         self._clock = clock
 
+    @property
+    def moves_real_money(self) -> bool:
+        return self.inner.moves_real_money
+
     def charge(self, *, idempotency_key: str, token: str, amount: Money) -> ChargeResult:
         started = self._clock()
         with self._timed("charge"):
