@@ -99,8 +99,15 @@ class FakeAccounts(_Repo):
     def get(self, account_id: str) -> Account | None:
         return self._read(self.t.accounts.get(account_id))
 
+    def get_many(self, account_ids: Iterable[str]) -> dict[str, Account]:
+        wanted = set(account_ids)
+        return {a.id: self._read(a) for a in self.t.accounts.values() if a.id in wanted}
+
+    def ids(self) -> list[str]:
+        return sorted(self.t.accounts)
+
     def all(self) -> list[Account]:
-        return sorted(self.t.accounts.values(), key=lambda a: a.id)
+        return sorted((self._read(a) for a in self.t.accounts.values()), key=lambda a: a.id)
 
     def save(self, account: Account) -> None:
         self.t.accounts[account.id] = account
@@ -126,6 +133,10 @@ class FakeCards(_Repo):
 
     def for_account(self, account_id: str) -> list[Card]:
         return [self._read(c) for c in self.t.cards.values() if c.account_id == account_id]
+
+    def for_accounts(self, account_ids: Iterable[str]) -> list[Card]:
+        wanted = set(account_ids)
+        return sorted((self._read(c) for c in self.t.cards.values() if c.account_id in wanted), key=lambda c: c.id)
 
     def save(self, card: Card) -> None:
         self.t.cards[card.id] = card
