@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,7 @@ from bot.settings import Settings
 from bot.slack_retry import retry_handlers
 from domain.failures import FailureLog
 from domain.ports import Clock, PaymentGateway
+from domain.set_aside import Backoff
 from storage.card_links import CardLinkStore
 from storage.db import make_engine, read_only_engine
 from storage.installation import InstallationRecord
@@ -48,6 +50,13 @@ class Services:
         if read_only:
             return SqlUnitOfWork(self.readers, read_only=True)
         return SqlUnitOfWork(self.sessions)
+
+    @property
+    def backoff(self) -> Backoff:
+        """How long an alert or reminder whose delivery failed is set aside: one delivery
+        interval, doubling with each failure in a row up to DELIVERY_RETRY_MAX_SECONDS."""
+        seconds = self.settings.delivery_interval_seconds, self.settings.delivery_retry_max_seconds
+        return Backoff(*(dt.timedelta(seconds=n) for n in seconds))
 
     @property
     def sandbox(self) -> bool:

@@ -136,8 +136,25 @@ class AlertRepository(Protocol):
 
     def add_reminders(self, reminders: Iterable[Reminder]) -> None: ...
     def save_reminder(self, reminder: Reminder) -> None: ...
-    def undelivered(self, limit: int) -> list[Alert]: ...
-    def undelivered_reminders(self, limit: int) -> list[Reminder]: ...
+
+    def undelivered(self, limit: int, due_at: dt.datetime | None = None) -> list[Alert]:
+        """Up to ``limit`` alerts not yet posted or posted at an older version. With ``due_at``,
+        only those never set aside or whose ``retry_at`` has come by then. Never set aside
+        first (oldest first), then set aside by ``retry_at``: alerts that keep failing never
+        take the place of the others."""
+        ...
+
+    def undelivered_reminders(self, limit: int, due_at: dt.datetime | None = None) -> list[Reminder]:
+        """Up to ``limit`` reminders not yet posted whose alert's message is posted (a thread to
+        reply in; not ``DIGEST_PREFIX`` alone), chosen and ordered as ``undelivered``."""
+        ...
+
+    def set_aside(self, alert_ids: Iterable[str], retry_at: dt.datetime) -> None:
+        """A delivery of each of these alerts failed: one more failure, and ``retry_at``.
+        Posting (``save`` with failures 0, ``mark_posted``) clears both."""
+        ...
+
+    def set_aside_reminders(self, reminder_ids: Iterable[str], retry_at: dt.datetime) -> None: ...
 
 
 class UnitOfWork(Protocol):

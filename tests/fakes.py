@@ -341,7 +341,7 @@ class FakeAlerts(_Repo):
     def mark_posted(self, alert_ids: Iterable[str], ts: str) -> None:
         for alert_id in alert_ids:
             alert = self.t.alerts[alert_id]
-            self.t.alerts[alert_id] = replace(alert, ts=ts, delivered_version=alert.version)
+            self.t.alerts[alert_id] = replace(alert, ts=ts, delivered_version=alert.version, failures=0, retry_at=None)
 
     def add_reminders(self, reminders: Iterable[Reminder]) -> None:
         for r in reminders:
@@ -352,13 +352,33 @@ class FakeAlerts(_Repo):
     def save_reminder(self, reminder: Reminder) -> None:
         self.t.reminders[reminder.id] = reminder
 
-    def undelivered(self, limit: int) -> list[Alert]:
-        pending = [a for a in self.t.alerts.values() if a.needs_delivery]
-        return sorted(pending, key=lambda a: (a.created_at, a.id))[:limit]
+    def undelivered(self, limit: int, due_at: dt.datetime | None = None) -> list[Alert]:
+        pending = [a for a in self.t.alerts.values() if a.needs_delivery and _due(a, due_at)]
+        return sorted(pending, key=_outbox_order)[:limit]
 
-    def undelivered_reminders(self, limit: int) -> list[Reminder]:
-        pending = [r for r in self.t.reminders.values() if r.ts is None]
-        return sorted(pending, key=lambda r: (r.created_at, r.id))[:limit]
+    def undelivered_reminders(self, limit: int, due_at: dt.datetime | None = None) -> list[Reminder]:
+        threads = {a.id for a in self.t.alerts.values() if a.ts is not None and a.ts != DIGEST_PREFIX}
+        pending = [r for r in self.t.reminders.values() if r.ts is None and r.alert_id in threads and _due(r, due_at)]
+        return sorted(pending, key=_outbox_order)[:limit]
+
+    def set_aside(self, alert_ids: Iterable[str], retry_at: dt.datetime) -> None:
+        for alert_id in alert_ids:
+            alert = self.t.alerts[alert_id]
+            self.t.alerts[alert_id] = replace(alert, failures=alert.failures + 1, retry_at=retry_at)
+
+    def set_aside_reminders(self, reminder_ids: Iterable[str], retry_at: dt.datetime) -> None:
+        for reminder_id in reminder_ids:
+            reminder = self.t.reminders[reminder_id]
+            self.t.reminders[reminder_id] = replace(reminder, failures=reminder.failures + 1, retry_at=retry_at)
+
+
+def _due(record: Alert | Reminder, at: dt.datetime | None) -> bool:
+    return at is None or record.retry_at is None or record.retry_at <= at
+
+
+def _outbox_order(record: Alert | Reminder) -> tuple[object, ...]:
+    """Never set aside first, oldest first; then set aside, by when each is due again."""
+    return (record.retry_at is not None, record.retry_at or record.created_at, record.created_at, record.id)
 
 
 def _stage(claim: Claim, row: PastDueRow) -> int:
