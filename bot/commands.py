@@ -20,6 +20,7 @@ from domain.alerts import scan
 from domain.errors import ImportRefused
 from domain.importing import import_billing_data
 from domain.listing import balances
+from domain.set_aside import retry_now
 from domain.settlement import reconcile
 from storage.db import upgrade
 from storage.ledger import SqlLedger
@@ -106,6 +107,7 @@ def run_scan(settings: Settings, args: argparse.Namespace) -> int:
     from handlers.notifier import SlackNotifier
 
     assert services.client is not None
+    retry_now(services.uow(), services.clock.now())  # run by hand: what was set aside is tried too
     report, delivered = Jobs(services, SlackNotifier(services.client, sandbox=services.sandbox)).scan_and_deliver()
     print(f"{report.alerts} new alerts, {report.reminders} reminders; "
           f"posted {delivered.posted}, updated {delivered.updated}, replies {delivered.replies}, "

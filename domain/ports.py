@@ -156,6 +156,10 @@ class AlertRepository(Protocol):
 
     def set_aside_reminders(self, reminder_ids: Iterable[str], retry_at: dt.datetime) -> None: ...
 
+    def due_again(self, at: dt.datetime) -> None:
+        """Every alert and reminder set aside is due by ``at``; their failure counts stay."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without ``commit()`` rolls back."""

@@ -59,3 +59,11 @@ def _by_time(retries: dict[str, dt.datetime]) -> dict[dt.datetime, list[str]]:
     for record_id, retry_at in sorted(retries.items()):
         grouped.setdefault(retry_at, []).append(record_id)
     return grouped
+
+
+def retry_now(uow: UnitOfWork, now: dt.datetime) -> None:
+    """Make every alert and reminder set aside due now: a delivery run by hand (``settlebot
+    scan``) tries each of them once at once, after the records never set aside."""
+    with uow:
+        uow.alerts.due_again(now)
+        uow.commit()

@@ -371,6 +371,12 @@ class FakeAlerts(_Repo):
             reminder = self.t.reminders[reminder_id]
             self.t.reminders[reminder_id] = replace(reminder, failures=reminder.failures + 1, retry_at=retry_at)
 
+    def due_again(self, at: dt.datetime) -> None:
+        for table in (self.t.alerts, self.t.reminders):
+            for record_id, record in table.items():
+                if record.retry_at is not None and record.retry_at > at:
+                    table[record_id] = replace(record, retry_at=at)  # type: ignore[assignment]
+
 
 def _due(record: Alert | Reminder, at: dt.datetime | None) -> bool:
     return at is None or record.retry_at is None or record.retry_at <= at

@@ -181,6 +181,10 @@ class SqlAlerts(SqlRepository):
     def set_aside_reminders(self, reminder_ids: Iterable[str], retry_at: dt.datetime) -> None:
         self._set_aside(ReminderRow, reminder_ids, retry_at)
 
+    def due_again(self, at: dt.datetime) -> None:
+        for table in (table_of(AlertRow), table_of(ReminderRow)):
+            self.session.connection().execute(update(table).where(table.c.retry_at > at).values(retry_at=at))
+
     def _set_aside(self, model: type[AlertRow] | type[ReminderRow], ids: Iterable[str], at: dt.datetime) -> None:
         table = table_of(model)
         for batch in batches(ids):

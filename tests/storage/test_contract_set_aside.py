@@ -107,3 +107,22 @@ def test_reminders_wait_for_their_alerts_message_to_be_posted(uow: UnitOfWork) -
         uow.commit()
     with uow:
         assert len(uow.alerts.undelivered_reminders(10, NOW)) == 4
+
+
+def test_everything_set_aside_can_be_made_due_at_once_keeping_its_failures(uow: UnitOfWork) -> None:
+    _alerts(uow, "1", "2", "3")
+    with uow:
+        uow.alerts.mark_posted(["al_3"], "3.3")
+        uow.alerts.add_reminders([reminder("r_3", "al_3")])
+        uow.alerts.set_aside(["al_1"], NOW + 5 * MINUTE)
+        uow.alerts.set_aside(["al_2"], NOW - MINUTE)  # due already: left as it is
+        uow.alerts.set_aside_reminders(["r_3"], NOW + 5 * MINUTE)
+        uow.commit()
+    with uow:
+        uow.alerts.due_again(NOW)
+        uow.commit()
+    with uow:
+        assert [(a.id, a.failures, a.retry_at) for a in uow.alerts.undelivered(10, NOW)] == [
+            ("al_2", 1, NOW - MINUTE), ("al_1", 1, NOW),
+        ]  # fmt: skip
+        assert [(r.id, r.failures, r.retry_at) for r in uow.alerts.undelivered_reminders(10, NOW)] == [("r_3", 1, NOW)]
