@@ -17,6 +17,8 @@ from domain.ports import DeliveryFailed
 from domain.set_aside import Backoff
 from tests.fakes import FakeClock, FakeUnitOfWork
 from tests.unit.test_alerts import RecordingNotifier
+from tests.unit.test_digest import RecordingNotifier as DigestNotifier
+from tests.unit.test_digest import seed as seed_digest
 
 LIMIT = 5  # the batch; more alerts than this are stuck
 STUCK = 8
@@ -146,3 +148,30 @@ def test_the_wait_doubles_from_the_first_up_to_the_most():
     assert [backoff.wait(n).total_seconds() for n in range(1, 9)] == [60, 120, 240, 480, 960, 1920, 3600, 3600]
     assert backoff.wait(10**9) == dt.timedelta(hours=1)
     assert Backoff(dt.timedelta(hours=2), dt.timedelta(hours=1)).wait(1) == dt.timedelta(hours=1)
+
+
+class RefusingDigests(DigestNotifier):
+    """A fake Slack that refuses digests while ``down``."""
+
+    down = True
+
+    def post_digest(self, channel, digest):
+        if self.down:
+            raise DeliveryFailed(f"chat_postMessage to {channel}: invalid_blocks")
+        return super().post_digest(channel, digest)
+
+
+def test_a_digest_slack_refuses_sets_aside_its_alerts_and_never_holds_up_a_quieter_channel(clock):
+    uow, notifier = FakeUnitOfWork(), RefusingDigests()
+    seed_digest(uow, crowded=25, quiet=0)
+    scan(uow, clock, POLICY, OK, digest_threshold=20)
+    assert deliver(uow, clock, notifier, limit=LIMIT).failed == 1
+    for _ in range(4):  # the other twenty members, a batch at a time
+        deliver(uow, clock, notifier, limit=LIMIT)
+    _past_due(uow, "acc_ok", OK, ["sub_new"], clock.today())
+    scan(uow, clock, POLICY, OK, digest_threshold=20)
+    assert (deliver(uow, clock, notifier, limit=LIMIT).posted, notifier.posts) == (1, [(OK, "sub_new")])
+    notifier.down = False
+    clock.advance(minutes=1)
+    report = deliver(uow, clock, notifier, limit=LIMIT)
+    assert report.digests == 1 and notifier.digests[0][1].total == 25
