@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from bot.slack_retry import retry_handlers
 from domain.billing import BillingReader
 from domain.failures import FailureLog
 from domain.ports import Clock, PaymentGateway
+from domain.set_aside import Backoff
 from payments.stripe.config import make_client
 from payments.stripe.sync_reader import StripeReader
 from storage.card_links import CardLinkStore
@@ -54,6 +56,13 @@ class Services:
         if read_only:
             return SqlUnitOfWork(self.readers, read_only=True)
         return SqlUnitOfWork(self.sessions)
+
+    @property
+    def backoff(self) -> Backoff:
+        """How long an alert or reminder whose delivery failed is set aside: one delivery
+        interval, doubling with each failure in a row up to DELIVERY_RETRY_MAX_SECONDS."""
+        seconds = self.settings.delivery_interval_seconds, self.settings.delivery_retry_max_seconds
+        return Backoff(*(dt.timedelta(seconds=n) for n in seconds))
 
     @property
     def sandbox(self) -> bool:

@@ -16,13 +16,14 @@ from bot.bootstrap import Services, build_services
 from bot.clock import FixedClock
 from bot.demo import demo_data
 from bot.logs import configure_logging
-from bot.printing import print_balances, print_charges, print_dry_run
+from bot.printing import print_balances, print_charges, print_dry_run, print_unreadable
 from bot.settings import Settings, load_settings
 from domain.alerts import scan
 from domain.errors import ImportRefused
 from domain.importing import import_billing_data
 from domain.listing import balances
 from domain.reconciliation import reconcile
+from domain.set_aside import retry_now
 from storage.db import upgrade
 from storage.ledger import SqlLedger
 
@@ -115,6 +116,7 @@ def run_scan(settings: Settings, args: argparse.Namespace) -> int:
     from handlers.notifier import SlackNotifier
 
     assert services.client is not None
+    retry_now(services.uow(), services.clock.now())  # run by hand: what was set aside is tried too
     report, delivered = Jobs(services, SlackNotifier(services.client, sandbox=services.sandbox)).scan_and_deliver()
     print(f"{report.alerts} new alerts, {report.reminders} reminders; "
           f"posted {delivered.posted}, updated {delivered.updated}, replies {delivered.replies}, "
@@ -154,9 +156,13 @@ def load_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def show_balances(settings: Settings, args: argparse.Namespace) -> int:
+    """What is owed; an account that cannot be read is named on stderr and the exit code is 1,
+    so a script never takes a partial list (short of some accounts' debts) for the whole."""
     services = build_services(settings, with_slack=False)
-    print_balances(balances(services.uow(read_only=True), services.clock.today()), as_json=args.json)
-    return 0
+    sheet = balances(services.uow(read_only=True), services.clock.today())
+    print_balances(sheet.rows, as_json=args.json)
+    print_unreadable(sheet.unreadable)
+    return 1 if sheet.unreadable else 0
 
 
 def show_charges(settings: Settings, args: argparse.Namespace) -> int:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import sys
+from collections.abc import Mapping, Sequence
 
 from bot.gateway import LedgerEntry
 from domain.alerts import ScanReport
@@ -44,6 +45,13 @@ def print_balances(rows: Sequence[tuple[Account, ProductLine]], *, as_json: bool
     for i in items:
         print(f"{i['subscription_id']:<24} {i['account_id']:<16} {i['amount']:>12} {i['currency']}  "
               f"{i['days_past_due']:>4}  {i['status']}")  # fmt: skip
+
+
+def print_unreadable(unreadable: Mapping[str, str]) -> None:
+    """One warning line per account left out of a listing (id and reason, never its values)."""
+    for account_id, reason in unreadable.items():
+        print(f"settlebot: warning: account {account_id} not listed, its records cannot be read: {reason}",
+              file=sys.stderr)  # fmt: skip
 
 
 def charge_rows(entries: Sequence[LedgerEntry]) -> list[dict[str, object]]:

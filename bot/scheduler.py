@@ -81,11 +81,11 @@ class Jobs:
             log.info("delivery paused: %s since %s (cleared by a start-up whose auth.test succeeds)",
                      gone.reason, gone.since.isoformat())  # fmt: skip
             return total
-        while True:  # drain the outbox in batches; stop when a batch delivers nothing new
-            batch = deliver(s.uow(), s.clock, self.notifier, limit=200, failures=s.failures)
+        while True:  # drain the outbox in batches; what fails is set aside, out of the next batch
+            batch = deliver(s.uow(), s.clock, self.notifier, limit=200, failures=s.failures, backoff=s.backoff)
             for name in ("posted", "updated", "replies", "failed", "digests", "taken"):
                 setattr(total, name, getattr(total, name) + getattr(batch, name))
-            if batch.posted + batch.updated + batch.replies + batch.digests == 0 or batch.failed:
+            if batch.posted + batch.updated + batch.replies + batch.digests + batch.failed == 0:
                 break
         if total.posted or total.updated or total.replies or total.failed:
             log.info("delivery: %s", total)

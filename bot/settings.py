@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     reminder_days: str = "1,3,7,14"
     reminder_every_days: int = Field(7, ge=0, le=365)
     delivery_interval_seconds: int = Field(60, ge=1, le=86400)
+    # An alert or reminder whose delivery keeps failing is retried after one interval, then
+    # twice as long after each failure in a row, at most this long.
+    delivery_retry_max_seconds: int = Field(3600, ge=1, le=7 * 86400)
     reconcile_interval_seconds: int = Field(300, ge=1, le=86400)
     # A pending settlement younger than this may still be in flight in another process.
     reconcile_grace_seconds: int = Field(60, ge=0, le=86400)

@@ -32,6 +32,7 @@ from domain.errors import DomainError
 from domain.failures import FailureLog
 from domain.ports import Clock, UnitOfWork
 from domain.records import Alert, Claimed, Reminder
+from domain.set_aside import Backoff, SetAside
 
 DELIVERY_WORKERS = 32  # channels posted to at the same time
 
@@ -55,61 +56,70 @@ class _Send:
     record: Callable[[str], None]
     kind: str  # the DeliveryReport counter it adds to
     what: tuple[str, str]  # the record it delivers, for the failure log: kind and id
+    records: tuple[Alert | Reminder, ...]  # set aside if it fails
 
 
 def deliver(
     uow: UnitOfWork, clock: Clock, notifier: Notifier, *, limit: int = 500,
     updates_only: bool = False, workers: int = DELIVERY_WORKERS, failures: FailureLog | None = None,
+    backoff: Backoff | None = None,
 ) -> DeliveryReport:  # fmt: skip
     """Take the scans' claims, post new alerts (or their channel's digest), update changed
     ones, then post reminders.
 
-    What fails stays for the next run, and fails alone: an alert whose records cannot be
-    read, or whose message Slack refuses, is set aside (logged once in ``failures``) and the
-    others are delivered. ``updates_only`` takes nothing, edits what is already posted and
-    posts nothing new (the scheduler alone posts), so a serving process can refresh an alert
-    right after a settlement.
+    What fails fails alone: an alert whose records cannot be read, or whose message Slack
+    refuses, is logged once in ``failures`` and set aside (``domain.set_aside``: tried again
+    after ``backoff``, in a later run), and the others are delivered; a batch of ``limit``
+    takes what was never set aside first, so however many keep failing, the others go out.
+    ``updates_only`` takes nothing, edits what is already posted and posts nothing new (the
+    scheduler alone posts), so a serving process can refresh an alert right after a settlement.
     """
-    today = clock.today()
-    report = DeliveryReport()
+    today, now = clock.today(), clock.now()
+    report, aside = DeliveryReport(), SetAside(backoff or Backoff(), now)
     failures = failures or FailureLog()
     if not updates_only:
         with uow:
-            report.taken = uow.alerts.take_claims(clock.now())
+            report.taken = uow.alerts.take_claims(now)
             uow.commit()
     with uow:
-        pending = [a for a in uow.alerts.undelivered(limit) if _due(a, updates_only)]
-        digests = _digests(uow, pending, today, failures, report)
+        pending = [a for a in uow.alerts.undelivered(limit, now) if _due(a, updates_only)]
+        digests = _digests(uow, pending, today, failures, report, aside)
         singles = [a for a in pending if not awaiting_digest(a)]
-        views = _views(uow, [a.id for a in singles], today, failures, report)
+        views = _views(uow, singles, today, failures, report, aside)
     sends = [_digest_send(uow, notifier, d, members) for d, members in digests if members]
     sends += [_alert_send(uow, notifier, a, views[a.id]) for a in singles if a.id in views]
-    _run(sends, report, workers, failures)
+    _run(sends, report, workers, failures, aside)
     if not updates_only:
-        _run(_reminder_sends(uow, notifier, limit, today, failures, report), report, workers, failures)
+        reminders = _reminder_sends(uow, notifier, limit, now, today, failures, report, aside)
+        _run(reminders, report, workers, failures, aside)
+    aside.save(uow)
     return report
 
 
 def _views(
-    uow: UnitOfWork, alert_ids: list[str], today: dt.date, failures: FailureLog, report: DeliveryReport
-) -> dict[str, AlertView]:
-    views, failed = describe_each(uow, alert_ids, today)
+    uow: UnitOfWork, alerts: list[Alert], today: dt.date, failures: FailureLog, report: DeliveryReport,
+    aside: SetAside,
+) -> dict[str, AlertView]:  # fmt: skip
+    views, failed = describe_each(uow, [a.id for a in alerts], today)
     for alert_id, error in failed.items():
         failures.failed("alert", alert_id, error)
+    aside.add([a for a in alerts if a.id in failed])
     report.failed += len(failed)
     return views
 
 
 def _digests(
-    uow: UnitOfWork, pending: list[Alert], today: dt.date, failures: FailureLog, report: DeliveryReport
-) -> list[tuple[DigestView, list[Alert]]]:
-    """Each channel's digest; a channel whose digest cannot be built waits for the next run."""
+    uow: UnitOfWork, pending: list[Alert], today: dt.date, failures: FailureLog, report: DeliveryReport,
+    aside: SetAside,
+) -> list[tuple[DigestView, list[Alert]]]:  # fmt: skip
+    """Each channel's digest; a channel whose digest cannot be built has its alerts set aside."""
     digests = []
     for channel in sorted({a.channel for a in pending if awaiting_digest(a)}):
         try:
             digests.append(_digest_of(uow, channel, today, failures))
         except DomainError as error:
             failures.failed("digest", channel, error)
+            aside.add([a for a in pending if awaiting_digest(a) and a.channel == channel])
             report.failed += 1
     return digests
 
@@ -134,7 +144,7 @@ def _digest_send(uow: UnitOfWork, notifier: Notifier, digest: DigestView, member
     def call() -> str:
         return DIGEST_PREFIX + notifier.post_digest(digest.channel, digest)
 
-    return _Send(digest.channel, call, record, "digests", ("digest", digest.channel))
+    return _Send(digest.channel, call, record, "digests", ("digest", digest.channel), tuple(members))
 
 
 def _alert_send(uow: UnitOfWork, notifier: Notifier, alert: Alert, view: AlertView) -> _Send:
@@ -154,19 +164,26 @@ def _alert_send(uow: UnitOfWork, notifier: Notifier, alert: Alert, view: AlertVi
             current = uow.alerts.get(alert.id)
             if current is not None:
                 done = max(current.delivered_version, alert.version)
-                uow.alerts.save(replace(current, ts=ts, delivered_version=done))
+                uow.alerts.save(replace(current, ts=ts, delivered_version=done, failures=0, retry_at=None))
                 uow.commit()
 
-    return _Send(alert.channel, call, record, "posted" if alert.ts is None else "updated", ("alert", alert.id))
+    kind = "posted" if alert.ts is None else "updated"
+    return _Send(alert.channel, call, record, kind, ("alert", alert.id), (alert,))
 
 
 def _reminder_sends(
-    uow: UnitOfWork, notifier: Notifier, limit: int, today: dt.date, failures: FailureLog, report: DeliveryReport
-) -> list[_Send]:
+    uow: UnitOfWork, notifier: Notifier, limit: int, now: dt.datetime, today: dt.date, failures: FailureLog,
+    report: DeliveryReport, aside: SetAside,
+) -> list[_Send]:  # fmt: skip
+    """A reply for each reminder due; one whose alert cannot be described is set aside."""
     with uow:
-        replies = uow.alerts.undelivered_reminders(limit)
-        views = _views(uow, [r.alert_id for r in replies], today, failures, report)
+        replies = uow.alerts.undelivered_reminders(limit, now)
         parents = {r.alert_id: uow.alerts.get(r.alert_id) for r in replies}
+        views, failed = describe_each(uow, parents, today)
+    for alert_id, error in failed.items():
+        failures.failed("alert", alert_id, error)
+    report.failed += len(failed)
+    aside.add([r for r in replies if r.alert_id in failed])
     sends = []
     for reminder in replies:
         parent = parents.get(reminder.alert_id)
@@ -181,19 +198,19 @@ def _reply_send(
 ) -> _Send:
     def record(ts: str) -> None:
         with uow:
-            uow.alerts.save_reminder(replace(reminder, ts=ts))
+            uow.alerts.save_reminder(replace(reminder, ts=ts, failures=0, retry_at=None))
             uow.commit()
 
     def call() -> str:
         return notifier.post_reminder(parent.channel, thread, view, reminder.stage)
 
-    return _Send(parent.channel, call, record, "replies", ("reminder", reminder.id))
+    return _Send(parent.channel, call, record, "replies", ("reminder", reminder.id), (reminder,))
 
 
 _Done = tuple[_Send, str | Exception] | None  # the ts to record, or why it failed; None: a lane has finished
 
 
-def _run(sends: list[_Send], report: DeliveryReport, workers: int, failures: FailureLog) -> None:
+def _run(sends: list[_Send], report: DeliveryReport, workers: int, failures: FailureLog, aside: SetAside) -> None:
     """Work each channel's lane in its own thread; record every outcome here, as it arrives."""
     lanes: dict[str, list[_Send]] = {}
     for send in sends:
@@ -205,7 +222,7 @@ def _run(sends: list[_Send], report: DeliveryReport, workers: int, failures: Fai
     with ThreadPoolExecutor(max(1, min(workers, len(lanes))), thread_name_prefix="deliver") as pool:
         futures = [pool.submit(_lane, lane, done, stop) for lane in lanes.values()]
         try:
-            _collect(done, len(lanes), report, failures)
+            _collect(done, len(lanes), report, failures, aside)
         except BaseException:
             stop.set()  # nothing more is posted once outcomes can no longer be recorded
             raise
@@ -227,7 +244,9 @@ def _lane(sends: list[_Send], done: queue.SimpleQueue[_Done], stop: threading.Ev
         done.put(None)
 
 
-def _collect(done: queue.SimpleQueue[_Done], lanes: int, report: DeliveryReport, failures: FailureLog) -> None:
+def _collect(
+    done: queue.SimpleQueue[_Done], lanes: int, report: DeliveryReport, failures: FailureLog, aside: SetAside
+) -> None:
     finished = 0
     while finished < lanes:
         item = done.get()
@@ -238,6 +257,7 @@ def _collect(done: queue.SimpleQueue[_Done], lanes: int, report: DeliveryReport,
         if isinstance(outcome, Exception):
             report.failed += 1
             failures.failed(*send.what, outcome)
+            aside.add(send.records)
             continue
         send.record(outcome)
         failures.succeeded(*send.what)

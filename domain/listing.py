@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from domain.errors import DomainError, NotFound
-from domain.failures import FailureLog
+from domain.account_records import AccountRecords, Read, read_accounts
+from domain.errors import BadRecord, DomainError, NotFound
+from domain.failures import FailureLog, describe_error
 from domain.model import Account, Balance, Card, Role, Subscription, balance_of
 from domain.ports import UnitOfWork
 
@@ -35,37 +36,44 @@ def your_products(
 ) -> list[AccountProducts]:
     """Every account the actor administers, with its subscriptions and cards.
 
-    An account whose records cannot be read (a row that fails to map, a currency that no
-    longer matches its invoices) comes back ``unreadable``, logged once in ``failures``;
-    the other accounts are unaffected.
+    Read in one batch whatever the number of accounts (``domain.account_records``). An
+    account whose records cannot be read (a row that fails to map, a currency that no longer
+    matches its invoices) comes back ``unreadable``, logged once in ``failures``; the other
+    accounts are unaffected.
     """
     failures = failures or FailureLog()
     with uow:
         roles = uow.accounts.roles_of(actor)
+        records = read_accounts(uow, sorted(roles))
         result = []
         for account_id in sorted(roles):
-            try:
-                group = _account_products(uow, account_id, roles[account_id], today)
-            except DomainError as error:
-                failures.failed("account", account_id, error)
-                group = AccountProducts(_name_only(uow, account_id), roles[account_id], (), (), unreadable=True)
-            else:
-                failures.succeeded("account", account_id)
-            if group is not None:
-                result.append(group)
+            found = records.get(account_id)
+            if found is not None:
+                result.append(_group(uow, account_id, roles[account_id], found, today, failures))
         return result
 
 
-def _account_products(uow: UnitOfWork, account_id: str, role: Role, today: dt.date) -> AccountProducts | None:
-    account = uow.accounts.get(account_id)
-    if account is None:
-        return None
-    subscriptions = uow.subscriptions.for_accounts([account_id])
-    invoices = uow.invoices.for_subscriptions(s.id for s in subscriptions)
-    cards = {c.id: c for c in uow.cards.for_account(account_id)}
+def _group(
+    uow: UnitOfWork, account_id: str, role: Role, found: Read, today: dt.date, failures: FailureLog
+) -> AccountProducts:
+    try:
+        if isinstance(found, DomainError):
+            raise found
+        group = _account_products(found, role, today)
+    except DomainError as error:
+        failures.failed("account", account_id, error)
+        account = found.account if isinstance(found, AccountRecords) else _name_only(uow, account_id)
+        return AccountProducts(account, role, (), (), unreadable=True)
+    failures.succeeded("account", account_id)
+    return group
+
+
+def _account_products(records: AccountRecords, role: Role, today: dt.date) -> AccountProducts:
+    account = records.account
+    cards = {c.id: c for c in records.cards}
     lines = []
-    for sub in subscriptions:
-        balance = balance_of(invoices.get(sub.id, []), account.currency, today)
+    for sub in records.subscriptions:
+        balance = balance_of(records.invoices[sub.id], account.currency, today)
         lines.append(ProductLine(sub, balance, cards.get(sub.payment_method_id or ""), balance.days_past_due(today)))
     lines.sort(key=lambda line: (-line.days_past_due, line.subscription.product))
     return AccountProducts(account, role, tuple(lines), tuple(cards.values()))
@@ -119,6 +127,11 @@ def find_subscription(uow: UnitOfWork, actor: str, query: str, failures: Failure
 
 
 def _readable_subscriptions(uow: UnitOfWork, account_ids: list[str], failures: FailureLog) -> list[Subscription]:
+    """All in one read; only if a row fails to map, account by account (the others still searched)."""
+    try:
+        return uow.subscriptions.for_accounts(account_ids)
+    except BadRecord:
+        pass
     found: list[Subscription] = []
     for account_id in account_ids:
         try:
@@ -128,17 +141,37 @@ def _readable_subscriptions(uow: UnitOfWork, account_ids: list[str], failures: F
     return found
 
 
-def balances(uow: UnitOfWork, today: dt.date) -> list[tuple[Account, ProductLine]]:
-    """Every subscription with an outstanding balance, for operators (no actor: CLI only)."""
+@dataclass(frozen=True, slots=True)
+class BalanceSheet:
+    """What is owed, subscription by subscription, and the accounts that could not be read
+    (with the reason: ids and error kinds only), which it leaves out."""
+
+    rows: list[tuple[Account, ProductLine]]
+    unreadable: dict[str, str]  # account id -> reason
+
+
+def balances(uow: UnitOfWork, today: dt.date) -> BalanceSheet:
+    """Every subscription with an outstanding balance, for operators (no actor: CLI only).
+    An account whose records cannot be read is named in ``unreadable``; the others are listed."""
     with uow:
-        accounts = {a.id: a for a in uow.accounts.all()}
-        subscriptions = uow.subscriptions.for_accounts(accounts)
-        invoices = uow.invoices.for_subscriptions(s.id for s in subscriptions)
-    rows = []
-    for sub in subscriptions:
-        account = accounts[sub.account_id]
-        balance = balance_of(invoices.get(sub.id, []), account.currency, today)
-        if balance.amount.is_positive():
-            rows.append((account, ProductLine(sub, balance, None, balance.days_past_due(today))))
+        records = read_accounts(uow, uow.accounts.ids(), cards=False)
+    rows: list[tuple[Account, ProductLine]] = []
+    unreadable: dict[str, str] = {}
+    for account_id, found in records.items():
+        try:
+            if isinstance(found, DomainError):
+                raise found
+            rows += _owed(found, today)
+        except DomainError as error:
+            unreadable[account_id] = describe_error(error)
     rows.sort(key=lambda r: (-r[1].days_past_due, r[0].id, r[1].subscription.id))
+    return BalanceSheet(rows, dict(sorted(unreadable.items())))
+
+
+def _owed(records: AccountRecords, today: dt.date) -> list[tuple[Account, ProductLine]]:
+    rows = []
+    for sub in records.subscriptions:
+        balance = balance_of(records.invoices[sub.id], records.account.currency, today)
+        if balance.amount.is_positive():
+            rows.append((records.account, ProductLine(sub, balance, None, balance.days_past_due(today))))
     return rows

@@ -103,6 +103,8 @@ class Alert:
     delivered_version: int = 0
     ts: str | None = None  # Slack message ts once posted; "digest:<ts>" inside a digest (alert_views)
     settled_attempt_id: str | None = None
+    failures: int = 0  # deliveries failed in a row (alert_delivery.Backoff); 0 once one goes through
+    retry_at: dt.datetime | None = None  # set aside until then after a failed delivery
 
     @property
     def is_settled(self) -> bool:
@@ -120,6 +122,8 @@ class Reminder:
     stage: int
     created_at: dt.datetime
     ts: str | None = None
+    failures: int = 0  # as Alert's
+    retry_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -207,7 +207,7 @@ def _settle_when_free(deps: Deps, actor: str, meta: ModalMeta, card_id: str) -> 
 def _after_success(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, result: SettlementResult) -> None:
     services = deps.services
     deliver(services.uow(), services.clock, SlackNotifier(deps.client, sandbox=services.sandbox), updates_only=True,
-            failures=services.failures)  # fmt: skip
+            failures=services.failures, backoff=services.backoff)  # fmt: skip
     publish_home(deps, actor)
     receipt = receipt_message(result, tr, sandbox=services.sandbox)
     try:

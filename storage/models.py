@@ -164,6 +164,8 @@ class AlertRow(Base):
     delivered_version: Mapped[int] = mapped_column(default=0)
     ts: Mapped[str | None]
     settled_attempt_id: Mapped[str | None] = mapped_column(ForeignKey("settlement_attempts.id"))
+    failures: Mapped[int] = mapped_column(default=0, server_default="0")  # failed deliveries in a row
+    retry_at: Mapped[dt.datetime | None]  # set aside until then
 
 
 class ReminderRow(Base):
@@ -174,6 +176,8 @@ class ReminderRow(Base):
     stage: Mapped[int]
     created_at: Mapped[dt.datetime]
     ts: Mapped[str | None]
+    failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    retry_at: Mapped[dt.datetime | None]
 
 
 class AlertScanRow(Base):

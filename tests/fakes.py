@@ -106,8 +106,15 @@ class FakeAccounts(_Repo):
     def get(self, account_id: str) -> Account | None:
         return self._read(self.t.accounts.get(account_id))
 
+    def get_many(self, account_ids: Iterable[str]) -> dict[str, Account]:
+        wanted = set(account_ids)
+        return {a.id: self._read(a) for a in self.t.accounts.values() if a.id in wanted}
+
+    def ids(self) -> list[str]:
+        return sorted(self.t.accounts)
+
     def all(self) -> list[Account]:
-        return sorted(self.t.accounts.values(), key=lambda a: a.id)
+        return sorted((self._read(a) for a in self.t.accounts.values()), key=lambda a: a.id)
 
     def save(self, account: Account) -> None:
         self.t.accounts[account.id] = account
@@ -133,6 +140,10 @@ class FakeCards(_Repo):
 
     def for_account(self, account_id: str) -> list[Card]:
         return [self._read(c) for c in self.t.cards.values() if c.account_id == account_id]
+
+    def for_accounts(self, account_ids: Iterable[str]) -> list[Card]:
+        wanted = set(account_ids)
+        return sorted((self._read(c) for c in self.t.cards.values() if c.account_id in wanted), key=lambda c: c.id)
 
     def save(self, card: Card) -> None:
         self.t.cards[card.id] = card
@@ -363,7 +374,7 @@ class FakeAlerts(_Repo):
     def mark_posted(self, alert_ids: Iterable[str], ts: str) -> None:
         for alert_id in alert_ids:
             alert = self.t.alerts[alert_id]
-            self.t.alerts[alert_id] = replace(alert, ts=ts, delivered_version=alert.version)
+            self.t.alerts[alert_id] = replace(alert, ts=ts, delivered_version=alert.version, failures=0, retry_at=None)
 
     def add_reminders(self, reminders: Iterable[Reminder]) -> None:
         for r in reminders:
@@ -374,13 +385,39 @@ class FakeAlerts(_Repo):
     def save_reminder(self, reminder: Reminder) -> None:
         self.t.reminders[reminder.id] = reminder
 
-    def undelivered(self, limit: int) -> list[Alert]:
-        pending = [a for a in self.t.alerts.values() if a.needs_delivery]
-        return sorted(pending, key=lambda a: (a.created_at, a.id))[:limit]
+    def undelivered(self, limit: int, due_at: dt.datetime | None = None) -> list[Alert]:
+        pending = [a for a in self.t.alerts.values() if a.needs_delivery and _due(a, due_at)]
+        return sorted(pending, key=_outbox_order)[:limit]
 
-    def undelivered_reminders(self, limit: int) -> list[Reminder]:
-        pending = [r for r in self.t.reminders.values() if r.ts is None]
-        return sorted(pending, key=lambda r: (r.created_at, r.id))[:limit]
+    def undelivered_reminders(self, limit: int, due_at: dt.datetime | None = None) -> list[Reminder]:
+        threads = {a.id for a in self.t.alerts.values() if a.ts is not None and a.ts != DIGEST_PREFIX}
+        pending = [r for r in self.t.reminders.values() if r.ts is None and r.alert_id in threads and _due(r, due_at)]
+        return sorted(pending, key=_outbox_order)[:limit]
+
+    def set_aside(self, alert_ids: Iterable[str], retry_at: dt.datetime) -> None:
+        for alert_id in alert_ids:
+            alert = self.t.alerts[alert_id]
+            self.t.alerts[alert_id] = replace(alert, failures=alert.failures + 1, retry_at=retry_at)
+
+    def set_aside_reminders(self, reminder_ids: Iterable[str], retry_at: dt.datetime) -> None:
+        for reminder_id in reminder_ids:
+            reminder = self.t.reminders[reminder_id]
+            self.t.reminders[reminder_id] = replace(reminder, failures=reminder.failures + 1, retry_at=retry_at)
+
+    def due_again(self, at: dt.datetime) -> None:
+        for table in (self.t.alerts, self.t.reminders):
+            for record_id, record in table.items():
+                if record.retry_at is not None and record.retry_at > at:
+                    table[record_id] = replace(record, retry_at=at)  # type: ignore[assignment]
+
+
+def _due(record: Alert | Reminder, at: dt.datetime | None) -> bool:
+    return at is None or record.retry_at is None or record.retry_at <= at
+
+
+def _outbox_order(record: Alert | Reminder) -> tuple[object, ...]:
+    """Never set aside first, oldest first; then set aside, by when each is due again."""
+    return (record.retry_at is not None, record.retry_at or record.created_at, record.created_at, record.id)
 
 
 class FakeLinks(_Repo):

@@ -138,32 +138,59 @@ class SqlAlerts(SqlRepository):
         table = table_of(AlertRow)
         for batch in batches(alert_ids):
             self.session.connection().execute(
-                update(table).where(table.c.id.in_(batch)).values(ts=ts, delivered_version=table.c.version)
+                update(table).where(table.c.id.in_(batch))
+                .values(ts=ts, delivered_version=table.c.version, failures=0, retry_at=None)
             )
 
     def add_reminders(self, reminders: Iterable[Reminder]) -> None:
         """Bulk insert; a second reminder for the same alert and stage raises ConflictError."""
-        self._insert_all(ReminderRow, ((r.id, r.alert_id, r.stage, r.created_at, r.ts) for r in reminders))
+        self._insert_all(ReminderRow, (tuple(getattr(r, n) for n in mapping.REMINDER_FIELDS) for r in reminders))
 
     def save_reminder(self, reminder: Reminder) -> None:
         with _conflicts():
             self._upsert(ReminderRow, mapping.reminder_values(reminder))
 
-    def undelivered(self, limit: int) -> list[Alert]:
-        """Alerts not yet posted, or posted at an older version; oldest first."""
+    def undelivered(self, limit: int, due_at: dt.datetime | None = None) -> list[Alert]:
+        """Alerts not yet posted, or posted at an older version: those never set aside first,
+        oldest first, then those set aside by when they fell due again."""
         stmt = (
             select(AlertRow)
-            .where(UNDELIVERED)
-            .order_by(AlertRow.created_at, AlertRow.id).limit(limit)
+            .where(UNDELIVERED, *_due(AlertRow.retry_at, due_at))
+            .order_by(AlertRow.retry_at.is_not(None), AlertRow.retry_at, AlertRow.created_at, AlertRow.id)
+            .limit(limit)
         )  # fmt: skip
         return [mapping.alert(row) for row in self._all(stmt)]
 
-    def undelivered_reminders(self, limit: int) -> list[Reminder]:
+    def undelivered_reminders(self, limit: int, due_at: dt.datetime | None = None) -> list[Reminder]:
+        """Reminders not yet posted whose alert's message is (a thread to reply in), ordered as
+        ``undelivered``."""
         stmt = (
-            select(ReminderRow).where(ReminderRow.ts.is_(None))
-            .order_by(ReminderRow.created_at, ReminderRow.id).limit(limit)
+            select(ReminderRow)
+            .join(AlertRow, AlertRow.id == ReminderRow.alert_id)
+            .where(ReminderRow.ts.is_(None), AlertRow.ts.is_not(None), AlertRow.ts != DIGEST_PREFIX,
+                   *_due(ReminderRow.retry_at, due_at))
+            .order_by(ReminderRow.retry_at.is_not(None), ReminderRow.retry_at, ReminderRow.created_at, ReminderRow.id)
+            .limit(limit)
         )  # fmt: skip
         return [mapping.reminder(row) for row in self._all(stmt)]
+
+    def set_aside(self, alert_ids: Iterable[str], retry_at: dt.datetime) -> None:
+        """Count a failed delivery of each alert; none is undelivered before ``retry_at``."""
+        self._set_aside(AlertRow, alert_ids, retry_at)
+
+    def set_aside_reminders(self, reminder_ids: Iterable[str], retry_at: dt.datetime) -> None:
+        self._set_aside(ReminderRow, reminder_ids, retry_at)
+
+    def due_again(self, at: dt.datetime) -> None:
+        for table in (table_of(AlertRow), table_of(ReminderRow)):
+            self.session.connection().execute(update(table).where(table.c.retry_at > at).values(retry_at=at))
+
+    def _set_aside(self, model: type[AlertRow] | type[ReminderRow], ids: Iterable[str], at: dt.datetime) -> None:
+        table = table_of(model)
+        for batch in batches(ids):
+            self.session.connection().execute(
+                update(table).where(table.c.id.in_(batch)).values(failures=table.c.failures + 1, retry_at=at)
+            )
 
     def _insert_all(self, model: type[AlertRow] | type[ReminderRow], rows: Iterable[tuple[Any, ...]]) -> None:
         """Insert ``rows`` (values in the table's column order) in bulk inside a savepoint:
@@ -196,8 +223,12 @@ def _copy(connection: Connection, table: Table, names: list[str], rows: Iterable
 
 def _alert_tuple(a: Alert) -> tuple[Any, ...]:
     """An alert's values in the column order of ``alerts`` (as ALERT_FIELDS)."""
-    return (a.id, a.subscription_id, a.episode, a.channel, a.created_at, a.stage, a.version,
-            a.delivered_version, a.ts, a.settled_attempt_id)  # fmt: skip
+    return tuple(getattr(a, name) for name in mapping.ALERT_FIELDS)
+
+
+def _due(retry_at: Any, at: dt.datetime | None) -> list[ColumnElement[bool]]:
+    """Not set aside, or due again by ``at`` (None: whether set aside or not)."""
+    return [] if at is None else [or_(retry_at.is_(None), retry_at <= at)]
 
 
 @contextmanager

@@ -18,6 +18,16 @@ class SqlAccounts(SqlRepository):
         row = self._get(AccountRow, account_id)
         return None if row is None else mapping.account(row)
 
+    def get_many(self, account_ids: Iterable[str]) -> dict[str, Account]:
+        found: dict[str, Account] = {}
+        for batch in batches(set(account_ids)):
+            for row in self._all(select(AccountRow).where(AccountRow.id.in_(batch))):
+                found[row.id] = mapping.account(row)
+        return found
+
+    def ids(self) -> list[str]:
+        return list(self.session.scalars(select(AccountRow.id).order_by(AccountRow.id)))
+
     def all(self) -> list[Account]:
         return [mapping.account(row) for row in self._all(select(AccountRow).order_by(AccountRow.id))]
 
@@ -56,6 +66,12 @@ class SqlCards(SqlRepository):
     def for_account(self, account_id: str) -> list[Card]:
         stmt = select(CardRow).where(CardRow.account_id == account_id).order_by(CardRow.id)
         return [mapping.card(row) for row in self._all(stmt)]
+
+    def for_accounts(self, account_ids: Iterable[str]) -> list[Card]:
+        found: list[Card] = []
+        for batch in batches(set(account_ids)):
+            found.extend(mapping.card(row) for row in self._all(select(CardRow).where(CardRow.account_id.in_(batch))))
+        return sorted(found, key=lambda c: c.id)
 
     def save(self, card: Card) -> None:
         self._upsert(CardRow, mapping.card_values(card))

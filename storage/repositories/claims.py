@@ -52,6 +52,10 @@ from storage.types import UTCDateTime
 ALERTS, REMINDERS, SUBSCRIPTIONS = table_of(AlertRow), table_of(ReminderRow), table_of(SubscriptionRow)
 CLAIMS = ALERT_CLAIMS
 Scan = AlertScanRow  # a scan's row says how its claims become alerts
+_ALERT_COLUMNS = [  # what new_alerts writes (the others keep their defaults)
+    "id", "subscription_id", "episode", "channel", "created_at", "stage", "version", "delivered_version", "ts",
+    "settled_attempt_id",
+]  # fmt: skip
 
 
 class days_between(FunctionElement[int]):  # lower case, as SQL functions are named
@@ -183,7 +187,7 @@ def new_alerts(scan: Scan) -> Insert:
         fresh.c.id, fresh.c.subscription_id, fresh.c.episode, fresh.c.channel, fresh.c.created_at, fresh.c.stage,
         literal(1), literal(0), case((crowded, literal(DIGEST_PREFIX, String)), else_=null()), null(),
     )  # fmt: skip
-    return insert(ALERTS).from_select([col.name for col in ALERTS.columns], rows)
+    return insert(ALERTS).from_select(_ALERT_COLUMNS, rows)
 
 
 def digest_counts(scan: Scan) -> Select[str, int]:
@@ -215,7 +219,7 @@ def new_reminders(scan: Scan) -> Insert:
         .join(ALERTS, ALERTS.c.id == c.c.alert_id)
         .where(c.c.scan_id == scan.id, ALERTS.c.settled_attempt_id.is_(None), c.c.stage > ALERTS.c.stage)
     )  # fmt: skip
-    return insert(REMINDERS).from_select([col.name for col in REMINDERS.columns], rows)
+    return insert(REMINDERS).from_select(["id", "alert_id", "stage", "created_at", "ts"], rows)
 
 
 def advance(scan: Scan) -> Update:

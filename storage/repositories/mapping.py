@@ -173,7 +173,7 @@ def payment_values(p: Payment) -> Values:
 
 ALERT_FIELDS = (
     "id", "subscription_id", "episode", "channel", "created_at", "stage", "version",
-    "delivered_version", "ts", "settled_attempt_id",
+    "delivered_version", "ts", "settled_attempt_id", "failures", "retry_at",
 )  # fmt: skip
 
 
@@ -185,10 +185,12 @@ def alert_values(a: Alert) -> Values:
     return {name: getattr(a, name) for name in ALERT_FIELDS}
 
 
+REMINDER_FIELDS = ("id", "alert_id", "stage", "created_at", "ts", "failures", "retry_at")
+
+
 def reminder(row: ReminderRow) -> Reminder:
-    return Reminder(row.id, row.alert_id, row.stage, row.created_at, row.ts)
+    return Reminder(**{name: getattr(row, name) for name in REMINDER_FIELDS})
 
 
 def reminder_values(r: Reminder) -> Values:
-    return {"id": r.id, "alert_id": r.alert_id, "stage": r.stage, "created_at": r.created_at,
-            "ts": r.ts}  # fmt: skip
+    return {name: getattr(r, name) for name in REMINDER_FIELDS}

@@ -55,7 +55,8 @@ def _alert_id(db: Inspector, subscription_id: str) -> str:
 
 def test_one_alert_slack_refuses_and_one_unreadable_never_stop_the_others(fake_slack, env, db):
     _break_records(db)
-    with AppProcess({**env, "DELIVERY_INTERVAL_SECONDS": "1"}, "serve", "--port", "0") as app:
+    quick = {"DELIVERY_INTERVAL_SECONDS": "1", "DELIVERY_RETRY_MAX_SECONDS": "2"}  # set aside 1 s, then 2 s
+    with AppProcess({**env, **quick}, "serve", "--port", "0") as app:
         wait_until(lambda: len(alerts_in(fake_slack)) == 2, timeout=30)
         assert sorted(alerts_in(fake_slack)) == ["sub_business_premium", "sub_m365_e3"]
         teams, power_bi = _alert_id(db, "sub_teams"), _alert_id(db, "sub_power_bi")

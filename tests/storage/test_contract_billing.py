@@ -103,6 +103,31 @@ def test_cards_roundtrip_and_are_listed_per_account(uow: UnitOfWork) -> None:
         assert uow.cards.get("card_missing") is None
 
 
+def test_accounts_are_read_many_at_once_and_listed_by_id(uow: UnitOfWork) -> None:
+    with uow:
+        for acc in ("acc_2", "acc_1", "acc_3"):
+            uow.accounts.save(account(acc))
+        uow.commit()
+    with uow:
+        assert uow.accounts.get_many(iter(["acc_1", "acc_3", "acc_missing"])) == {
+            "acc_1": account("acc_1"), "acc_3": account("acc_3"),
+        }  # fmt: skip
+        assert uow.accounts.get_many([]) == {}
+        assert uow.accounts.ids() == ["acc_1", "acc_2", "acc_3"]
+
+
+def test_the_cards_of_many_accounts_are_listed_by_id(uow: UnitOfWork) -> None:
+    with uow:
+        for acc in ("acc_1", "acc_2", "acc_3"):
+            uow.accounts.save(account(acc))
+        for card_id, acc in (("card_c", "acc_1"), ("card_a", "acc_2"), ("card_b", "acc_3"), ("card_d", "acc_1")):
+            uow.cards.save(card(card_id, acc))
+        uow.commit()
+    with uow:
+        assert [c.id for c in uow.cards.for_accounts(iter(["acc_1", "acc_2"]))] == ["card_a", "card_c", "card_d"]
+        assert uow.cards.for_accounts([]) == []
+
+
 def test_subscriptions_roundtrip_and_are_listed_for_accounts(uow: UnitOfWork) -> None:
     with uow:
         for acc in ("acc_1", "acc_2", "acc_3"):

@@ -131,6 +131,8 @@ def test_undelivered_alerts_stay_in_the_outbox_until_slack_answers(uow, clock):
     scan(uow, clock, ReminderPolicy(), "C0BILLING")
     first = deliver(uow, clock, notifier)
     assert (first.posted, first.failed) == (1, 1)
+    assert deliver(uow, clock, notifier).posted == 0  # set aside for a minute (one delivery interval)
+    clock.advance(minutes=1)
     second = deliver(uow, clock, notifier)
     assert (second.posted, second.failed) == (1, 0)
     assert deliver(uow, clock, notifier).posted == 0

@@ -71,10 +71,13 @@ def test_an_alert_whose_channel_is_gone_fails_alone_and_is_retried_next_run(uow,
     first = deliver(uow, clock, notifier)
     assert (first.posted, first.failed) == (1, 1)
     assert _posted(notifier) == ["sub_e3"]
+    assert deliver(uow, clock, notifier).failed == 0  # set aside: not tried again at once
+    clock.advance(minutes=1)
     second = deliver(uow, clock, notifier)
     assert (second.posted, second.failed) == (0, 1)
-    assert notifier.tried.count("sub_f") == 2  # tried again on the next run
+    assert notifier.tried.count("sub_f") == 2  # tried again on the next run after its wait
     _change_account(uow, "acc_fabrikam", channel="C0FABRIKAM")  # not the fix: the alert keeps its channel
+    clock.advance(minutes=2)
     assert deliver(uow, clock, notifier).failed == 1
 
 
@@ -86,6 +89,7 @@ def test_an_account_whose_currency_no_longer_matches_its_invoices_holds_up_only_
     assert (report.posted, report.failed) == (1, 1)
     assert _posted(notifier) == ["sub_e3"]
     _change_account(uow, "acc_fabrikam", currency="EUR")
+    clock.advance(minutes=1)
     assert deliver(uow, clock, notifier).posted == 1
     assert _posted(notifier) == ["sub_e3", "sub_f"]
 
@@ -131,12 +135,14 @@ def test_a_failing_alert_is_logged_once_with_its_id_then_quietly_and_its_recover
     failures, notifier = FailureLog(), PickyNotifier()
     for _ in range(3):
         deliver(uow, clock, notifier, failures=failures)
+        clock.advance(hours=1)
     (alert_id,) = [a for (kind, a) in failures.failing() if kind == "alert"]
     assert len(_about(caplog, alert_id, logging.WARNING)) == 1
     assert len(_about(caplog, alert_id, logging.DEBUG)) == 2
     assert "currency_mismatch" in _about(caplog, alert_id, logging.WARNING)[0].getMessage()
     _change_account(uow, "acc_fabrikam", currency="EUR")
     deliver(uow, clock, notifier, failures=failures)
+    clock.advance(hours=1)
     deliver(uow, clock, notifier, failures=failures)
     assert len(_about(caplog, alert_id, logging.INFO)) == 1
     assert failures.failing() == {}
@@ -148,7 +154,9 @@ def test_an_unexpected_failure_is_logged_once_at_error_with_its_traceback(uow, c
     failures, notifier = FailureLog(), PickyNotifier()
     notifier.broken.add("sub_e3")
     deliver(uow, clock, notifier, failures=failures)
+    clock.advance(hours=1)
     deliver(uow, clock, notifier, failures=failures)
+    assert notifier.tried.count("sub_e3") == 2
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 1 and errors[0].exc_info is not None
     assert "KeyError" in errors[0].getMessage()

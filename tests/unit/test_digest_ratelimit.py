@@ -77,6 +77,7 @@ def test_alerts_refused_after_the_retries_stay_for_the_next_run_and_post_once(sl
     first = deliver(uow, clock, notifier(slack, retries=0))
     assert (first.posted, first.failed) == (1, 2)
     slack.clear_faults()
+    clock.advance(minutes=1)  # past their first wait
     second = deliver(uow, clock, notifier(slack, retries=0))
     assert (second.posted, second.failed) == (2, 0)
     assert set(posted(slack).values()) == {1} and len(posted(slack)) == 3
