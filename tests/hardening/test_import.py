@@ -27,6 +27,7 @@ from tests import reporting
 from tests.e2e.harness import Inspector, base_env
 from tests.fakes import FakeClock
 from tests.hardening.support import examples, rows
+from tests.unit.builders import shown
 
 VALID = demo_data(dt.date(2026, 11, 25))
 LEAVES = st.one_of(
@@ -187,7 +188,9 @@ def settled_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ins
     db = Inspector(url)
     import_billing_data(db.uow(), VALID)
     clock = FakeClock(dt.datetime(2026, 11, 25, 15, 0, tzinfo=dt.UTC))
-    result = settle(db.uow(), SandboxGateway(MemoryLedger()), clock, "U0DEMOGA1", "sub_m365_e3", "card_visa")
+    confirmed = shown(db.uow(), "sub_m365_e3", clock.today())
+    result = settle(db.uow(), SandboxGateway(MemoryLedger()), clock, "U0DEMOGA1", "sub_m365_e3", "card_visa",
+                    confirmed=confirmed)  # fmt: skip
     assert result.outcome is Outcome.SUCCEEDED
     for key, value in base_env(url, "http://127.0.0.1:9/api/").items():
         monkeypatch.setenv(key, value)
