@@ -144,6 +144,6 @@ def action_text(url: str | None, tr: Translator) -> str:
 
 def finish_text(url: str | None, tr: Translator) -> str:
     """The link to the invoice's page where the cardholder finishes the payment (only a plain https URL)."""
-    if not url or not url.startswith("https://") or any(c in url for c in "<>| *_~`"):
+    if not url or not url.startswith(("https://", "http://")) or any(c in url for c in "<>| *_~`"):
         return tr("result.finish_by_email")
     return tr("result.finish_link", url=url)
