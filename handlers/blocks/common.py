@@ -143,7 +143,8 @@ def action_text(url: str | None, tr: Translator) -> str:
 
 
 def finish_text(url: str | None, tr: Translator) -> str:
-    """The link to the invoice's page where the cardholder finishes the payment (only a plain https URL)."""
-    if not url or not url.startswith(("https://", "http://")) or any(c in url for c in "<>| *_~`"):
+    """The link to the invoice's page where the cardholder finishes the payment (an http(s) address that
+    cannot break out of the link), or where else to finish it."""
+    if not url or not url.startswith(("https://", "http://")) or any(c in url for c in "<>| \n"):
         return tr("result.finish_by_email")
     return tr("result.finish_link", url=url)
