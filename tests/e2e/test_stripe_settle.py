@@ -190,3 +190,24 @@ def test_only_the_cards_owner_fixes_its_expiry_and_the_new_date_reaches_stripe(
     assert (card["exp_month"], card["exp_year"]) == (11, 2031)
     assert len(fake_stripe.requests_to("payment_methods.update")) == 1
     assert len(fake_stripe.payments) == 2
+
+
+def test_stripe_rate_limiting_is_told_in_the_modal_writes_nothing_and_is_retried_later(
+    stripe_env: dict[str, str], fake_stripe: FakeStripe, db: Inspector, served: tuple[AppProcess, SlackDriver]
+) -> None:
+    made = customer_with_cards(fake_stripe)
+    linked_and_alerted(stripe_env, made)
+    _, slack = served
+    invoices = [i["id"] for i in made["invoices"]]
+    fake_stripe.fail_next(20, "http_429", endpoint="invoices.pay")
+
+    modal_id = save_with(slack, BA, made["subscription"]["id"], made["owned"])
+
+    wait_until(lambda: view_with(slack, modal_id, "didn't answer in time"), timeout=30)
+    assert fake_stripe.payments == [] and {invoice_status(db, i) for i in invoices} == {InvoiceStatus.OPEN}
+    fake_stripe.clear_faults()
+    cli({**stripe_env, "RECONCILE_GRACE_SECONDS": "0"}, "reconcile")  # Stripe is back: asked again, same keys
+    assert sorted(p.invoice for p in fake_stripe.payments) == sorted(invoices)
+    assert {invoice_status(db, i) for i in invoices} == {InvoiceStatus.PAID}
+    key = attempt_key(db, made["subscription"]["id"])
+    assert {p.idempotency_key for p in fake_stripe.payments} == {f"{key}:{i}" for i in invoices}
