@@ -21,6 +21,7 @@ from domain.failures import FailureLog
 from domain.ports import Clock, PaymentGateway
 from domain.set_aside import Backoff
 from payments.stripe.config import make_client
+from payments.stripe.gateway import StripeGateway
 from payments.stripe.sync_reader import StripeReader
 from storage.card_links import CardLinkStore
 from storage.db import make_engine, read_only_engine
@@ -87,7 +88,11 @@ def slack_client(settings: Settings) -> WebClient:
 def build_services(settings: Settings, *, with_slack: bool = True) -> Services:
     pool = {} if settings.database_url.startswith("sqlite") else {"pool_size": settings.db_pool_size, "max_overflow": 0}
     engine = make_engine(settings.database_url, **pool)
-    gateway: PaymentGateway = SandboxGateway(SqlLedger(engine), latency=settings.gateway_latency_ms / 1000)
+    stripe_client = make_client(settings.stripe_config()) if settings.uses_stripe else None
+    gateway: PaymentGateway = (
+        StripeGateway(stripe_client) if stripe_client is not None
+        else SandboxGateway(SqlLedger(engine), latency=settings.gateway_latency_ms / 1000)
+    )  # fmt: skip
     if settings.fault_injection:
         gateway = FaultyGateway(gateway, settings.fault_injection)
     gateway = InstrumentedGateway(gateway)
@@ -101,5 +106,5 @@ def build_services(settings: Settings, *, with_slack: bool = True) -> Services:
         card_links=CardLinkStore(engine),
         installation=InstallationRecord(engine),
         client=slack_client(settings) if with_slack else None,
-        billing=StripeReader(make_client(settings.stripe_config()), settings.zone) if settings.uses_stripe else None,
+        billing=StripeReader(stripe_client, settings.zone) if stripe_client is not None else None,
     )

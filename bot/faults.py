@@ -16,8 +16,7 @@ import multiprocessing
 import os
 import signal
 
-from domain.money import Money
-from domain.ports import ChargeResult, GatewayUnreachable, PaymentGateway, TokenizedCard
+from domain.ports import ChargeLine, ChargeResult, GatewayUnreachable, PaymentGateway, TokenizedCard
 
 log = logging.getLogger(__name__)
 POINTS = {"kill_after_charge", "gateway_timeout_after_charge"}
@@ -37,8 +36,8 @@ class FaultyGateway:
     def moves_real_money(self) -> bool:
         return self.inner.moves_real_money
 
-    def charge(self, *, idempotency_key: str, token: str, amount: Money) -> ChargeResult:
-        result = self.inner.charge(idempotency_key=idempotency_key, token=token, amount=amount)
+    def pay(self, *, idempotency_key: str, token: str, lines: tuple[ChargeLine, ...]) -> ChargeResult:
+        result = self.inner.pay(idempotency_key=idempotency_key, token=token, lines=lines)
         if self.point == "kill_after_charge":
             log.warning("fault injection: killing the process after charge %s", idempotency_key)
             if multiprocessing.parent_process() is not None:  # a worker: the server dies with it
@@ -50,8 +49,16 @@ class FaultyGateway:
             raise GatewayUnreachable("fault injection: the gateway did not answer in time")
         return result
 
-    def find_charge(self, idempotency_key: str) -> ChargeResult | None:
-        return self.inner.find_charge(idempotency_key)
+    def find_payment(
+        self, idempotency_key: str, lines: tuple[ChargeLine, ...], *, token: str | None
+    ) -> ChargeResult | None:
+        return self.inner.find_payment(idempotency_key, lines, token=token)
+
+    def make_default(self, *, idempotency_key: str, subscription_id: str, token: str) -> None:
+        self.inner.make_default(idempotency_key=idempotency_key, subscription_id=subscription_id, token=token)
+
+    def update_expiry(self, *, idempotency_key: str, token: str, exp_month: int, exp_year: int) -> None:
+        self.inner.update_expiry(idempotency_key=idempotency_key, token=token, exp_month=exp_month, exp_year=exp_year)
 
     def tokenize(self, *, number: str, exp_month: int, exp_year: int, cvc: str) -> TokenizedCard:
         return self.inner.tokenize(number=number, exp_month=exp_month, exp_year=exp_year, cvc=cvc)

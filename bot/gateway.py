@@ -2,7 +2,10 @@
 
 Outcomes are keyed by the card's token, like a processor's test tokens; the ledger is
 written through its own connection so a charge stays recorded even when the app's
-transaction rolls back (as an external processor's would).
+transaction rolls back (as an external processor's would). It pays a settlement's invoices
+with one charge for their total under the settlement's key (so its result has no per-invoice
+lines: all of them are paid, or none); it keeps no default card per subscription and no expiry
+per token, so ``make_default`` and ``update_expiry`` have nothing to do.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Protocol
 
 from domain.errors import InvalidInput
 from domain.money import Money
-from domain.ports import ChargeResult, ChargeStatus, TokenizedCard
+from domain.ports import ChargeLine, ChargeResult, ChargeStatus, TokenizedCard
 
 DECLINES = {
     "tok_chargeDeclined": (ChargeStatus.DECLINED, "generic_decline"),
@@ -118,6 +121,21 @@ class SandboxGateway:
         entry = self.ledger.find(idempotency_key)
         return None if entry is None else _result(entry)
 
+    def pay(self, *, idempotency_key: str, token: str, lines: tuple[ChargeLine, ...]) -> ChargeResult:
+        """One charge for the lines' total."""
+        return self.charge(idempotency_key=idempotency_key, token=token, amount=total_of(lines))
+
+    def find_payment(
+        self, idempotency_key: str, lines: tuple[ChargeLine, ...], *, token: str | None
+    ) -> ChargeResult | None:
+        return self.find_charge(idempotency_key)
+
+    def make_default(self, *, idempotency_key: str, subscription_id: str, token: str) -> None:
+        return None  # settlebot's own record (the subscription's card) is the only one
+
+    def update_expiry(self, *, idempotency_key: str, token: str, exp_month: int, exp_year: int) -> None:
+        return None  # a sandbox token carries no expiry
+
     def tokenize(self, *, number: str, exp_month: int, exp_year: int, cvc: str) -> TokenizedCard:
         digits = re.sub(r"[ -]", "", number)
         if not re.fullmatch(r"[0-9]{12,19}", digits):
@@ -129,6 +147,13 @@ class SandboxGateway:
             raise InvalidInput("cvc_invalid", field="cvc")
         token = token or f"tok_{brand}_{secrets.token_hex(8)}"
         return TokenizedCard(token, brand, digits[-4:])
+
+
+def total_of(lines: tuple[ChargeLine, ...]) -> Money:
+    total = Money.zero(lines[0].amount.currency)
+    for line in lines:
+        total = total + line.amount
+    return total
 
 
 def _result(entry: LedgerEntry) -> ChargeResult:

@@ -62,6 +62,12 @@ class PaymentPending(DomainError):
     key = "payment_pending"
 
 
+class ProcessorUnavailable(DomainError):
+    """The payment processor did not answer (down, rate-limiting): nothing was changed; try again."""
+
+    key = "processor_unavailable"
+
+
 class LinkSpent(DomainError):
     """The add-card link was used (or expired) meanwhile: the card was not saved."""
 

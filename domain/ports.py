@@ -221,13 +221,56 @@ class ChargeStatus(StrEnum):
     SUCCEEDED = "succeeded"
     DECLINED = "declined"
     ERROR = "error"  # processing error; the same key may be retried
+    REQUIRES_ACTION = "requires_action"  # the bank asks the cardholder (3-D Secure): finish on the processor's page
+    PARTIAL = "partial"  # some invoices paid, then one was not (its line says why): the rest is still owed
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeLine:
+    """One invoice to pay, with the amount the person confirmed for it."""
+
+    invoice_id: str
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class LineResult:
+    """What happened to one invoice of a payment."""
+
+    invoice_id: str
+    status: ChargeStatus
+    reference: str | None = None
+    decline_code: str | None = None
+    action_url: str | None = None  # where the cardholder finishes a payment that requires action
 
 
 @dataclass(frozen=True, slots=True)
 class ChargeResult:
+    """A payment's outcome. ``lines``: per invoice, in the order paid, when the processor pays
+    invoice by invoice; empty when it made one charge for all of them (the sandbox)."""
+
     status: ChargeStatus
     reference: str | None = None
     decline_code: str | None = None  # generic_decline, insufficient_funds, expired_card, ...
+    lines: tuple[LineResult, ...] = ()
+    action_url: str | None = None
+
+    def paid_invoice_ids(self, asked: tuple[str, ...]) -> tuple[str, ...]:
+        """The invoices this payment paid, of those ``asked``."""
+        if not self.lines:
+            return asked if self.status is ChargeStatus.SUCCEEDED else ()
+        return tuple(line.invoice_id for line in self.lines if line.status is ChargeStatus.SUCCEEDED)
+
+    @classmethod
+    def of_lines(cls, lines: tuple[LineResult, ...]) -> ChargeResult:
+        """The whole payment's outcome from its lines, paid in order until the first that was not."""
+        paid = [line for line in lines if line.status is ChargeStatus.SUCCEEDED]
+        failed = next((line for line in lines if line.status is not ChargeStatus.SUCCEEDED), None)
+        reference = ",".join(line.reference for line in paid if line.reference) or None
+        if failed is None:
+            return cls(ChargeStatus.SUCCEEDED, reference, None, lines)
+        status = ChargeStatus.PARTIAL if paid else failed.status
+        return cls(status, reference, failed.decline_code, lines, failed.action_url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,20 +285,38 @@ class GatewayUnreachable(Exception):
 
 
 class PaymentGateway(Protocol):
-    """A card processor. The same idempotency key never charges twice.
+    """A card processor. The same idempotency key never pays twice.
 
     Transport failures raise ``GatewayUnreachable``; retrying with the same key is safe.
-    ``moves_real_money`` is False for a test processor (the sandbox, a processor's test
-    mode): every surface that moves money then says that none really moved.
+    ``moves_real_money`` is False for a test processor (the sandbox): every surface that moves
+    money then says that none really moved.
     """
 
     @property
     def moves_real_money(self) -> bool: ...
 
-    def charge(self, *, idempotency_key: str, token: str, amount: Money) -> ChargeResult: ...
+    def pay(self, *, idempotency_key: str, token: str, lines: tuple[ChargeLine, ...]) -> ChargeResult:
+        """Pay the invoices in order with the card ``token``, stopping at the first not paid.
 
-    def find_charge(self, idempotency_key: str) -> ChargeResult | None:
-        """What the processor recorded under that key, or None if it never saw it."""
+        A processor that pays invoice by invoice derives each invoice's key from
+        ``idempotency_key`` and reports per line; one that charges the total once reports no lines.
+        """
+        ...
+
+    def find_payment(
+        self, idempotency_key: str, lines: tuple[ChargeLine, ...], *, token: str | None
+    ) -> ChargeResult | None:
+        """What the processor recorded for that payment, or None if it has no record of it.
+        ``token``: the card it was made with (None if settlebot no longer has it)."""
+        ...
+
+    def make_default(self, *, idempotency_key: str, subscription_id: str, token: str) -> None:
+        """Make the card the subscription's card for its future charges at the processor
+        (a processor that keeps no such thing does nothing)."""
+        ...
+
+    def update_expiry(self, *, idempotency_key: str, token: str, exp_month: int, exp_year: int) -> None:
+        """Change the card's expiry at the processor (InvalidInput if it refuses the date)."""
         ...
 
     def tokenize(self, *, number: str, exp_month: int, exp_year: int, cvc: str) -> TokenizedCard:

@@ -16,6 +16,7 @@ from typing import Protocol, runtime_checkable
 
 from domain.errors import PaymentPending
 from domain.model import Card
+from domain.paying import adopt_card, charge_once, lines_of
 from domain.ports import (
     ChargeResult,
     ChargeStatus,
@@ -26,7 +27,7 @@ from domain.ports import (
     UnitOfWork,
 )
 from domain.records import SettlementAttempt
-from domain.settlement import SettlementResult, charge_once
+from domain.settlement import SettlementResult
 from domain.settlement_commit import covered_invoices, record_outcome, supersede
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ def _complete(
     uow: UnitOfWork, gateway: PaymentGateway, clock: Clock, attempt: SettlementAttempt, grace: dt.timedelta
 ) -> SettlementAttempt | None:
     try:
-        charge = gateway.find_charge(attempt.idempotency_key)
+        charge = gateway.find_payment(attempt.idempotency_key, lines_of(attempt), token=_token_of(uow, attempt))
         if charge is None:
             if attempt.created_at > clock.now() - grace:
                 return None  # its Save may still be about to charge
@@ -75,7 +76,22 @@ def _complete(
     except (GatewayUnreachable, PaymentPending):
         return None
     finished, recorded = record_outcome(uow, clock, attempt, charge)
+    if recorded:
+        _adopt(uow, gateway, finished)
     return finished if recorded else None
+
+
+def _adopt(uow: UnitOfWork, gateway: PaymentGateway, attempt: SettlementAttempt) -> None:
+    with uow:
+        card = uow.cards.get(attempt.card_id)
+    if card is not None:
+        adopt_card(gateway, attempt, card.token)
+
+
+def _token_of(uow: UnitOfWork, attempt: SettlementAttempt) -> str | None:
+    with uow:
+        card = uow.cards.get(attempt.card_id)
+    return None if card is None else card.token
 
 
 def _still_owed(uow: UnitOfWork, attempt: SettlementAttempt) -> bool:

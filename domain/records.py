@@ -16,6 +16,8 @@ class Outcome(StrEnum):
     FAILED = "failed"  # processing error at the gateway; retryable
     REFUSED = "refused"  # refused before any charge (expired card)
     SUPERSEDED = "superseded"  # never charged, and no longer owed as made: ended without a charge
+    PARTIAL = "partial"  # some invoices paid (paid_invoice_ids), the next not (decline_code): the rest still owed
+    ACTION_REQUIRED = "requires_action"  # nothing paid: the cardholder must confirm on action_url (3-D Secure)
 
     @property
     def is_final(self) -> bool:
@@ -42,6 +44,9 @@ class SettlementAttempt:
     # Each invoice's amount when the attempt was made, in invoice_ids' order; None for
     # attempts recorded before these were kept.
     invoice_amounts: tuple[Money, ...] | None = None
+    # The invoices this attempt paid, when it paid only some of them (a partial outcome).
+    paid_invoice_ids: tuple[str, ...] | None = None
+    action_url: str | None = None  # where the cardholder finishes a payment that requires action
 
     def made_for(self) -> dict[str, Money] | None:
         """What the attempt was made for, invoice by invoice (None if not recorded)."""
@@ -49,12 +54,30 @@ class SettlementAttempt:
             return None
         return dict(zip(self.invoice_ids, self.invoice_amounts, strict=True))
 
+    def paid_amount(self) -> Money:
+        """What the attempt paid: all of it when succeeded, the paid invoices' part when partial."""
+        if self.outcome is Outcome.SUCCEEDED:
+            return self.amount
+        made_for = self.made_for()
+        if self.outcome is not Outcome.PARTIAL or made_for is None:
+            return Money.zero(self.amount.currency)
+        total = Money.zero(self.amount.currency)
+        for invoice_id in self.paid_invoice_ids or ():
+            total = total + made_for[invoice_id]
+        return total
+
+    def unpaid_amount(self) -> Money:
+        """What the attempt was made for and did not pay."""
+        paid = self.paid_amount()
+        return Money(self.amount.amount - paid.amount, self.amount.currency)
+
     def finish(
-        self, outcome: Outcome, at: dt.datetime, reference: str | None, decline_code: str | None
-    ) -> SettlementAttempt:
+        self, outcome: Outcome, at: dt.datetime, reference: str | None, decline_code: str | None,
+        *, paid: tuple[str, ...] | None = None, action_url: str | None = None,
+    ) -> SettlementAttempt:  # fmt: skip
         return replace(
-            self, outcome=outcome, completed_at=at,
-            gateway_reference=reference, decline_code=decline_code,
+            self, outcome=outcome, completed_at=at, gateway_reference=reference, decline_code=decline_code,
+            paid_invoice_ids=paid, action_url=action_url,
         )  # fmt: skip
 
 

@@ -16,12 +16,13 @@ from domain.errors import (
     InvalidInput,
     NotAllowed,
     NotFound,
-    PaymentPending,
+    ProcessorUnavailable,
     SettlementInProgress,
 )
-from domain.model import Account, Balance, Card, Role, Subscription, balance_of
+from domain.model import Account, Balance, Card, Invoice, Role, Subscription, balance_of
 from domain.money import Money
-from domain.ports import ChargeResult, Clock, GatewayUnreachable, PaymentGateway, UnitOfWork
+from domain.paying import adopt_card, charge_once
+from domain.ports import Clock, GatewayUnreachable, PaymentGateway, UnitOfWork
 from domain.records import CardChange, CardEvent, Outcome, Payment, SettlementAttempt
 from domain.settlement_commit import apply_outcome
 
@@ -109,22 +110,37 @@ def check_expiry(month: int, year: int, today: dt.date) -> None:
 
 
 def change_card_expiry(
-    uow: UnitOfWork, actor: str, card_id: str, month: int, year: int, today: dt.date
-) -> Card:
-    """The card's owner (a settler on its account) changes its expiration date."""
+    uow: UnitOfWork, actor: str, card_id: str, month: int, year: int, today: dt.date,
+    gateway: PaymentGateway | None = None,
+) -> Card:  # fmt: skip
+    """The card's owner (a settler on its account) changes its expiration date: at the
+    processor first (``gateway``, when given), then in settlebot's copy."""
     with uow:
-        card = uow.cards.get(card_id)
-        if card is None or uow.accounts.roles_of(actor).get(card.account_id) is None:
-            raise NotFound("not_found")
-        require_settler(uow.accounts.roles_of(actor)[card.account_id])
-        if card.owner_slack_user_id != actor:
-            raise NotAllowed("not_card_owner")
+        card = _owned_card(uow, actor, card_id)
         check_expiry(month, year, today)
+        key = f"expiry:{uow.installation.id()}:{card_id}:{uuid.uuid4().hex}"
+    if gateway is not None:
+        try:
+            gateway.update_expiry(idempotency_key=key, token=card.token, exp_month=month, exp_year=year)
+        except GatewayUnreachable as exc:
+            raise ProcessorUnavailable() from exc
+    with uow:
+        card = _owned_card(uow, actor, card_id)
         updated = card.with_expiry(month, year)
         uow.cards.save(updated)
         uow.cards.add_event(CardEvent(str(uuid.uuid4()), card_id, CardChange.EXPIRY, actor, today))
         uow.commit()
         return updated
+
+
+def _owned_card(uow: UnitOfWork, actor: str, card_id: str) -> Card:
+    card = uow.cards.get(card_id)
+    if card is None or uow.accounts.roles_of(actor).get(card.account_id) is None:
+        raise NotFound("not_found")
+    require_settler(uow.accounts.roles_of(actor)[card.account_id])
+    if card.owner_slack_user_id != actor:
+        raise NotAllowed("not_card_owner")
+    return card
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +208,7 @@ def _claim(
             raise BalanceChanged(old=confirmed.amount, new=balance.amount)
         if uow.attempts.pending_for(subscription.id) is not None:
             raise SettlementInProgress()
-        attempt = _new_attempt(uow, clock, actor, subscription, card, balance)
+        attempt = _new_attempt(uow, clock, actor, subscription, card, balance, invoices)
         if card.is_expired(today):
             uow.attempts.add(attempt.finish(Outcome.REFUSED, clock.now(), None, "card_expired"))
             uow.commit()
@@ -203,14 +219,18 @@ def _claim(
 
 
 def _new_attempt(
-    uow: UnitOfWork, clock: Clock, actor: str, subscription: Subscription, card: Card, balance: Balance
-) -> SettlementAttempt:
+    uow: UnitOfWork, clock: Clock, actor: str, subscription: Subscription, card: Card, balance: Balance,
+    invoices: list[Invoice],
+) -> SettlementAttempt:  # fmt: skip
+    """A pending attempt for the balance, its invoices oldest due first (the order they are paid in)."""
     prefix = idempotency_key(uow.installation.id(), subscription.id, balance.stamp, 0)[:-1]
     number = uow.attempts.count_for_key_prefix(prefix) + 1
+    due = {i.id: (i.due_date, i.id) for i in invoices}
+    lines = sorted(zip(balance.invoice_ids, balance.invoice_amounts, strict=True), key=lambda line: due[line[0]])
     return SettlementAttempt(
         str(uuid.uuid4()), subscription.id, subscription.account_id, card.id, actor, balance.amount,
-        balance.invoice_ids, prefix + str(number), Outcome.PENDING, clock.now(),
-        invoice_amounts=balance.invoice_amounts,
+        tuple(i for i, _ in lines), prefix + str(number), Outcome.PENDING, clock.now(),
+        invoice_amounts=tuple(m for _, m in lines),
     )  # fmt: skip
 
 
@@ -242,15 +262,5 @@ def settle(
     attempt, card, subscription, account = _claim(uow, clock, actor, subscription_id, card_id, confirmed)
     charge = charge_once(gateway, attempt, card)
     finished = apply_outcome(uow, clock, attempt, charge)
+    adopt_card(gateway, finished, card.token)
     return SettlementResult(finished, card, subscription, account)
-
-
-def charge_once(gateway: PaymentGateway, attempt: SettlementAttempt, card: Card, tries: int = 2) -> ChargeResult:
-    """Charge; when the processor does not answer, ask again under the same key (never twice)."""
-    for number in range(1, tries + 1):
-        try:
-            return gateway.charge(idempotency_key=attempt.idempotency_key, token=card.token, amount=attempt.amount)
-        except GatewayUnreachable as exc:
-            if number == tries:
-                raise PaymentPending(last4=card.last4) from exc
-    raise AssertionError("unreachable")

@@ -26,6 +26,8 @@ _OUTCOMES = {
     ChargeStatus.SUCCEEDED: Outcome.SUCCEEDED,
     ChargeStatus.DECLINED: Outcome.DECLINED,
     ChargeStatus.ERROR: Outcome.FAILED,
+    ChargeStatus.REQUIRES_ACTION: Outcome.ACTION_REQUIRED,
+    ChargeStatus.PARTIAL: Outcome.PARTIAL,
 }
 
 
@@ -47,13 +49,22 @@ def record_outcome(
         stored = uow.attempts.get(attempt.id, lock=True) or attempt
         if stored.outcome.is_final:
             return stored, False
-        outcome = _OUTCOMES[charge.status]
-        finished = stored.finish(outcome, clock.now(), charge.reference, charge.decline_code)
+        finished = finish_with(stored, clock, charge)
         uow.attempts.save(finished)
-        if outcome is Outcome.SUCCEEDED:
+        if finished.outcome is Outcome.SUCCEEDED:
             _record_payment(uow, clock, finished)
+        elif finished.outcome is Outcome.PARTIAL:
+            _record_partial_payment(uow, clock, finished)
         uow.commit()
         return finished, True
+
+
+def finish_with(attempt: SettlementAttempt, clock: Clock, charge: ChargeResult) -> SettlementAttempt:
+    """The attempt ended as the processor says; a partial payment names the invoices it paid."""
+    outcome = _OUTCOMES[charge.status]
+    paid = charge.paid_invoice_ids(attempt.invoice_ids) if outcome is Outcome.PARTIAL else None
+    return attempt.finish(outcome, clock.now(), charge.reference, charge.decline_code, paid=paid,
+                          action_url=charge.action_url)  # fmt: skip
 
 
 def supersede(uow: UnitOfWork, clock: Clock, attempt: SettlementAttempt) -> tuple[SettlementAttempt, bool]:
@@ -83,6 +94,23 @@ def covered_invoices(uow: UnitOfWork, attempt: SettlementAttempt) -> list[Invoic
     amounts = [i.amount.minor_units() for i in mine.values() if i.amount.currency == attempt.amount.currency]
     complete = len(amounts) == len(attempt.invoice_ids) and sum(amounts) == attempt.amount.minor_units()
     return list(mine.values()) if complete else []
+
+
+def _record_partial_payment(uow: UnitOfWork, clock: Clock, attempt: SettlementAttempt) -> None:
+    """Some invoices paid: those (still open as made for) become paid, the payment records the
+    paid part, and the alert is refreshed to show what is still owed; the subscription stays
+    past due."""
+    paid = set(attempt.paid_invoice_ids or ())
+    for invoice in covered_invoices(uow, attempt):
+        if invoice.id in paid:
+            uow.invoices.save(replace(invoice, status=InvoiceStatus.PAID))
+    uow.payments.add(
+        Payment(str(uuid.uuid4()), attempt.subscription_id, attempt.id, attempt.card_id, attempt.actor,
+                attempt.paid_amount(), clock.now())
+    )  # fmt: skip
+    alert = uow.alerts.open_for(attempt.subscription_id)
+    if alert is not None:
+        uow.alerts.save(replace(alert, version=alert.version + 1))
 
 
 def _record_payment(uow: UnitOfWork, clock: Clock, attempt: SettlementAttempt) -> None:

@@ -25,8 +25,9 @@ LOCALES_DIR = Path(__file__).with_name("locales")
 DEFAULT_LOCALE = "en"
 SUPPORTED = {"en": ("en.po", "en"), "zh-CN": ("zh_CN.po", "zh_CN")}  # locale: (file, Babel id)
 DECLINE_CODES = frozenset(
-    {"generic_decline", "insufficient_funds", "expired_card", "processing_error", "card_removed"}
-)
+    {"generic_decline", "insufficient_funds", "expired_card", "processing_error", "card_removed", "incorrect_cvc",
+     "velocity_limit", "do_not_honor", "fraud_suspected", "authentication_required", "invoice_changed"}
+)  # fmt: skip
 _CHINESE_SIMPLIFIED = ("zh-cn", "zh-sg", "zh-hans")  # and their subtags, e.g. zh-Hans-CN
 
 

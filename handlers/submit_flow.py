@@ -121,7 +121,7 @@ def check(deps: Deps, actor: str, meta: ModalMeta, sub: Submission) -> CardChoic
         raise InvalidInput(key, field=sub.pay_block, last4=chosen.card.last4)
     if editing and expiry:
         with _on_expiry_inputs(sub):
-            change_card_expiry(deps.services.uow(), actor, editing, *expiry, today)
+            change_card_expiry(deps.services.uow(), actor, editing, *expiry, today, deps.services.gateway)
     return chosen
 
 
@@ -172,7 +172,7 @@ def settle_submission(deps: Deps, actor: str, meta: ModalMeta, sub: Submission, 
         deps.client.views_update(view_id=view_id, view=message_modal(
             tr, title=tr("modal.title"), text=tr("unavailable_save"), level="error"))  # fmt: skip
         return
-    if result.outcome is Outcome.SUCCEEDED:
+    if result.outcome in SHOWN_AS_RESULT:
         deps.client.views_update(view_id=view_id, view=result_modal(result, tr, sandbox=deps.services.sandbox))
         _after_success(deps, tr, actor, meta, result)
     else:
@@ -180,6 +180,9 @@ def settle_submission(deps: Deps, actor: str, meta: ModalMeta, sub: Submission, 
         refresh(deps, tr, actor, replace(meta, selected_card_id=card_id), view_id, notice)
 
 
+# Outcomes shown as the modal's result, with a receipt and the alert refreshed: paid, paid in
+# part (what was paid and what is still owed), or waiting for the cardholder's 3-D Secure.
+SHOWN_AS_RESULT = frozenset({Outcome.SUCCEEDED, Outcome.PARTIAL, Outcome.ACTION_REQUIRED})
 WAITS = (0.1, 0.25, 0.5, 1.0, 1.0, 2.0, 2.0, 2.0)  # seconds, about 9 in all
 
 

@@ -129,6 +129,9 @@ class SettlementAttemptRow(Base):
     completed_at: Mapped[dt.datetime | None]
     gateway_reference: Mapped[str | None]
     decline_code: Mapped[str | None]
+    # The invoices a partial outcome paid (NULL: all of them when succeeded, none otherwise).
+    paid_invoice_ids: Mapped[list[str] | None] = mapped_column(json_list())
+    action_url: Mapped[str | None]  # the invoice's page where the cardholder finishes a 3-D Secure payment
 
 
 class PaymentRow(Base):

@@ -120,4 +120,31 @@ def outcome_text(result: SettlementResult, tr: Translator) -> tuple[str, str]:
         return tr("result.superseded", amount=tr.money(attempt.amount), product=product), "warning"
     if attempt.outcome is Outcome.FAILED:
         return decline_text(attempt.decline_code or "processing_error", tr), "error"
+    if attempt.outcome is Outcome.PARTIAL:
+        return _partial_text(result, tr), "warning"
+    if attempt.outcome is Outcome.ACTION_REQUIRED:
+        return action_text(attempt.action_url, tr), "warning"
     return decline_text(attempt.decline_code, tr), "error"
+
+
+def _partial_text(result: SettlementResult, tr: Translator) -> str:
+    """Some invoices paid: how much, to which card, what is still owed and why the rest was not paid."""
+    attempt = result.attempt
+    reason = decline_text(attempt.decline_code, tr)
+    if attempt.decline_code == "authentication_required":
+        reason = f"{reason} {finish_text(attempt.action_url, tr)}"
+    return tr("result.partial", paid=tr.money(attempt.paid_amount()), amount=tr.money(attempt.amount),
+              card=escape(tr.card(result.card)), owed=tr.money(attempt.unpaid_amount()), reason=reason)  # fmt: skip
+
+
+def action_text(url: str | None, tr: Translator) -> str:
+    """Nothing paid: the bank wants the cardholder to confirm (3-D Secure), and where to finish it."""
+    return tr("result.action_required", reason=decline_text("authentication_required", tr), finish=finish_text(url, tr))
+
+
+def finish_text(url: str | None, tr: Translator) -> str:
+    """The link to the invoice's page where the cardholder finishes the payment (an http(s) address that
+    cannot break out of the link), or where else to finish it."""
+    if not url or not url.startswith(("https://", "http://")) or any(c in url for c in "<>| \n"):
+        return tr("result.finish_by_email")
+    return tr("result.finish_link", url=url)

@@ -1,7 +1,9 @@
 """Which payments the fake declines, and how, as Stripe's test cards do.
 
 A card declines when its metadata `fake_decline` names a decline code, or when its last 4
-digits are those of one of Stripe's test cards below. `authentication_required` (3-D Secure on
+digits are those of one of Stripe's test cards below. An invoice whose metadata `fake_decline`
+names one declines whatever the card (so a test can have one invoice paid and the next declined).
+`authentication_required` (3-D Secure on
 an off-session payment) leaves the invoice open and asks for action on its hosted page.
 """
 
@@ -46,11 +48,12 @@ TEST_CARDS = {
 }
 
 
-def outcome(payment_method: dict[str, Any]) -> str | None:
-    """The decline code this card gets (None: it pays)."""
-    chosen = payment_method.get("metadata", {}).get(METADATA_KEY)
-    if chosen in DECLINE_CODES:
-        return str(chosen)
+def outcome(payment_method: dict[str, Any], invoice: dict[str, Any] | None = None) -> str | None:
+    """The decline code this card gets paying this invoice (None: it pays)."""
+    metadata = ((invoice or {}).get("metadata") or {}, payment_method.get("metadata") or {})
+    for chosen in (m.get(METADATA_KEY) for m in metadata):
+        if chosen in DECLINE_CODES:
+            return str(chosen)
     return TEST_CARDS.get(payment_method["card"]["last4"])
 
 

@@ -23,7 +23,7 @@ def pay(ctx: Context, params: dict[str, Any], invoice_id: str) -> dict[str, Any]
         mark_paid(ctx, invoice)
         return expand(ctx.account, invoice, params)
     pm = _payment_method(ctx, invoice, params.get("payment_method"))
-    code = declines.outcome(pm)
+    code = declines.outcome(pm, invoice)
     if code is not None:
         _fail(ctx, invoice, pm, code)
     key = ctx.events.request.get("idempotency_key")

@@ -82,6 +82,11 @@ class Seeder:
             ctx.events.emit("customer.subscription.updated", subscription, previous)
             return invoice
 
+    def invoice_metadata(self, invoice_id: str, **metadata: str) -> None:
+        """Merge metadata into an invoice (e.g. `fake_decline="insufficient_funds"`)."""
+        with self._ctx.account.lock:
+            self._ctx.table("invoice").get(invoice_id)["metadata"].update(metadata)
+
     def automatic_attempt(self, invoice_id: str, succeeds: bool, next_attempt_in: int | None = 3 * DAY) -> None:
         """Stripe's own retry of an invoice with the default card: paid, or one more failure."""
         ctx = self._ctx

@@ -143,6 +143,7 @@ def attempt(row: SettlementAttemptRow) -> SettlementAttempt:
         row.gateway_reference, row.decline_code,
         None if row.invoice_amounts is None
         else tuple(Money.from_minor(units, row.currency) for units in row.invoice_amounts),
+        None if row.paid_invoice_ids is None else tuple(row.paid_invoice_ids), row.action_url,
     )  # fmt: skip
 
 
@@ -154,6 +155,8 @@ def attempt_values(a: SettlementAttempt) -> Values:
         "outcome": a.outcome.value, "created_at": a.created_at, "completed_at": a.completed_at,
         "gateway_reference": a.gateway_reference, "decline_code": a.decline_code,
         "invoice_amounts": None if a.invoice_amounts is None else [m.minor_units() for m in a.invoice_amounts],
+        "paid_invoice_ids": None if a.paid_invoice_ids is None else list(a.paid_invoice_ids),
+        "action_url": a.action_url,
     }  # fmt: skip
 
 

@@ -37,6 +37,22 @@ def test_attempt_roundtrips_with_money_invoices_and_aware_times(uow: UnitOfWork)
     assert stored.completed_at == NOW
 
 
+def test_a_partial_attempt_keeps_the_invoices_it_paid_and_where_to_finish_the_rest(uow: UnitOfWork) -> None:
+    seed_billing(uow)
+    started = attempt(minutes=0)
+    done = started.finish(Outcome.PARTIAL, NOW, "in_1", "authentication_required", paid=("inv_1",),
+                          action_url="https://invoice.stripe.com/i/acct_1/test_2")  # fmt: skip
+    with uow:
+        uow.attempts.add(started)
+        uow.commit()
+    with uow:
+        uow.attempts.save(done)
+        uow.commit()
+    with uow:
+        stored = uow.attempts.get("att_1")
+    assert stored == done and stored.paid_invoice_ids == ("inv_1",)
+
+
 def test_only_one_attempt_per_subscription_may_be_pending(uow: UnitOfWork) -> None:
     seed_billing(uow)
     with uow:

@@ -172,6 +172,7 @@ def test_error_text_never_shows_a_raw_key() -> None:
 def test_decline_codes_have_texts_and_unknown_ones_read_as_a_decline() -> None:
     tr = translator("en")
     assert "insufficient funds" in decline_text("insufficient_funds", tr)
-    assert decline_text("do_not_honor", tr) == decline_text("generic_decline", tr)
+    assert decline_text("no_such_reason", tr) == decline_text("generic_decline", tr)
+    assert "contact their bank" in decline_text("do_not_honor", tr)
     assert decline_text(None, tr) == decline_text("generic_decline", tr)
     assert "拒付" in decline_text("generic_decline", translator("zh-CN"))
