@@ -6,8 +6,8 @@ cardholder finishes a payment the bank wants confirmed (3-D Secure).
 - ``settlement_attempts.action_url``: the invoice's hosted page for an outcome that requires the
   cardholder's action (no card data: Stripe's page for paying that invoice).
 
-Revision ID: 0012
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-07
 """
 
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision: str = "0012"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
