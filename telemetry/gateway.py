@@ -8,8 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from domain.errors import DomainError
-from domain.money import Money
-from domain.ports import ChargeResult, PaymentGateway, TokenizedCard
+from domain.ports import ChargeLine, ChargeResult, PaymentGateway, TokenizedCard
 from telemetry.metrics import label, metrics
 
 log = logging.getLogger(__name__)
@@ -26,18 +25,30 @@ class InstrumentedGateway:
     def moves_real_money(self) -> bool:
         return self.inner.moves_real_money
 
-    def charge(self, *, idempotency_key: str, token: str, amount: Money) -> ChargeResult:
+    def pay(self, *, idempotency_key: str, token: str, lines: tuple[ChargeLine, ...]) -> ChargeResult:
         started = self._clock()
-        with self._timed("charge"):
-            result = self.inner.charge(idempotency_key=idempotency_key, token=token, amount=amount)
-        log.info("gateway charge %s: %s%s in %.0f ms", idempotency_key, result.status.value,
+        with self._timed("pay"):
+            result = self.inner.pay(idempotency_key=idempotency_key, token=token, lines=lines)
+        log.info("gateway payment %s: %s%s in %.0f ms", idempotency_key, result.status.value,
                  f" ({result.decline_code})" if result.decline_code else "",
                  (self._clock() - started) * 1000)  # fmt: skip
         return result
 
-    def find_charge(self, idempotency_key: str) -> ChargeResult | None:
-        with self._timed("find_charge"):
-            return self.inner.find_charge(idempotency_key)
+    def find_payment(
+        self, idempotency_key: str, lines: tuple[ChargeLine, ...], *, token: str | None
+    ) -> ChargeResult | None:
+        with self._timed("find_payment"):
+            return self.inner.find_payment(idempotency_key, lines, token=token)
+
+    def make_default(self, *, idempotency_key: str, subscription_id: str, token: str) -> None:
+        with self._timed("make_default"):
+            self.inner.make_default(idempotency_key=idempotency_key, subscription_id=subscription_id, token=token)
+
+    def update_expiry(self, *, idempotency_key: str, token: str, exp_month: int, exp_year: int) -> None:
+        with self._timed("update_expiry"):
+            self.inner.update_expiry(
+                idempotency_key=idempotency_key, token=token, exp_month=exp_month, exp_year=exp_year
+            )
 
     def tokenize(self, *, number: str, exp_month: int, exp_year: int, cvc: str) -> TokenizedCard:
         with self._timed("tokenize"):

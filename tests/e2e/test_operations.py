@@ -97,7 +97,7 @@ def test_metrics_count_the_scan_the_clicks_the_saves_and_slack_calls_of_a_real_f
     assert value(m, "settlebot_settlements_total", outcome="declined", reason="insufficient_funds") == 1
     assert value(m, "settlebot_settlements_total", outcome="succeeded") == 1
     assert value(m, "settlebot_settlements_total") == 2
-    assert value(m, "settlebot_gateway_seconds_count", operation="charge") == 2
+    assert value(m, "settlebot_gateway_seconds_count", operation="pay") == 2
     assert value(m, "settlebot_gateway_errors_total") == 0
     assert value(m, "settlebot_jobs_total", task="settle_submission", outcome="ok") == 2
     assert value(m, "settlebot_jobs_total", task="open_clicked", outcome="ok") == 2
@@ -122,7 +122,7 @@ def test_json_logs_follow_one_save_from_its_request_through_the_worker_to_the_ga
     assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
     request_id = saved.headers["X-Request-Id"]
     mine = [line for line in lines if line.get("request_id") == request_id]
-    charge = next(line for line in mine if line["message"].startswith("gateway charge"))
+    charge = next(line for line in mine if line["message"].startswith("gateway payment"))
     settled = next(line for line in mine if line["message"].startswith("settlement succeeded"))
     assert charge["subscription_id"] == settled["subscription_id"] == "sub_m365_e3"
     assert charge["job_id"] == settled["job_id"] and settled["attempt_id"]

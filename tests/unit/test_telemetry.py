@@ -19,7 +19,7 @@ from bot.logs import JsonFormatter
 from bot.metrics_http import MetricsEndpoint, request_kind
 from domain.errors import InvalidInput
 from domain.money import Money
-from domain.ports import ChargeResult, GatewayUnreachable, TokenizedCard
+from domain.ports import ChargeLine, ChargeResult, GatewayUnreachable, TokenizedCard
 from handlers.work import Job, job, run_job, task
 from storage.db import make_engine, upgrade
 from telemetry import context
@@ -126,10 +126,10 @@ def test_a_job_carries_its_submitters_ids_and_gets_a_job_id_of_its_own() -> None
 
 
 class _Silent:
-    def charge(self, *, idempotency_key: str, token: str, amount: Money) -> ChargeResult:
+    def pay(self, *, idempotency_key: str, token: str, lines: tuple[ChargeLine, ...]) -> ChargeResult:
         raise GatewayUnreachable("no answer")
 
-    def find_charge(self, idempotency_key: str) -> ChargeResult | None:
+    def find_payment(self, idempotency_key: str, lines: tuple[ChargeLine, ...], *, token: str | None) -> None:
         return None
 
     def tokenize(self, *, number: str, exp_month: int, exp_year: int, cvc: str) -> TokenizedCard:
@@ -141,18 +141,19 @@ def _sample(name: str, **labels: str) -> float:
 
 
 def test_the_gateway_counts_calls_and_errors_but_not_refused_card_details() -> None:
-    errors, calls = _sample("settlebot_gateway_errors_total", operation="charge", error="GatewayUnreachable"), \
-        _sample("settlebot_gateway_seconds_count", operation="charge")  # fmt: skip
+    errors, calls = _sample("settlebot_gateway_errors_total", operation="pay", error="GatewayUnreachable"), \
+        _sample("settlebot_gateway_seconds_count", operation="pay")  # fmt: skip
     gateway = InstrumentedGateway(_Silent())
     with pytest.raises(GatewayUnreachable):
-        gateway.charge(idempotency_key="k1", token="tok_visa", amount=Money(Decimal("1.00"), "USD"))
+        gateway.pay(idempotency_key="k1", token="tok_visa", lines=(ChargeLine("inv_1", Money(Decimal("1.00"), "USD")),))
     with pytest.raises(InvalidInput):
         gateway.tokenize(number="1234", exp_month=1, exp_year=2040, cvc="123")
-    assert _sample("settlebot_gateway_errors_total", operation="charge", error="GatewayUnreachable") == errors + 1
-    assert _sample("settlebot_gateway_seconds_count", operation="charge") == calls + 1
+    assert _sample("settlebot_gateway_errors_total", operation="pay", error="GatewayUnreachable") == errors + 1
+    assert _sample("settlebot_gateway_seconds_count", operation="pay") == calls + 1
     assert _sample("settlebot_gateway_errors_total", operation="tokenize", error="InvalidInput") == 0
     ok = InstrumentedGateway(SandboxGateway(MemoryLedger()))
-    assert ok.charge(idempotency_key="k2", token="tok_visa", amount=Money(Decimal("2.00"), "USD")).reference
+    lines = (ChargeLine("inv_2", Money(Decimal("2.00"), "USD")),)
+    assert ok.pay(idempotency_key="k2", token="tok_visa", lines=lines).reference
 
 
 def test_the_first_process_on_the_directory_wipes_it_and_later_ones_join(tmp_path: Path) -> None:
