@@ -69,6 +69,15 @@ class Payment:
     paid_at: dt.datetime
 
 
+class ClosedReason(StrEnum):
+    """Why the billing system ended an alert's episode without a settlement in Slack."""
+
+    PAID_BY_RETRY = "paid_by_retry"  # Stripe's own automatic retry paid it
+    PAID_IN_STRIPE = "paid_in_stripe"  # paid in Stripe otherwise (dashboard, API, out of band)
+    VOIDED = "voided"
+    UNCOLLECTIBLE = "uncollectible"  # written off
+
+
 class CardChange(StrEnum):
     ADDED = "added"  # through the add-card page
     EXPIRY = "expiry"  # its owner changed the expiration date in the settle modal
@@ -103,10 +112,17 @@ class Alert:
     delivered_version: int = 0
     ts: str | None = None  # Slack message ts once posted; "digest:<ts>" inside a digest (alert_views)
     settled_attempt_id: str | None = None
+    closed_reason: str | None = None  # a ClosedReason: ended by the billing system, not by a settlement
+    closed_at: dt.datetime | None = None
 
     @property
     def is_settled(self) -> bool:
         return self.settled_attempt_id is not None
+
+    @property
+    def is_open(self) -> bool:
+        """Neither settled in Slack nor closed by the billing system: the subscription's current alert."""
+        return self.settled_attempt_id is None and self.closed_reason is None
 
     @property
     def needs_delivery(self) -> bool:
