@@ -24,6 +24,7 @@ from storage.card_links import CardLinkStore
 from storage.db import make_engine, read_only_engine
 from storage.installation import InstallationRecord
 from storage.ledger import SqlLedger
+from storage.locks import DeliveryLock
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,11 @@ class Services:
     # Records (alerts, accounts) set aside after a failure: each is logged once per process.
     failures: FailureLog = field(default_factory=FailureLog)
     billing: BillingReader | None = None  # the billing system of record (BILLING_BACKEND=stripe)
+    delivery_lock: DeliveryLock | None = None  # held around each delivery run that may post
+
+    def __post_init__(self) -> None:
+        if self.delivery_lock is None:
+            self.delivery_lock = DeliveryLock(self.engine)
 
     def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
         """A fresh unit of work (one per request or job; they are not shared across threads).

@@ -108,6 +108,8 @@ class EventRef:
     kind: str  # "invoice", "subscription" or "card"
     object_id: str
     customer: str | None  # None for a detached card
+    automatic: bool = False  # no API request caused it: Stripe's own work (e.g. its automatic retry)
+    by_settlebot: bool = False  # caused by a request under settlebot's own settlement key
 
 
 class CursorExpired(Exception):

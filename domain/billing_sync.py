@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from domain import billing_alerts
 from domain.billing import (
     BillingReader,
     CardGone,
@@ -227,20 +228,38 @@ def receive_event(uow: UnitOfWork, clock: Clock, event_id: str, type_: str) -> b
     return first
 
 
-def handle_event(uow: UnitOfWork, reader: BillingReader, clock: Clock, event: EventRef) -> bool:
+@dataclass(frozen=True)
+class Handled:
+    """What handling an event did: objects applied to the copy, and alerts opened, updated or
+    closed (``domain.billing_alerts``; the outbox then posts them). Truthy when anything applied."""
+
+    applied: bool = False
+    alerts: int = 0
+
+    def __bool__(self) -> bool:
+        return self.applied
+
+
+def handle_event(
+    uow: UnitOfWork, reader: BillingReader, clock: Clock, event: EventRef, *, default_channel: str = ""
+) -> Handled:  # fmt: skip
     """Bring the event's object up to date by reading it again from Stripe, so that events handled
-    in any order leave the latest state. False when it concerns no linked customer (nothing done)."""
+    in any order leave the latest state, and the subscription's alert with it (opened by a failed
+    payment, closed when paid, voided or written off in Stripe). Falsy when it concerns no linked
+    customer (nothing done). ``default_channel``: for an alert whose account names none."""
     with uow:
         linked = set(uow.links.all())
         known_card = event.kind == "card" and uow.cards.get(card_id_for(event.object_id)) is not None
     if event.customer not in linked and not known_card:
-        return False
+        return Handled()
     current = _current(uow, reader, event)
     with uow:
+        was = billing_alerts.before(uow, event)
         done = [apply(uow, change, linked) for change in current]
+        alerts = billing_alerts.react(uow, event, was, clock.now(), default_channel) if any(done) else 0
         uow.links.event_handled(event.id, clock.now())
         uow.commit()
-    return any(done)
+    return Handled(any(done), alerts)
 
 
 def _current(uow: UnitOfWork, reader: BillingReader, event: EventRef) -> list[Change]:

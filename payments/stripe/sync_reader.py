@@ -46,6 +46,7 @@ SYNC_EVENTS = (
 )  # fmt: skip
 # What a webhook's event makes settlebot read again (customers are the sync's: they decide links).
 WEBHOOK_EVENTS = frozenset(SYNC_EVENTS) - {"customer.created", "customer.updated", "invoice.updated"}
+SETTLEMENT_KEY_PREFIX = "settle:"  # settlebot's settlement attempts' idempotency keys (domain.settlement)
 
 
 class StripeReader:
@@ -149,7 +150,8 @@ def event_ref(event: models.Event) -> EventRef | None:
     kind = "card" if event.type.startswith("payment_method.") else event.type.split(".")[-2]
     kind = "subscription" if event.type.startswith("customer.subscription.") else kind
     owner = obj.get("customer") or (event.previous_attributes.get("customer") if kind == "card" else None)
-    return EventRef(event.id, event.type, kind, str(obj["id"]), _plain_id(owner))
+    ours = (event.idempotency_key or "").startswith(SETTLEMENT_KEY_PREFIX)
+    return EventRef(event.id, event.type, kind, str(obj["id"]), _plain_id(owner), event.request_id is None, ours)
 
 
 def _plain_id(value: Any) -> str | None:

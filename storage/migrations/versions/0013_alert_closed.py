@@ -40,7 +40,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("uq_alerts_open", table_name="alerts")
-    op.execute(sa.text("DELETE FROM reminders WHERE alert_id IN (SELECT id FROM alerts WHERE closed_reason IS NOT NULL)"))
+    closed = "SELECT id FROM alerts WHERE closed_reason IS NOT NULL"  # the old schema cannot tell them open
+    op.execute(sa.text(f"DELETE FROM reminders WHERE alert_id IN ({closed})"))
     op.execute(sa.text("DELETE FROM alerts WHERE closed_reason IS NOT NULL"))
     with op.batch_alter_table("alerts") as batch:
         batch.drop_column("closed_at")
