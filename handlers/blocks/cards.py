@@ -63,8 +63,10 @@ def _card_actions(
 
 
 def may_edit(choice: CardChoice, plan: SettlementPlan, actor: str) -> bool:
-    """Only the card's owner, as a settler on the account, may change its expiry."""
-    return plan.role.may_settle and choice.is_owner and choice.card.owner_slack_user_id == actor
+    """Only the card's owner, as a settler on the account, may change its expiry (a card nobody in
+    Slack owns: nobody)."""
+    owner = choice.card.owner_slack_user_id
+    return plan.role.may_settle and choice.is_owner and owner != NO_OWNER and owner == actor
 
 
 def _button(text: str, action_id: str, value: str) -> ButtonElement:
