@@ -24,6 +24,9 @@ from domain.model import Card, Invoice, InvoiceStatus, Subscription, Subscriptio
 from domain.ports import UnitOfWork
 from domain.records import Alert, ClosedReason
 
+# The subscription statuses an alert shows (others, e.g. active, go unsaid: a change to one of
+# them does not update the alert by itself).
+STATUSES_SHOWN = ("past_due", "unpaid", "canceled", "paused", "incomplete_expired")
 PAID_EVENTS = frozenset({"invoice.paid", "invoice.payment_succeeded"})
 CLOSING = {"invoice.voided": ClosedReason.VOIDED, "invoice.marked_uncollectible": ClosedReason.UNCOLLECTIBLE}
 
@@ -51,9 +54,9 @@ def react(uow: UnitOfWork, event: EventRef, was: Before, now: dt.datetime, defau
     if event.kind == "invoice":
         return _invoice_news(uow, event, was.invoice, now, default_channel)
     if event.kind == "subscription":
-        current = uow.subscriptions.get(event.object_id)
-        moved = current is not None and (was.subscription is None or
-                                         was.subscription.billing_status != current.billing_status)  # fmt: skip
+        current = uow.subscriptions.get(event.object_id, lock=True)
+        status = current.billing_status if current else None
+        moved = status in STATUSES_SHOWN and (was.subscription is None or was.subscription.billing_status != status)
         return _bump(uow, [event.object_id]) if moved else 0
     card = uow.cards.get(card_id_for(event.object_id))
     if card is None or was.card is None or _face(card) == _face(was.card):
@@ -68,7 +71,8 @@ def _face(card: Card) -> tuple[str, str, int, int]:
 
 def _invoice_news(uow: UnitOfWork, event: EventRef, was: Invoice | None, now: dt.datetime, channel: str) -> int:
     invoice = uow.invoices.get(event.object_id)
-    subscription = uow.subscriptions.get(invoice.subscription_id) if invoice else None
+    # The subscription's row lock: events of one subscription handled at once decide one after the other.
+    subscription = uow.subscriptions.get(invoice.subscription_id, lock=True) if invoice else None
     if invoice is None or subscription is None:
         return 0
     alert = uow.alerts.open_for(subscription.id)

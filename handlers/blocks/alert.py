@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import (
 
 from domain.alert_views import BillingNote, Closed
 from domain.alerts import AlertView, Settled
+from domain.billing_alerts import STATUSES_SHOWN
 from domain.records import ClosedReason
 from handlers import ids
 from handlers.blocks.common import (
@@ -67,9 +68,6 @@ def _fields(view: AlertView, tr: Translator) -> list[MarkdownTextObject]:
         field_text(tr("field.days_past_due"), tr.days(view.days_past_due)),
         field_text(tr("field.payment_method"), card),
     ]
-
-
-STATUSES_SHOWN = ("past_due", "unpaid", "canceled", "paused", "incomplete_expired")
 
 
 def billing_lines(note: BillingNote, tr: Translator) -> list[str]:
