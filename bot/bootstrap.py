@@ -16,8 +16,10 @@ from bot.gateway import SandboxGateway
 from bot.settings import Settings
 from bot.slack_retry import retry_handlers
 from domain.billing import BillingReader
+from domain.card_owners import People
 from domain.failures import FailureLog
 from domain.ports import Clock, PaymentGateway
+from handlers.people import SlackPeople
 from payments.stripe.config import make_client
 from payments.stripe.sync_reader import StripeReader
 from storage.card_links import CardLinkStore
@@ -47,10 +49,13 @@ class Services:
     failures: FailureLog = field(default_factory=FailureLog)
     billing: BillingReader | None = None  # the billing system of record (BILLING_BACKEND=stripe)
     delivery_lock: DeliveryLock | None = None  # held around each delivery run that may post
+    people: People | None = None  # a card's owner by its billing email (needs the Slack client)
 
     def __post_init__(self) -> None:
         if self.delivery_lock is None:
             self.delivery_lock = DeliveryLock(self.engine)
+        if self.people is None and self.client is not None:
+            self.people = SlackPeople(self.client)
 
     def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
         """A fresh unit of work (one per request or job; they are not shared across threads).

@@ -124,7 +124,7 @@ class Jobs:
         if s.billing is None:
             return
         try:
-            report = sync(s.uow(), s.billing, s.clock)
+            report = sync(s.uow(), s.billing, s.clock, people=s.people)
         except BillingUnavailable as error:
             log.warning("stripe sync: Stripe unavailable (%s); nothing written, tried again next time", error)
             return

@@ -46,7 +46,9 @@ class RemoteCard:
     last4: str
     exp_month: int
     exp_year: int
-    owner: str | None  # metadata settlebot_owner
+    owner: str | None  # metadata settlebot_owner; else the Slack user of `email` (domain.card_owners)
+    email: str | None = None  # billing_details.email
+    owner_known: bool = True  # False: who owns it could not be asked now (keep whom settlebot knew)
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,11 +45,13 @@ def stripe_event(
 def _handle(deps: Deps, event: EventRef) -> Handled:
     services = deps.services
     assert services.billing is not None
-    channel = services.settings.billing_channel
+    channel, people = services.settings.billing_channel, services.people
     try:
-        return handle_event(services.uow(), services.billing, services.clock, event, default_channel=channel)
+        return handle_event(services.uow(), services.billing, services.clock, event, default_channel=channel,
+                            people=people)  # fmt: skip
     except ConflictError:  # another event of the subscription opened its alert first: update that one
-        return handle_event(services.uow(), services.billing, services.clock, event, default_channel=channel)
+        return handle_event(services.uow(), services.billing, services.clock, event, default_channel=channel,
+                            people=people)  # fmt: skip
 
 
 def deliver_now(deps: Deps) -> None:

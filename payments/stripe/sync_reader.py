@@ -170,7 +170,7 @@ def customer(obj: Mapping[str, Any]) -> RemoteCustomer:
 
 def card(found: models.Card) -> RemoteCard:
     return RemoteCard(found.id, found.customer, found.brand, found.last4, found.exp_month, found.exp_year,
-                      found.metadata.get("settlebot_owner"))  # fmt: skip
+                      found.metadata.get("settlebot_owner"), found.email)  # fmt: skip
 
 
 def subscription(found: models.Subscription) -> RemoteSubscription:
