@@ -16,10 +16,12 @@ from bot.gateway import SandboxGateway
 from bot.settings import Settings
 from bot.slack_retry import retry_handlers
 from domain.billing import BillingReader
+from domain.card_checkout import CardCheckout
 from domain.card_owners import People
 from domain.failures import FailureLog
 from domain.ports import Clock, PaymentGateway
 from handlers.people import SlackPeople
+from payments.stripe.checkout import StripeCheckout
 from payments.stripe.config import make_client
 from payments.stripe.sync_reader import StripeReader
 from storage.card_links import CardLinkStore
@@ -50,6 +52,7 @@ class Services:
     billing: BillingReader | None = None  # the billing system of record (BILLING_BACKEND=stripe)
     delivery_lock: DeliveryLock | None = None  # held around each delivery run that may post
     people: People | None = None  # a card's owner by its billing email (needs the Slack client)
+    checkout: CardCheckout | None = None  # the billing system's hosted add-card page (Stripe Checkout)
 
     def __post_init__(self) -> None:
         if self.delivery_lock is None:
@@ -90,6 +93,7 @@ def build_services(settings: Settings, *, with_slack: bool = True) -> Services:
     gateway: PaymentGateway = SandboxGateway(SqlLedger(engine), latency=settings.gateway_latency_ms / 1000)
     if settings.fault_injection:
         gateway = FaultyGateway(gateway, settings.fault_injection)
+    stripe = make_client(settings.stripe_config()) if settings.uses_stripe else None
     return Services(
         settings=settings,
         engine=engine,
@@ -100,5 +104,6 @@ def build_services(settings: Settings, *, with_slack: bool = True) -> Services:
         card_links=CardLinkStore(engine),
         installation=InstallationRecord(engine),
         client=slack_client(settings) if with_slack else None,
-        billing=StripeReader(make_client(settings.stripe_config()), settings.zone) if settings.uses_stripe else None,
+        billing=StripeReader(stripe, settings.zone) if stripe else None,
+        checkout=StripeCheckout(stripe) if stripe else None,
     )

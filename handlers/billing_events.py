@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from domain.alerts import deliver
 from domain.billing import BillingUnavailable, EventRef
 from domain.billing_sync import Handled, handle_event
+from domain.card_checkout import complete_checkout
+from handlers.modal_flow import refresh_after_card
 from handlers.notifier import SlackNotifier
 from handlers.work import task
 from storage.errors import ConflictError
@@ -30,6 +32,9 @@ def stripe_event(
     if services.billing is None:
         return
     event = EventRef(event_id, type_, kind, object_id, customer, automatic, by_settlebot)
+    if kind == "checkout":
+        card_added(deps, event)
+        return
     try:
         done = _handle(deps, event)
     except BillingUnavailable as error:
@@ -52,6 +57,30 @@ def _handle(deps: Deps, event: EventRef) -> Handled:
     except ConflictError:  # another event of the subscription opened its alert first: update that one
         return handle_event(services.uow(), services.billing, services.clock, event, default_channel=channel,
                             people=people)  # fmt: skip
+
+
+def card_added(deps: Deps, event: EventRef) -> None:
+    """A card added on Stripe's hosted page: keep it (owned by who added it) and show it, selected,
+    in the modal that sent the person there."""
+    services = deps.services
+    if services.checkout is None:
+        return
+    try:
+        added = complete_checkout(services.uow(), services.checkout, event.object_id, now=services.clock.now(),
+                                  today=services.clock.today())  # fmt: skip
+    except BillingUnavailable as error:
+        log.warning("checkout session %s not read now, Stripe unavailable (%s): the next sync brings the card",
+                    event.object_id, error)  # fmt: skip
+        return
+    if added is None:
+        log.info("stripe event %s (%s): not a settlebot session, or not linked", event.id, event.type)
+        return
+    card, done = added
+    log.info("stripe event %s (%s): card %s added by %s", event.id, event.type, card.id, done.owner)
+    link = services.card_links.get(done.link) if done.link else None
+    if link is not None and link.view_id and done.subscription_id:
+        tr = deps.locales.of(done.owner)
+        refresh_after_card(deps, tr, done.owner, done.subscription_id, link.view_id, card.id)
 
 
 def deliver_now(deps: Deps) -> None:

@@ -45,7 +45,9 @@ SYNC_EVENTS = (
     "payment_method.automatically_updated",
 )  # fmt: skip
 # What a webhook's event makes settlebot read again (customers are the sync's: they decide links).
-WEBHOOK_EVENTS = frozenset(SYNC_EVENTS) - {"customer.created", "customer.updated", "invoice.updated"}
+WEBHOOK_EVENTS = frozenset(SYNC_EVENTS) - {"customer.created", "customer.updated", "invoice.updated"} | {
+    "checkout.session.completed"  # a card added on Stripe's hosted page (domain.card_checkout)
+}
 SETTLEMENT_KEY_PREFIX = "settle:"  # settlebot's settlement attempts' idempotency keys (domain.settlement)
 
 
@@ -149,6 +151,7 @@ def event_ref(event: models.Event) -> EventRef | None:
     obj = event.object
     kind = "card" if event.type.startswith("payment_method.") else event.type.split(".")[-2]
     kind = "subscription" if event.type.startswith("customer.subscription.") else kind
+    kind = "checkout" if event.type.startswith("checkout.session.") else kind
     owner = obj.get("customer") or (event.previous_attributes.get("customer") if kind == "card" else None)
     ours = (event.idempotency_key or "").startswith(SETTLEMENT_KEY_PREFIX)
     return EventRef(event.id, event.type, kind, str(obj["id"]), _plain_id(owner), event.request_id is None, ours)
