@@ -5,48 +5,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
 from sandbox.fake_slack import FakeSlack
-from sandbox.fake_stripe.fake_stripe import TEST_WEBHOOK_SECRET, FakeStripe
-from tests.e2e.harness import BILLING_CHANNEL, AppProcess, cli, wait_until
-from tests.stripe.conftest import past_due
-
-POSTED_WITHIN = 10.0  # seconds from Stripe's event to the alert in the channel (about 1 s on a quiet machine)
-
-
-@pytest.fixture
-def fake_stripe() -> Iterator[FakeStripe]:
-    with FakeStripe(seed=41) as running:
-        yield running
-
-
-@pytest.fixture
-def stripe_env(env: dict[str, str], fake_stripe: FakeStripe) -> dict[str, str]:
-    return {**env, "BILLING_BACKEND": "stripe", "STRIPE_API_KEY": fake_stripe.api_key,
-            "STRIPE_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET, "STRIPE_API_BASE": fake_stripe.url,
-            "STRIPE_SYNC_INTERVAL_SECONDS": "3600"}  # fmt: skip
-
-
-@pytest.fixture
-def one_invoice(stripe_env: dict[str, str], fake_stripe: FakeStripe) -> dict[str, Any]:
-    """A linked Stripe customer whose subscription has one open invoice (one attempt so far), synced."""
-    account = past_due(fake_stripe, invoices=1, amount=4250)
-    customer = account["customer"]["id"]
-    cli(stripe_env, "link", customer, "--channel", BILLING_CHANNEL)
-    cli(stripe_env, "sync")
-    return account
-
-
-@pytest.fixture
-def app(stripe_env: dict[str, str], fake_stripe: FakeStripe) -> Iterator[AppProcess]:
-    with AppProcess(stripe_env) as process:
-        fake_stripe.add_webhook(process.url + "/stripe/webhook")
-        yield process
-        assert "Traceback" not in process.log, process.log
+from sandbox.fake_stripe.fake_stripe import FakeStripe
+from tests.e2e.conftest import POSTED_WITHIN
+from tests.e2e.harness import BILLING_CHANNEL, AppProcess, wait_until
 
 
 def posts(fake: FakeSlack) -> list[Any]:
@@ -63,7 +27,7 @@ def shown(fake: FakeSlack) -> str:
 
 
 def test_a_failed_payment_posts_the_alert_at_once_and_stripes_retry_paying_it_updates_it_in_place(
-    fake_stripe: FakeStripe, fake_slack: FakeSlack, one_invoice: dict[str, Any], app: AppProcess
+    fake_stripe: FakeStripe, fake_slack: FakeSlack, one_invoice: dict[str, Any], stripe_app: AppProcess
 ) -> None:
     invoice = one_invoice["invoices"][0]["id"]
     started = time.monotonic()
@@ -85,7 +49,7 @@ def test_a_failed_payment_posts_the_alert_at_once_and_stripes_retry_paying_it_up
 
 
 def test_a_voided_invoice_closes_the_alert_with_the_reason(
-    fake_stripe: FakeStripe, fake_slack: FakeSlack, one_invoice: dict[str, Any], app: AppProcess
+    fake_stripe: FakeStripe, fake_slack: FakeSlack, one_invoice: dict[str, Any], stripe_app: AppProcess
 ) -> None:
     invoice = one_invoice["invoices"][0]["id"]
     fake_stripe.seed.automatic_attempt(invoice, succeeds=False)
@@ -98,7 +62,7 @@ def test_a_voided_invoice_closes_the_alert_with_the_reason(
 
 
 def test_paid_in_the_dashboard_says_paid_in_stripe(
-    fake_stripe: FakeStripe, fake_slack: FakeSlack, one_invoice: dict[str, Any], app: AppProcess
+    fake_stripe: FakeStripe, fake_slack: FakeSlack, one_invoice: dict[str, Any], stripe_app: AppProcess
 ) -> None:
     invoice = one_invoice["invoices"][0]["id"]
     fake_stripe.seed.automatic_attempt(invoice, succeeds=False)
@@ -110,7 +74,7 @@ def test_paid_in_the_dashboard_says_paid_in_stripe(
 
 
 def test_each_webhook_five_times_in_reverse_order_makes_one_post_then_one_update(
-    fake_stripe: FakeStripe, fake_slack: FakeSlack, one_invoice: dict[str, Any], app: AppProcess
+    fake_stripe: FakeStripe, fake_slack: FakeSlack, one_invoice: dict[str, Any], stripe_app: AppProcess
 ) -> None:
     invoice = one_invoice["invoices"][0]["id"]
     fake_stripe.webhooks.duplicate(5)
@@ -120,7 +84,7 @@ def test_each_webhook_five_times_in_reverse_order_makes_one_post_then_one_update
     fake_stripe.webhooks.release("reverse")
     fake_stripe.webhooks.wait_idle(30)
     wait_until(lambda: posts(fake_slack), timeout=POSTED_WITHIN)
-    wait_until(lambda: not _busy(app), timeout=POSTED_WITHIN)
+    wait_until(lambda: not _busy(stripe_app), timeout=POSTED_WITHIN)
     assert "Stripe's automatic payment attempts: 3" in shown(fake_slack)
     updated = len(updates(fake_slack))  # the second failure may come after the first post: at most one
 
@@ -129,7 +93,7 @@ def test_each_webhook_five_times_in_reverse_order_makes_one_post_then_one_update
     fake_stripe.webhooks.release("reverse")
     fake_stripe.webhooks.wait_idle(30)
     wait_until(lambda: "Paid by Stripe's automatic retry" in shown(fake_slack), timeout=POSTED_WITHIN)
-    wait_until(lambda: not _busy(app), timeout=POSTED_WITHIN)
+    wait_until(lambda: not _busy(stripe_app), timeout=POSTED_WITHIN)
 
     assert {d.status for d in fake_stripe.webhooks.deliveries} == {200}
     assert len(posts(fake_slack)) == 1 and updated <= 1
