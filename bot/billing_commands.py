@@ -99,9 +99,9 @@ def run_admins(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_sync(settings: Settings, args: argparse.Namespace) -> int:
-    services = build_services(settings, with_slack=False)
+    services = build_services(settings, with_slack=settings.slack_bot_token is not None)  # to find card owners
     try:
-        report = sync(services.uow(), _reader(services), services.clock, full=args.full)
+        report = sync(services.uow(), _reader(services), services.clock, full=args.full, people=services.people)
     except BillingUnavailable as error:
         raise BillingCommandError(f"Stripe is unavailable ({error}); nothing changed, try again") from None
     print(f"{report.mode} sync: {report.customers} linked customers, {report.read_whole} read whole, "

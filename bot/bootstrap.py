@@ -17,9 +17,13 @@ from bot.gateway import SandboxGateway
 from bot.settings import Settings
 from bot.slack_retry import retry_handlers
 from domain.billing import BillingReader
+from domain.card_checkout import CardCheckout
+from domain.card_owners import People
 from domain.failures import FailureLog
 from domain.ports import Clock, PaymentGateway
 from domain.set_aside import Backoff
+from handlers.people import SlackPeople
+from payments.stripe.checkout import StripeCheckout
 from payments.stripe.config import make_client
 from payments.stripe.gateway import StripeGateway
 from payments.stripe.sync_reader import StripeReader
@@ -27,6 +31,7 @@ from storage.card_links import CardLinkStore
 from storage.db import make_engine, read_only_engine
 from storage.installation import InstallationRecord
 from storage.ledger import SqlLedger
+from storage.locks import DeliveryLock
 from storage.uow import SqlUnitOfWork
 from telemetry.gateway import InstrumentedGateway
 from telemetry.slack import MeteredWebClient
@@ -50,6 +55,15 @@ class Services:
     # Records (alerts, accounts) set aside after a failure: each is logged once per process.
     failures: FailureLog = field(default_factory=FailureLog)
     billing: BillingReader | None = None  # the billing system of record (BILLING_BACKEND=stripe)
+    delivery_lock: DeliveryLock | None = None  # held around each delivery run that may post
+    people: People | None = None  # a card's owner by its billing email (needs the Slack client)
+    checkout: CardCheckout | None = None  # the billing system's hosted add-card page (Stripe Checkout)
+
+    def __post_init__(self) -> None:
+        if self.delivery_lock is None:
+            self.delivery_lock = DeliveryLock(self.engine)
+        if self.people is None and self.client is not None:
+            self.people = SlackPeople(self.client)
 
     def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
         """A fresh unit of work (one per request or job; they are not shared across threads).
@@ -107,4 +121,5 @@ def build_services(settings: Settings, *, with_slack: bool = True) -> Services:
         installation=InstallationRecord(engine),
         client=slack_client(settings) if with_slack else None,
         billing=StripeReader(stripe_client, settings.zone) if stripe_client is not None else None,
+        checkout=StripeCheckout(stripe_client) if stripe_client is not None else None,
     )

@@ -11,19 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
+from bot.checkout_page import checkout_get
 from domain.cards import save_card, tokenize_card
 from domain.errors import DomainError, InvalidInput, LinkSpent
 from domain.model import Card
 from domain.ports import StorageUnavailable, TokenizedCard
 from handlers.context import Deps
 from handlers.i18n import Translator, error_text, translator
-from handlers.metadata import ModalMeta
-from handlers.modal_flow import refresh
+from handlers.modal_flow import refresh_after_card
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -85,6 +84,8 @@ class CardsPage:
 
     def get(self, request: Request) -> Response:
         token = request.args.get("t", "")[:1000]
+        if self.deps.services.checkout is not None:  # Stripe: its hosted page, never this form
+            return checkout_get(self, request, token)
         _claims, link = self._link(token)
         if link is None:
             return self._gone(_translator_for(self.deps, None))
@@ -102,6 +103,8 @@ class CardsPage:
         return request.scheme == "https" or self.deps.services.settings.public_url.startswith("https://")
 
     def post(self, request: Request) -> Response:
+        if self.deps.services.checkout is not None:  # no card number is taken here with Stripe
+            return Response("method not allowed", status=405, headers={"Allow": "GET", **SECURITY_HEADERS})
         token = request.form.get("t", "")[:1000]
         claims, link = self._link(token)
         if link is None:
@@ -163,17 +166,10 @@ class CardsPage:
                          link=link.nonce, now=services.clock.now(), today=services.clock.today())  # fmt: skip
 
     def _refresh_modal(self, tr: Translator, link: Any, subscription_id: str, card_id: str) -> None:
-        """Show the new card in the modal that sent the person here; the card is saved whatever
-        happens to the modal (closed meanwhile, Slack or the database unreachable)."""
-        if not link.view_id:
-            return
-        meta = ModalMeta(subscription_id, selected_card_id=card_id)
-        try:
-            refresh(self.deps, tr, link.slack_user_id, meta, link.view_id, tr("card_added"), "success")
-        except SlackApiError as exc:  # the modal was closed meanwhile: nothing to refresh
-            log.info("modal %s not refreshed: %s", link.view_id, exc.response.get("error"))
-        except (SlackClientError, OSError, StorageUnavailable, SQLAlchemyError) as exc:
-            log.warning("modal %s not refreshed after a card was added: %s", link.view_id, type(exc).__name__)
+        """Show the new card in the modal that sent the person here (the card is saved whatever
+        happens to the modal)."""
+        if link.view_id:
+            refresh_after_card(self.deps, tr, link.slack_user_id, subscription_id, link.view_id, card_id)
 
     def _account_name(self, account_id: str) -> str:
         with self.deps.services.uow() as uow:

@@ -26,7 +26,7 @@ def print_dry_run(report: ScanReport) -> None:
               f"{view.days_past_due} days past due, {card_text} [Settle balance]")  # fmt: skip
     for reminder in report.shown_reminders:
         view = report.views[reminder.alert_id]
-        owner = f"<@{view.card.owner_slack_user_id}> " if view.card else ""
+        owner = f"<@{view.card.owner_slack_user_id}> " if view.card and view.card.owner_slack_user_id else ""
         print(f"  reminder (thread) -> {owner}{view.product}: {view.days_past_due} days past due")
 
 

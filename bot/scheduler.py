@@ -25,6 +25,7 @@ from storage.locks import LeaderLock
 from telemetry.metrics import metrics
 
 log = logging.getLogger(__name__)
+DELIVERY_WAIT_SECONDS = 120.0  # a run waits this long for another to finish (Slack paces posts at 1/s)
 PURGE_EVERY_SECONDS = 15 * 60  # expired add-card links (they live 15 minutes) are deleted this often
 
 
@@ -73,14 +74,25 @@ class Jobs:
         log.info("scan: %d new alerts, %d reminders", report.alerts, report.reminders)
         return report, self.deliver()
 
-    def deliver(self) -> DeliveryReport:
+    def deliver(self, wait: float = DELIVERY_WAIT_SECONDS) -> DeliveryReport:
+        """Drain the outbox, holding the delivery lock (another run, e.g. one a webhook started,
+        finishes first; one that keeps it longer than ``wait`` leaves this run to the next tick)."""
         s = self.services
-        total = DeliveryReport()
         gone = s.installation.gone()
         if gone is not None:  # uninstalled or token revoked: alerts wait in the outbox
             log.info("delivery paused: %s since %s (cleared by a start-up whose auth.test succeeds)",
                      gone.reason, gone.since.isoformat())  # fmt: skip
-            return total
+            return DeliveryReport()
+        assert s.delivery_lock is not None
+        with s.delivery_lock.hold(wait) as held:
+            if not held:
+                log.info("delivery: another run is delivering; this one waits for the next tick")
+                return DeliveryReport()
+            return self._drain()
+
+    def _drain(self) -> DeliveryReport:
+        s = self.services
+        total = DeliveryReport()
         while True:  # drain the outbox in batches; what fails is set aside, out of the next batch
             batch = deliver(s.uow(), s.clock, self.notifier, limit=200, failures=s.failures, backoff=s.backoff)
             for name in ("posted", "updated", "replies", "failed", "digests", "taken"):
@@ -121,7 +133,7 @@ class Jobs:
         if s.billing is None:
             return
         try:
-            report = sync(s.uow(), s.billing, s.clock)
+            report = sync(s.uow(), s.billing, s.clock, people=s.people)
         except BillingUnavailable as error:
             log.warning("stripe sync: Stripe unavailable (%s); nothing written, tried again next time", error)
             return

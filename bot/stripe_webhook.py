@@ -45,5 +45,5 @@ class StripeWebhook:
             return Response("", status=503)  # Stripe delivers it again later
         if first:
             self._deps.jobs.submit(job(stripe_event, ref.id, ref.type, ref.kind, ref.object_id, ref.customer,
-                                       priority=LATER))  # fmt: skip
+                                       ref.automatic, ref.by_settlebot, priority=LATER))  # fmt: skip
         return Response("", status=200)

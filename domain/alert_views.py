@@ -11,7 +11,7 @@ from typing import Protocol
 
 from domain.errors import DomainError
 from domain.failures import FailureLog
-from domain.model import Account, Card, InvoiceStatus, balance_of
+from domain.model import Account, Card, Invoice, InvoiceStatus, balance_of
 from domain.money import Money
 from domain.ports import UnitOfWork
 from domain.records import Alert
@@ -48,6 +48,24 @@ class Settled:
 
 
 @dataclass(frozen=True, slots=True)
+class BillingNote:
+    """What the billing system of record says of an open balance: its automatic payment attempts
+    so far, its next automatic retry (None: none scheduled), and the subscription's own status."""
+
+    attempt_count: int
+    next_attempt: dt.datetime | None
+    status: str | None  # Stripe's: active, past_due, unpaid, canceled, paused...
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    """The billing system ended the episode (``domain.records.ClosedReason``), at ``at``."""
+
+    reason: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
 class AlertView:
     """Everything an alert message shows, in domain terms (the handlers render it)."""
 
@@ -61,6 +79,8 @@ class AlertView:
     card_expired: bool
     settled: Settled | None
     today: dt.date
+    billing: BillingNote | None = None  # only for subscriptions the billing system reports on
+    closed: Closed | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,10 +148,23 @@ def _view(uow: UnitOfWork, alert_id: str, today: dt.date) -> AlertView | None:
     card = uow.cards.get(subscription.payment_method_id or "")
     settled = _settled(uow, alert.settled_attempt_id)
     amount = settled.amount if settled else balance.amount
+    closed = Closed(alert.closed_reason, alert.closed_at) if alert.closed_reason and alert.closed_at else None
     return AlertView(
         alert.id, subscription.id, subscription.product, account, amount,
         balance.days_past_due(today), card, bool(card and card.is_expired(today)), settled, today,
+        _billing_note(invoices, subscription.billing_status), closed,
     )  # fmt: skip
+
+
+def _billing_note(invoices: list[Invoice], status: str | None) -> BillingNote | None:
+    """The most attempts any open invoice has had, and the soonest retry; None when the billing
+    system has neither tried nor given a status (imported and sandbox subscriptions)."""
+    open_ = [i for i in invoices if i.status is InvoiceStatus.OPEN]
+    attempts = max((i.attempt_count for i in open_), default=0)
+    retries = [i.next_payment_attempt for i in open_ if i.next_payment_attempt is not None]
+    if not attempts and status is None:
+        return None
+    return BillingNote(attempts, min(retries) if retries else None, status)
 
 
 def _settled(uow: UnitOfWork, attempt_id: str | None) -> Settled | None:

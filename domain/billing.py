@@ -46,7 +46,9 @@ class RemoteCard:
     last4: str
     exp_month: int
     exp_year: int
-    owner: str | None  # metadata settlebot_owner
+    owner: str | None  # metadata settlebot_owner; else the Slack user of `email` (domain.card_owners)
+    email: str | None = None  # billing_details.email
+    owner_known: bool = True  # False: who owns it could not be asked now (keep whom settlebot knew)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,8 @@ class EventRef:
     kind: str  # "invoice", "subscription" or "card"
     object_id: str
     customer: str | None  # None for a detached card
+    automatic: bool = False  # no API request caused it: Stripe's own work (e.g. its automatic retry)
+    by_settlebot: bool = False  # caused by a request under settlebot's own settlement key
 
 
 class CursorExpired(Exception):

@@ -57,6 +57,8 @@ def apply_card(uow: UnitOfWork, remote: RemoteCard, linked: set[str]) -> bool:
     if remote.customer not in linked:
         return remove_card(uow, card_id)
     owner = remote.owner if remote.owner and SLACK_USER.fullmatch(remote.owner) else NO_OWNER
+    if not remote.owner_known and (kept := uow.cards.get(card_id)) is not None:
+        owner = kept.owner_slack_user_id  # Slack could not say now: whom settlebot knew stays
     uow.cards.save(Card(card_id, remote.customer, remote.brand.lower(), remote.last4, remote.exp_month,
                         remote.exp_year, owner, remote.id))  # fmt: skip
     return True

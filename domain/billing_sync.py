@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from domain import billing_alerts
 from domain.billing import (
     BillingReader,
     CardGone,
@@ -36,6 +37,7 @@ from domain.billing_mirror import (
     card_id_for,
     remove_card,
 )
+from domain.card_owners import People, owners_of, snapshot_owners
 from domain.errors import InvalidInput, NotFound
 from domain.model import Account, InvoiceStatus
 from domain.ports import Clock, UnitOfWork
@@ -93,20 +95,27 @@ def unlink_customer(uow: UnitOfWork, customer_id: str) -> None:
         uow.commit()
 
 
-def sync(uow: UnitOfWork, reader: BillingReader, clock: Clock, *, full: bool = False) -> SyncReport:
+def sync(
+    uow: UnitOfWork, reader: BillingReader, clock: Clock, *, full: bool = False, people: People | None = None
+) -> SyncReport:  # fmt: skip
     """Bring the linked customers' copy up to date: everything the first time (or with ``full``),
-    then only the changes since the last one seen. Raises BillingUnavailable, writing nothing."""
+    then only the changes since the last one seen. Raises BillingUnavailable, writing nothing.
+    ``people``: finds a card's owner by its billing email (``domain.card_owners``)."""
     with uow:
         cursor, links = uow.links.cursor(), uow.links.all()
     if not full and cursor is not None:
         try:
-            return _incremental(uow, reader, clock, reader.changes_since(cursor), links)
+            changes = reader.changes_since(cursor)
+            changes = Changes(owners_of(changes.items, people), changes.cursor)
+            return _incremental(uow, reader, clock, changes, links, people)
         except CursorExpired:
             log.warning("sync: the changes since %s are no longer kept; reading everything", cursor)
-    return _full(uow, reader, clock, links)
+    return _full(uow, reader, clock, links, people)
 
 
-def _full(uow: UnitOfWork, reader: BillingReader, clock: Clock, links: dict[str, Link]) -> SyncReport:
+def _full(
+    uow: UnitOfWork, reader: BillingReader, clock: Clock, links: dict[str, Link], people: People | None
+) -> SyncReport:  # fmt: skip
     cursor = reader.latest_cursor()  # first: what changes while reading is replayed next time
     customers = {c.id: c for c in reader.customers()}
     served = _links_after(links, customers.values(), clock.now())
@@ -114,7 +123,7 @@ def _full(uow: UnitOfWork, reader: BillingReader, clock: Clock, links: dict[str,
     if missing:
         log.warning("sync: %d linked customers no longer exist in Stripe (%s...)", len(missing), missing[0])
     ids = sorted(set(served) & set(customers))
-    snapshot = reader.snapshot(ids)
+    snapshot = snapshot_owners(reader.snapshot(ids), people)
     closed = _read_again(uow, reader, ids, {i.id for i in snapshot.invoices})
     report = SyncReport("full", customers=len(ids), read_whole=len(ids))
     with uow:
@@ -128,12 +137,13 @@ def _full(uow: UnitOfWork, reader: BillingReader, clock: Clock, links: dict[str,
 
 
 def _incremental(
-    uow: UnitOfWork, reader: BillingReader, clock: Clock, changes: Changes, links: dict[str, Link]
+    uow: UnitOfWork, reader: BillingReader, clock: Clock, changes: Changes, links: dict[str, Link],
+    people: People | None,
 ) -> SyncReport:  # fmt: skip
     customers = {c.id: c for c in changes.items if isinstance(c, RemoteCustomer)}
     served = _links_after(links, customers.values(), clock.now())
     fresh = sorted(cid for cid, link in served.items() if link.synced_at is None)
-    snapshot = reader.snapshot(fresh) if fresh else Snapshot()
+    snapshot = snapshot_owners(reader.snapshot(fresh), people) if fresh else Snapshot()
     report = SyncReport("incremental", customers=len(served), changes=len(changes.items), read_whole=len(fresh))
     with uow:
         _apply_links(uow, links, served, customers)
@@ -227,20 +237,39 @@ def receive_event(uow: UnitOfWork, clock: Clock, event_id: str, type_: str) -> b
     return first
 
 
-def handle_event(uow: UnitOfWork, reader: BillingReader, clock: Clock, event: EventRef) -> bool:
+@dataclass(frozen=True)
+class Handled:
+    """What handling an event did: objects applied to the copy, and alerts opened, updated or
+    closed (``domain.billing_alerts``; the outbox then posts them). Truthy when anything applied."""
+
+    applied: bool = False
+    alerts: int = 0
+
+    def __bool__(self) -> bool:
+        return self.applied
+
+
+def handle_event(
+    uow: UnitOfWork, reader: BillingReader, clock: Clock, event: EventRef, *, default_channel: str = "",
+    people: People | None = None,
+) -> Handled:  # fmt: skip
     """Bring the event's object up to date by reading it again from Stripe, so that events handled
-    in any order leave the latest state. False when it concerns no linked customer (nothing done)."""
+    in any order leave the latest state, and the subscription's alert with it (opened by a failed
+    payment, closed when paid, voided or written off in Stripe). Falsy when it concerns no linked
+    customer (nothing done). ``default_channel``: for an alert whose account names none."""
     with uow:
         linked = set(uow.links.all())
         known_card = event.kind == "card" and uow.cards.get(card_id_for(event.object_id)) is not None
     if event.customer not in linked and not known_card:
-        return False
-    current = _current(uow, reader, event)
+        return Handled()
+    current = owners_of(_current(uow, reader, event), people)
     with uow:
+        was = billing_alerts.before(uow, event)
         done = [apply(uow, change, linked) for change in current]
+        alerts = billing_alerts.react(uow, event, was, clock.now(), default_channel) if any(done) else 0
         uow.links.event_handled(event.id, clock.now())
         uow.commit()
-    return any(done)
+    return Handled(any(done), alerts)
 
 
 def _current(uow: UnitOfWork, reader: BillingReader, event: EventRef) -> list[Change]:

@@ -92,6 +92,15 @@ class Payment:
     paid_at: dt.datetime
 
 
+class ClosedReason(StrEnum):
+    """Why the billing system ended an alert's episode without a settlement in Slack."""
+
+    PAID_BY_RETRY = "paid_by_retry"  # Stripe's own automatic retry paid it
+    PAID_IN_STRIPE = "paid_in_stripe"  # paid in Stripe otherwise (dashboard, API, out of band)
+    VOIDED = "voided"
+    UNCOLLECTIBLE = "uncollectible"  # written off
+
+
 class CardChange(StrEnum):
     ADDED = "added"  # through the add-card page
     EXPIRY = "expiry"  # its owner changed the expiration date in the settle modal
@@ -128,10 +137,17 @@ class Alert:
     settled_attempt_id: str | None = None
     failures: int = 0  # deliveries failed in a row (alert_delivery.Backoff); 0 once one goes through
     retry_at: dt.datetime | None = None  # set aside until then after a failed delivery
+    closed_reason: str | None = None  # a ClosedReason: ended by the billing system, not by a settlement
+    closed_at: dt.datetime | None = None
 
     @property
     def is_settled(self) -> bool:
         return self.settled_attempt_id is not None
+
+    @property
+    def is_open(self) -> bool:
+        """Neither settled in Slack nor closed by the billing system: the subscription's current alert."""
+        return self.settled_attempt_id is None and self.closed_reason is None
 
     @property
     def needs_delivery(self) -> bool:

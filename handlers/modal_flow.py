@@ -6,10 +6,12 @@ import logging
 import time
 from dataclasses import replace
 
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.views import View
+from sqlalchemy.exc import SQLAlchemyError
 
 from domain.errors import BalanceChanged, DomainError
+from domain.ports import StorageUnavailable
 from domain.settlement import SettlementPlan, prepare_settlement
 from handlers.blocks.modal import loading_modal, message_modal, settle_modal
 from handlers.cardlinks import LINK_TTL
@@ -105,6 +107,19 @@ def refresh(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, view_id: st
         return
     bind_link(deps, nonce, plan.account.id, actor, view_id)  # before the modal shows its link
     deps.client.views_update(view_id=view_id, view=view)
+
+
+def refresh_after_card(deps: Deps, tr: Translator, actor: str, subscription_id: str, view_id: str,
+                       card_id: str) -> None:  # fmt: skip
+    """Show a card just added, selected, in the modal that sent the person to add it; the card is
+    kept whatever happens to the modal (closed meanwhile, Slack or the database unreachable)."""
+    meta = ModalMeta(subscription_id, selected_card_id=card_id)
+    try:
+        refresh(deps, tr, actor, meta, view_id, tr("card_added"), "success")
+    except SlackApiError as exc:  # the modal was closed meanwhile: nothing to refresh
+        log.info("modal %s not refreshed: %s", view_id, exc.response.get("error"))
+    except (SlackClientError, OSError, StorageUnavailable, SQLAlchemyError) as exc:
+        log.warning("modal %s not refreshed after a card was added: %s", view_id, type(exc).__name__)
 
 
 def bind_link(deps: Deps, nonce: str | None, account_id: str, actor: str, view_id: str | None) -> None:

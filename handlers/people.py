@@ -1,4 +1,5 @@
-"""Which language each Slack user reads: users.info's locale, cached."""
+"""Slack's people: the language each reads (users.info's locale) and who has an email (a card's
+owner), both cached."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from domain.card_owners import PeopleUnavailable
 from handlers.i18n import Translator, translator
 
 log = logging.getLogger(__name__)
@@ -48,3 +50,40 @@ class Locales:
         with self._lock:
             self._cache[user_id] = (locale, now + self._ttl)
         return locale if isinstance(locale, str) else None
+
+
+class SlackPeople:
+    """``domain.card_owners.People`` on Slack: ``users.lookupByEmail`` (scope ``users:read.email``),
+    each answer (someone, or nobody) cached for ``ttl`` seconds; a failure is not cached."""
+
+    def __init__(self, client: WebClient, ttl: float = 3600.0) -> None:
+        self._client, self._ttl = client, ttl
+        self._cache: dict[str, tuple[str | None, float]] = {}
+        self._lock = threading.Lock()
+
+    def user_by_email(self, email: str) -> str | None:
+        key = email.strip().lower()
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached and cached[1] > now:
+            return cached[0]
+        found = self._ask(key)
+        with self._lock:
+            self._cache[key] = (found, now + self._ttl)
+        return found
+
+    def _ask(self, email: str) -> str | None:
+        try:
+            user = self._client.users_lookupByEmail(email=email).get("user") or {}
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            if error == "users_not_found":
+                return None
+            log.warning("card owner lookup by email unavailable: %s", error)  # never the address
+            raise PeopleUnavailable(str(error)) from None
+        except OSError as exc:
+            log.warning("card owner lookup by email unavailable: %s", type(exc).__name__)
+            raise PeopleUnavailable(type(exc).__name__) from None
+        user_id = user.get("id")
+        return user_id if isinstance(user_id, str) and not user.get("deleted") else None

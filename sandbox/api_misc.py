@@ -1,4 +1,4 @@
-"""auth.test, users.info, conversations.open, conversations.info and apps.connections.open."""
+"""auth.test, users.info, users.lookupByEmail, conversations.open, conversations.info and apps.connections.open."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sandbox.errors import ApiError
 from sandbox.messages import Channel
 from sandbox.params import Params, bool_arg, required_arg, text_arg
 from sandbox.state import Workspace
-from sandbox.users import user_object
+from sandbox.users import email_of, user_object
 
 
 def auth_test(ws: Workspace, params: Params) -> dict[str, Any]:
@@ -27,6 +27,18 @@ def users_info(ws: Workspace, params: Params) -> dict[str, Any]:
         raise ApiError("user_not_found")
     locale = bool_arg(params, "include_locale")
     return {"ok": True, "user": user_object(user_id, fields, ws.identity, ws.clock(), locale)}
+
+
+def users_lookup_by_email(ws: Workspace, params: Params) -> dict[str, Any]:
+    """The person with this email (as Slack: case-insensitive, needs the users:read.email scope)."""
+    if "users:read.email" not in ws.identity.scopes.split(","):
+        raise ApiError("missing_scope")
+    email = (required_arg(params, "email", "invalid_email") or "").strip().lower()
+    for user_id in ws.users.ids():
+        fields = ws.users.get(user_id) or {}
+        if email_of(fields).lower() == email and not fields.get("is_bot"):
+            return {"ok": True, "user": user_object(user_id, fields, ws.identity, ws.clock(), False)}
+    raise ApiError("users_not_found")
 
 
 def conversations_open(ws: Workspace, params: Params) -> dict[str, Any]:
@@ -85,6 +97,7 @@ HANDLERS = {
     "apps.connections.open": apps_connections_open,
     "auth.test": auth_test,
     "users.info": users_info,
+    "users.lookupByEmail": users_lookup_by_email,
     "conversations.open": conversations_open,
     "conversations.info": conversations_info,
 }

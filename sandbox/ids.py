@@ -27,7 +27,7 @@ class Identity:
     bot_id: str = "B0SETTLE01"
     bot_user_id: str = "U0SETTLEBOT"
     bot_name: str = "settlebot"
-    scopes: str = "chat:write,commands,im:write,users:read"
+    scopes: str = "chat:write,commands,im:write,users:read,users:read.email"
 
     @property
     def url(self) -> str:

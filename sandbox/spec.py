@@ -58,6 +58,7 @@ REQUIRED: dict[str, Required] = {
     "views.push": Required(frozenset({"view"}), (_POINTER,)),
     "views.update": Required(frozenset({"view"}), (frozenset({"view_id", "external_id"}),)),
     "users.info": Required(frozenset({"user"})),
+    "users.lookupByEmail": Required(frozenset({"email"})),
     "conversations.open": Required(one_of=(frozenset({"channel", "users"}),)),
     "conversations.info": Required(frozenset({"channel"})),
 }

@@ -25,13 +25,17 @@ def _tz_fields(tz: str, now: float) -> dict[str, Any]:
     return {"tz": tz, "tz_label": moment.tzname() or tz, "tz_offset": int(offset.total_seconds())}
 
 
+def email_of(fields: Mapping[str, Any]) -> str:
+    return str(fields.get("email", f"{fields['name']}@example.com"))
+
+
 def _profile(user_id: str, fields: Mapping[str, Any], team_id: str) -> dict[str, Any]:
     real = fields.get("real_name", fields["name"])
     return {
         "real_name": real, "real_name_normalized": real,
         "display_name": fields.get("display_name", fields["name"]),
         "display_name_normalized": fields.get("display_name", fields["name"]),
-        "email": fields.get("email", f"{fields['name']}@example.com"),
+        "email": email_of(fields),
         "image_48": f"https://avatars.example.com/{user_id}_48.png",
         "status_text": "", "status_emoji": "", "team": team_id,
     }  # fmt: skip

@@ -12,6 +12,9 @@ import fcntl
 import logging
 import os
 import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -90,3 +93,58 @@ class LeaderLock:
             if self._file is not None:
                 self._file.close()
                 self._file = None
+
+
+DELIVERY_LOCK_KEY = 0x5E771F  # the advisory lock id of a delivery run
+
+
+class DeliveryLock:
+    """Held around every delivery run that may post new messages, so that the scheduler's run and
+    one started by a webhook's job (in any process) never post the same alert twice: each reads the
+    outbox only once the other has recorded what it posted.
+
+    PostgreSQL: a session-level advisory lock on a connection kept while it is held; SQLite: an
+    exclusive ``flock`` on a file beside the database. Both are freed if the process dies.
+    """
+
+    def __init__(self, engine: Engine, key: int = DELIVERY_LOCK_KEY, poll: float = 0.05) -> None:
+        self._engine, self._key, self._poll = engine, key, poll
+        url = make_url(str(engine.url))
+        self._sqlite = url.get_backend_name() == "sqlite"
+        database = url.database or "settlebot.db"
+        self._path = Path(database if database != ":memory:" else "settlebot.db").with_suffix(".delivery.lock")
+
+    @contextmanager
+    def hold(self, timeout: float) -> Iterator[bool]:
+        """Yields True once held (released on exit), False if another run kept it for ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        if self._sqlite:
+            with open(self._path, "a+") as handle:
+                got = self._wait(lambda: _try_flock(handle), deadline)
+                yield got  # the kernel frees the lock when the file closes
+            return
+        with self._engine.connect() as connection:
+            got = self._wait(lambda: bool(connection.execute(select(func.pg_try_advisory_lock(self._key))).scalar()),
+                             deadline)  # fmt: skip
+            connection.commit()
+            try:
+                yield got
+            finally:
+                if got:
+                    connection.execute(select(func.pg_advisory_unlock(self._key)))
+                    connection.commit()
+
+    def _wait(self, attempt: Callable[[], bool], deadline: float) -> bool:
+        while not attempt():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(self._poll)
+        return True
+
+
+def _try_flock(handle: IO[Any]) -> bool:
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    and_,
     or_,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -169,6 +170,8 @@ class AlertRow(Base):
     settled_attempt_id: Mapped[str | None] = mapped_column(ForeignKey("settlement_attempts.id"))
     failures: Mapped[int] = mapped_column(default=0, server_default="0")  # failed deliveries in a row
     retry_at: Mapped[dt.datetime | None]  # set aside until then
+    closed_reason: Mapped[str | None]
+    closed_at: Mapped[dt.datetime | None]
 
 
 class ReminderRow(Base):
@@ -294,10 +297,10 @@ _partial(
     "uq_settlement_attempts_pending", SettlementAttemptRow.subscription_id,
     where=SettlementAttemptRow.outcome == "pending", unique=True,
 )  # fmt: skip
-# At most one open (unsettled) alert per subscription.
+# At most one open (neither settled nor closed by the billing system) alert per subscription.
 _partial(
     "uq_alerts_open", AlertRow.subscription_id,
-    where=AlertRow.settled_attempt_id.is_(None), unique=True,
+    where=and_(AlertRow.settled_attempt_id.is_(None), AlertRow.closed_reason.is_(None)), unique=True,
 )  # fmt: skip
 # Alerts by the attempt that settled them; open alerts (most, and all the scan writes) stay out.
 _partial(

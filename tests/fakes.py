@@ -280,7 +280,7 @@ class FakeAlerts(_Repo):
     def open_for(self, subscription_id: str) -> Alert | None:
         return next(
             (a for a in self.t.alerts.values()
-             if a.subscription_id == subscription_id and not a.is_settled),
+             if a.subscription_id == subscription_id and a.is_open),
             None,
         )  # fmt: skip
 
@@ -360,7 +360,7 @@ class FakeAlerts(_Repo):
         made = []
         for c in claims:
             alert = self.t.alerts.get(c.alert_id or "")
-            if alert is not None and not alert.is_settled and c.stage > alert.stage:
+            if alert is not None and alert.is_open and c.stage > alert.stage:
                 made.append(Reminder(c.id, alert.id, c.stage, c.created_at))
                 self.t.alerts[alert.id] = replace(alert, stage=c.stage, version=alert.version + 1)
         self.add_reminders(made)
@@ -368,7 +368,7 @@ class FakeAlerts(_Repo):
 
     def awaiting_digest(self, channel: str) -> list[Alert]:
         waiting = [a for a in self.t.alerts.values()
-                   if a.channel == channel and a.ts == DIGEST_PREFIX and not a.is_settled]  # fmt: skip
+                   if a.channel == channel and a.ts == DIGEST_PREFIX and a.is_open]  # fmt: skip
         return sorted(waiting, key=lambda a: (a.created_at, a.id))
 
     def mark_posted(self, alert_ids: Iterable[str], ts: str) -> None:

@@ -10,7 +10,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from domain.alert_views import BillingNote, Closed
 from domain.alerts import AlertView, Settled
+from domain.billing_alerts import STATUSES_SHOWN
+from domain.records import ClosedReason
 from handlers import ids
 from handlers.blocks.common import (
     HEADER_MAX,
@@ -26,6 +29,8 @@ from handlers.blocks.common import (
 )
 from handlers.i18n import Translator, escape, mention
 
+CLOSED_REASONS = frozenset(r.value for r in ClosedReason)
+
 
 def alert_message(view: AlertView, tr: Translator, *, sandbox: bool = False) -> Message:
     """The alert posted (and later updated) in the account's channel.
@@ -38,10 +43,14 @@ def alert_message(view: AlertView, tr: Translator, *, sandbox: bool = False) -> 
     if view.settled is not None:
         settled = _settled_message(view, view.settled, tr)
         return Message(settled.text, [*settled.blocks, *sandbox_notes(tr, sandbox, "sandbox.after")])
+    if view.closed is not None:
+        return _closed_message(view, view.closed, tr)
     blocks: list[Block] = [
         HeaderBlock(text=plain(tr("alert.header", product=view.product), HEADER_MAX)),
         SectionBlock(fields=_fields(view, tr)),
     ]
+    if view.billing is not None and (notes := billing_lines(view.billing, tr)):
+        blocks.append(context(" · ".join(notes)))
     if view.card is None:
         blocks.append(context(tr("alert.no_card")))
     elif view.card_expired:
@@ -59,6 +68,37 @@ def _fields(view: AlertView, tr: Translator) -> list[MarkdownTextObject]:
         field_text(tr("field.days_past_due"), tr.days(view.days_past_due)),
         field_text(tr("field.payment_method"), card),
     ]
+
+
+def billing_lines(note: BillingNote, tr: Translator) -> list[str]:
+    """Stripe's automatic attempts and next retry, and the subscription's status when it is not
+    simply active (mrkdwn, in ``tr``'s language)."""
+    lines = []
+    if note.attempt_count:
+        count = tr.number(note.attempt_count)
+        if note.next_attempt is not None:
+            lines.append(tr("alert.attempts", count=count, when=slack_date(note.next_attempt, tr)))
+        else:
+            lines.append(tr("alert.attempts_no_retry", count=count))
+    if note.status in STATUSES_SHOWN:
+        lines.append(tr("alert.billing_status", status=tr(f"billing_status.{note.status}")))
+    return lines
+
+
+def _closed_message(view: AlertView, closed: Closed, tr: Translator) -> Message:
+    """Ended in the billing system: why and when, no button."""
+    reason = closed.reason if closed.reason in CLOSED_REASONS else ClosedReason.PAID_IN_STRIPE.value
+    text = tr(f"alert.closed.{reason}", when=slack_date(closed.at, tr))
+    header = tr("alert.closed_header" if reason in ("voided", "uncollectible") else "alert.paid_header",
+                product=view.product)  # fmt: skip
+    blocks: list[Block] = [
+        HeaderBlock(text=plain(header, HEADER_MAX)),
+        section(text),
+        SectionBlock(fields=[field_text(tr("field.account"), escape(view.account.name))]),
+    ]
+    fallback = tr("alert.closed_fallback", product=escape(view.product), account=escape(view.account.name),
+                  reason=tr(f"alert.closed.{reason}", when=tr.datetime(closed.at)))  # fmt: skip
+    return Message(fallback, blocks)
 
 
 def _fallback(view: AlertView, tr: Translator) -> str:

@@ -13,7 +13,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from domain.model import Card
+from domain.model import NO_OWNER, Card
 from domain.settlement import CardChoice, SettlementPlan
 from handlers import ids
 from handlers.blocks.common import BUTTON_MAX, OPTION_MAX, card_state, mrkdwn, plain
@@ -36,7 +36,8 @@ def card_block(
     """Title ``Visa •••• 4242``, expiry (flagged when expired), owner and markers, and the
     actions the actor's role and ownership allow. The buttons carry only the card id."""
     card = choice.card
-    body = [tr("card.owner", owner=mention(card.owner_slack_user_id))]
+    owner = card.owner_slack_user_id
+    body = [tr("card.owner", owner=mention(owner)) if owner != NO_OWNER else tr("card.no_owner")]
     if choice.is_default:
         body.append(f"*{tr('card.default')}*")
     if plan.may_settle and card.id == selected:
@@ -62,8 +63,10 @@ def _card_actions(
 
 
 def may_edit(choice: CardChoice, plan: SettlementPlan, actor: str) -> bool:
-    """Only the card's owner, as a settler on the account, may change its expiry."""
-    return plan.role.may_settle and choice.is_owner and choice.card.owner_slack_user_id == actor
+    """Only the card's owner, as a settler on the account, may change its expiry (a card nobody in
+    Slack owns: nobody)."""
+    owner = choice.card.owner_slack_user_id
+    return plan.role.may_settle and choice.is_owner and owner != NO_OWNER and owner == actor
 
 
 def _button(text: str, action_id: str, value: str) -> ButtonElement:

@@ -62,6 +62,8 @@ class Event:
     created: int
     object: Mapping[str, Any]
     previous_attributes: Mapping[str, Any] = field(default_factory=dict)
+    request_id: str | None = None  # the API request that caused it; None: Stripe's own (automatic)
+    idempotency_key: str | None = None  # that request's
 
 
 @dataclass(frozen=True)

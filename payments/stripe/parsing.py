@@ -74,7 +74,11 @@ def invoice(obj: Mapping[str, Any]) -> Invoice:
 
 def event(obj: Mapping[str, Any]) -> Event:
     data = obj.get("data") or {}
+    request = obj.get("request")
+    if not isinstance(request, Mapping):  # API versions before 2017-05-25: the request's id alone
+        request = {"id": request}
     return Event(
         id=obj["id"], type=obj["type"], created=int(obj["created"]), object=dict(data.get("object") or {}),
-        previous_attributes=dict(data.get("previous_attributes") or {}),
+        previous_attributes=dict(data.get("previous_attributes") or {}), request_id=request.get("id") or None,
+        idempotency_key=request.get("idempotency_key") or None,
     )  # fmt: skip

@@ -45,7 +45,10 @@ SYNC_EVENTS = (
     "payment_method.automatically_updated",
 )  # fmt: skip
 # What a webhook's event makes settlebot read again (customers are the sync's: they decide links).
-WEBHOOK_EVENTS = frozenset(SYNC_EVENTS) - {"customer.created", "customer.updated", "invoice.updated"}
+WEBHOOK_EVENTS = frozenset(SYNC_EVENTS) - {"customer.created", "customer.updated", "invoice.updated"} | {
+    "checkout.session.completed"  # a card added on Stripe's hosted page (domain.card_checkout)
+}
+SETTLEMENT_KEY_PREFIX = "settle:"  # settlebot's settlement attempts' idempotency keys (domain.settlement)
 
 
 class StripeReader:
@@ -148,8 +151,10 @@ def event_ref(event: models.Event) -> EventRef | None:
     obj = event.object
     kind = "card" if event.type.startswith("payment_method.") else event.type.split(".")[-2]
     kind = "subscription" if event.type.startswith("customer.subscription.") else kind
+    kind = "checkout" if event.type.startswith("checkout.session.") else kind
     owner = obj.get("customer") or (event.previous_attributes.get("customer") if kind == "card" else None)
-    return EventRef(event.id, event.type, kind, str(obj["id"]), _plain_id(owner))
+    ours = (event.idempotency_key or "").startswith(SETTLEMENT_KEY_PREFIX)
+    return EventRef(event.id, event.type, kind, str(obj["id"]), _plain_id(owner), event.request_id is None, ours)
 
 
 def _plain_id(value: Any) -> str | None:
@@ -168,7 +173,7 @@ def customer(obj: Mapping[str, Any]) -> RemoteCustomer:
 
 def card(found: models.Card) -> RemoteCard:
     return RemoteCard(found.id, found.customer, found.brand, found.last4, found.exp_month, found.exp_year,
-                      found.metadata.get("settlebot_owner"))  # fmt: skip
+                      found.metadata.get("settlebot_owner"), found.email)  # fmt: skip
 
 
 def subscription(found: models.Subscription) -> RemoteSubscription:

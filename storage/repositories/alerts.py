@@ -28,6 +28,7 @@ from storage.repositories.base import SqlRepository, batches, table_of
 STREAM_BATCH = 5000  # rows fetched per round trip by past_due
 CLAIM_WORK_MEM = "64MB"  # PostgreSQL: a million subscriptions' past-due rows sort in about 12 MB
 INSERT_BATCH = 5000  # rows per executemany
+OPEN = (AlertRow.settled_attempt_id.is_(None), AlertRow.closed_reason.is_(None))  # as uq_alerts_open
 UNDELIVERED = or_(AlertRow.ts.is_(None), AlertRow.delivered_version < AlertRow.version)  # as the partial index
 
 
@@ -47,9 +48,7 @@ class SqlAlerts(SqlRepository):
             result.close()
 
     def open_for(self, subscription_id: str) -> Alert | None:
-        stmt = select(AlertRow).where(
-            AlertRow.subscription_id == subscription_id, AlertRow.settled_attempt_id.is_(None)
-        )
+        stmt = select(AlertRow).where(AlertRow.subscription_id == subscription_id, *OPEN)
         row = self._first(stmt)
         return None if row is None else mapping.alert(row)
 
@@ -128,8 +127,7 @@ class SqlAlerts(SqlRepository):
     def awaiting_digest(self, channel: str) -> list[Alert]:
         stmt = (
             select(AlertRow)
-            .where(UNDELIVERED, AlertRow.ts == DIGEST_PREFIX, AlertRow.channel == channel,
-                   AlertRow.settled_attempt_id.is_(None))
+            .where(UNDELIVERED, AlertRow.ts == DIGEST_PREFIX, AlertRow.channel == channel, *OPEN)
             .order_by(AlertRow.created_at, AlertRow.id)
         )  # fmt: skip
         return [mapping.alert(row) for row in self._all(stmt)]
@@ -263,9 +261,7 @@ def _past_due_query(today: dt.date) -> Select[Any]:
         )
         .join(overdue, overdue.c.subscription_id == SubscriptionRow.id)
         .join(AccountRow, AccountRow.id == SubscriptionRow.account_id)
-        .outerjoin(AlertRow, and_(
-            AlertRow.subscription_id == SubscriptionRow.id, AlertRow.settled_attempt_id.is_(None)
-        ))
+        .outerjoin(AlertRow, and_(AlertRow.subscription_id == SubscriptionRow.id, *OPEN))
         .where(overdue.c.nth == 1)
         .order_by(SubscriptionRow.id)
     )  # fmt: skip

@@ -150,7 +150,7 @@ def new_claims(claim: Claim) -> Insert:
             d.c.stage, ALERTS.c.id, literal(claim.now, UTCDateTime),
         )
         .select_from(d)
-        .outerjoin(ALERTS, and_(ALERTS.c.subscription_id == d.c.subscription_id, ALERTS.c.settled_attempt_id.is_(None)))
+        .outerjoin(ALERTS, and_(ALERTS.c.subscription_id == d.c.subscription_id, *_OPEN))
         .outerjoin(claiming, claiming.c.subscription_id == d.c.subscription_id)
         .outerjoin(reminding, reminding.c.alert_id == ALERTS.c.id)
         .where(or_(
@@ -173,7 +173,8 @@ def new_alerts(scan: Scan) -> Insert:
     channel or the scan's default one, and in the channel's digest when more than the scan's
     threshold of them reach it."""
     c = CLAIMS
-    has_open = exists().where(AlertRow.subscription_id == c.c.subscription_id, AlertRow.settled_attempt_id.is_(None))
+    has_open = exists().where(AlertRow.subscription_id == c.c.subscription_id, AlertRow.settled_attempt_id.is_(None),
+                              AlertRow.closed_reason.is_(None))  # fmt: skip
     channel = func.coalesce(AccountRow.channel, literal(scan.default_channel, String))
     fresh = (
         select(c.c.id, c.c.subscription_id, c.c.episode, channel.label("channel"), c.c.created_at, c.c.stage)
@@ -185,7 +186,7 @@ def new_alerts(scan: Scan) -> Insert:
     crowded = func.count().over(partition_by=fresh.c.channel) > scan.digest_threshold
     rows = select(
         fresh.c.id, fresh.c.subscription_id, fresh.c.episode, fresh.c.channel, fresh.c.created_at, fresh.c.stage,
-        literal(1), literal(0), case((crowded, literal(DIGEST_PREFIX, String)), else_=null()), null(),
+        literal(1), literal(0), case((crowded, literal(DIGEST_PREFIX, String)), else_=null()), null(), null(), null(),
     )  # fmt: skip
     return insert(ALERTS).from_select(_ALERT_COLUMNS, rows)
 
@@ -217,7 +218,7 @@ def new_reminders(scan: Scan) -> Insert:
     rows = (
         select(c.c.id, c.c.alert_id, c.c.stage, c.c.created_at, null())
         .join(ALERTS, ALERTS.c.id == c.c.alert_id)
-        .where(c.c.scan_id == scan.id, ALERTS.c.settled_attempt_id.is_(None), c.c.stage > ALERTS.c.stage)
+        .where(c.c.scan_id == scan.id, *_OPEN, c.c.stage > ALERTS.c.stage)
     )  # fmt: skip
     return insert(REMINDERS).from_select(["id", "alert_id", "stage", "created_at", "ts"], rows)
 
@@ -243,5 +244,7 @@ def claimed(table: Any, scan_id: str, at: dt.datetime, tag: str) -> list[ColumnE
     return [table.c.created_at == literal(at, UTCDateTime), table.c.id.like(f"{scan_id}-{tag}-%")]
 
 
+# An open alert, as the partial index uq_alerts_open.
+_OPEN = (ALERTS.c.settled_attempt_id.is_(None), ALERTS.c.closed_reason.is_(None))
 # As the partial index ix_alerts_undelivered, so that a query naming it can use it.
 _UNDELIVERED = or_(ALERTS.c.ts.is_(None), ALERTS.c.delivered_version < ALERTS.c.version)

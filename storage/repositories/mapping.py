@@ -176,7 +176,7 @@ def payment_values(p: Payment) -> Values:
 
 ALERT_FIELDS = (
     "id", "subscription_id", "episode", "channel", "created_at", "stage", "version",
-    "delivered_version", "ts", "settled_attempt_id", "failures", "retry_at",
+    "delivered_version", "ts", "settled_attempt_id", "failures", "retry_at", "closed_reason", "closed_at",
 )  # fmt: skip
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,7 @@ from bot.demo import DEMO_USERS, demo_data
 from domain.importing import import_billing_data
 from sandbox.driver import SlackDriver
 from sandbox.fake_slack import FakeSlack
+from sandbox.fake_stripe.fake_stripe import TEST_WEBHOOK_SECRET, FakeStripe
 from sandbox.signing import SlackRequester
 from storage.db import upgrade
 from tests.e2e.harness import (
@@ -22,8 +24,11 @@ from tests.e2e.harness import (
     AppProcess,
     Inspector,
     base_env,
+    cli,
 )  # fmt: skip
+from tests.stripe.conftest import past_due
 
+POSTED_WITHIN = 10.0  # seconds from a Stripe event to its effect in Slack (about 1 s on a quiet machine)
 SPEC = ROOT.parent / "shared" / "slack-api" / "slack_web_openapi_v2.json"
 
 
@@ -77,3 +82,38 @@ def app(env: dict[str, str]) -> Iterator[AppProcess]:
 @pytest.fixture
 def slack(fake_slack: FakeSlack, app: AppProcess) -> SlackDriver:
     return SlackDriver(fake_slack, SlackRequester(app.url, SIGNING_SECRET))
+
+
+# -- Stripe as the billing backend (the fake Stripe over HTTP) ---------------------------------
+
+
+@pytest.fixture
+def fake_stripe() -> Iterator[FakeStripe]:
+    """The fake Stripe over HTTP (test_stripe_sync has its own, seeded differently)."""
+    with FakeStripe(seed=41) as running:
+        yield running
+
+
+@pytest.fixture
+def stripe_env(env: dict[str, str], fake_stripe: FakeStripe) -> dict[str, str]:
+    return {**env, "BILLING_BACKEND": "stripe", "STRIPE_API_KEY": fake_stripe.api_key,
+            "STRIPE_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET, "STRIPE_API_BASE": fake_stripe.url,
+            "STRIPE_SYNC_INTERVAL_SECONDS": "3600"}  # fmt: skip
+
+
+@pytest.fixture
+def one_invoice(stripe_env: dict[str, str], fake_stripe: FakeStripe) -> dict[str, Any]:
+    """A linked Stripe customer whose subscription has one open invoice (one attempt so far), synced."""
+    account = past_due(fake_stripe, invoices=1, amount=4250)
+    customer = account["customer"]["id"]
+    cli(stripe_env, "link", customer, "--channel", BILLING_CHANNEL)
+    cli(stripe_env, "sync")
+    return account
+
+
+@pytest.fixture
+def stripe_app(stripe_env: dict[str, str], fake_stripe: FakeStripe) -> Iterator[AppProcess]:
+    with AppProcess(stripe_env) as process:
+        fake_stripe.add_webhook(process.url + "/stripe/webhook")
+        yield process
+        assert "Traceback" not in process.log, process.log

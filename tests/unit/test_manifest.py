@@ -27,4 +27,5 @@ def test_the_manifest_declares_what_the_app_uses():
     assert m["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
     assert m["settings"]["interactivity"]["is_enabled"] is True
     assert m["settings"]["socket_mode_enabled"] is True
-    assert {"chat:write", "commands", "users:read", "im:write"} <= set(m["oauth_config"]["scopes"]["bot"])
+    scopes = set(m["oauth_config"]["scopes"]["bot"])
+    assert {"chat:write", "commands", "users:read", "users:read.email", "im:write"} <= scopes
