@@ -186,7 +186,7 @@ def new_alerts(scan: Scan) -> Insert:
     crowded = func.count().over(partition_by=fresh.c.channel) > scan.digest_threshold
     rows = select(
         fresh.c.id, fresh.c.subscription_id, fresh.c.episode, fresh.c.channel, fresh.c.created_at, fresh.c.stage,
-        literal(1), literal(0), case((crowded, literal(DIGEST_PREFIX, String)), else_=null()), null(), null(), null(),
+        literal(1), literal(0), case((crowded, literal(DIGEST_PREFIX, String)), else_=null()), null(),
     )  # fmt: skip
     return insert(ALERTS).from_select(_ALERT_COLUMNS, rows)
 
