@@ -18,7 +18,7 @@ from domain.errors import ImportRefused
 from domain.import_file import BillingData
 from domain.model import Account, Admin, Card, Invoice, InvoiceStatus, Subscription, SubscriptionStatus
 from domain.ports import UnitOfWork
-from domain.records import CardChange, Outcome, SettlementAttempt
+from domain.records import CardChange, SettlementAttempt
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,10 +193,11 @@ def _kept_subscription_card(
 
 
 def _settled_by(uow: UnitOfWork, invoice: Invoice) -> SettlementAttempt | None:
-    """The succeeded settlement that paid this invoice, if settlebot paid it."""
+    """The settlement that paid this invoice (in full, or as part of a partial outcome), if
+    settlebot paid it."""
     return next(
         (a for a in reversed(uow.attempts.for_subscription(invoice.subscription_id))
-         if a.outcome is Outcome.SUCCEEDED and invoice.id in a.invoice_ids),
+         if invoice.id in a.paid_invoices()),
         None,
     )  # fmt: skip
 

@@ -54,6 +54,12 @@ class SettlementAttempt:
             return None
         return dict(zip(self.invoice_ids, self.invoice_amounts, strict=True))
 
+    def paid_invoices(self) -> tuple[str, ...]:
+        """The invoices the attempt paid: all of them when it succeeded, some when partial."""
+        if self.outcome is Outcome.SUCCEEDED:
+            return self.invoice_ids
+        return (self.paid_invoice_ids or ()) if self.outcome is Outcome.PARTIAL else ()
+
     def paid_amount(self) -> Money:
         """What the attempt paid: all of it when succeeded, the paid invoices' part when partial."""
         if self.outcome is Outcome.SUCCEEDED:

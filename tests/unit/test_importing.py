@@ -19,6 +19,7 @@ from domain.records import Outcome, SettlementAttempt
 from domain.settlement import change_card_expiry, settle
 from tests.fakes import FakeClock, FakeUnitOfWork
 from tests.unit.builders import shown
+from tests.unit.paying_fakes import InvoiceProcessor
 
 DEMO = json.loads((Path(__file__).parents[1] / "fixtures" / "billing.json").read_text())
 
@@ -107,6 +108,22 @@ def test_reimporting_never_reopens_an_invoice_settled_in_slack_and_says_so():
         "the file says status open (invoices[1])",
     ]
     assert import_billing_data(uow, demo()) == report  # the same file: the same summary
+
+
+def test_reimporting_never_reopens_an_invoice_a_partial_settlement_paid():
+    uow = imported()
+    clock = FakeClock(CLOCK_NOW)
+    processor = InvoiceProcessor(declines={"inv_e3_addon": "insufficient_funds"})
+    confirmed = shown(uow, "sub_m365_e3", clock.today())
+    result = settle(uow, processor, clock, GA, "sub_m365_e3", "card_visa", confirmed=confirmed)
+    assert (result.outcome, result.attempt.paid_invoice_ids) == (Outcome.PARTIAL, ("inv_e3_nov",))
+    report = import_billing_data(uow, demo())  # the file still says both are open
+    assert uow.committed.invoices["inv_e3_nov"].status is InvoiceStatus.PAID
+    assert uow.committed.invoices["inv_e3_addon"].status is InvoiceStatus.OPEN
+    assert [str(k) for k in report.kept] == [
+        "invoice inv_e3_nov kept paid: settled in Slack by U0DEMOGA1 on 2026-11-25; "
+        "the file says status open (invoices[1])",
+    ]
 
 
 def test_an_invoice_paid_by_an_earlier_file_may_be_reopened_by_a_later_one():
