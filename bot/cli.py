@@ -30,7 +30,9 @@ def parser() -> argparse.ArgumentParser:
     charges = sub.add_parser("charges", help="the sandbox gateway's ledger of charges")
     charges.add_argument("--json", action="store_true")
     db = sub.add_parser("db", help="database schema")
-    db.add_argument("action", choices=["upgrade"])
+    db.add_argument("action", choices=["upgrade", "new-installation-id"],
+                    help="upgrade: create or upgrade the schema; new-installation-id: for a copy of a "
+                         "database run beside its original (never the same idempotency keys)")  # fmt: skip
     sub.add_parser("demo-data", help="load a small realistic data set (dated from today)")
     sub.add_parser("reconcile", help="complete settlements left pending by a crash")
     billing_commands.add_parsers(sub)

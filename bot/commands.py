@@ -24,7 +24,7 @@ from domain.importing import import_billing_data
 from domain.listing import balances
 from domain.reconciliation import reconcile
 from domain.set_aside import retry_now
-from storage.db import upgrade
+from storage.db import new_installation_id, upgrade
 from storage.ledger import SqlLedger
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
     handler = {
         "serve": serve, "socket": socket_mode, "scheduler": scheduler_only, "scan": run_scan, "import": run_import,
-        "balances": show_balances, "charges": show_charges, "db": lambda s, a: 0,
+        "balances": show_balances, "charges": show_charges, "db": run_db,
         "demo-data": load_demo, "reconcile": run_reconcile, **billing_commands.HANDLERS,
     }[args.command]  # fmt: skip
     return int(handler(settings, args) or 0)
@@ -163,6 +163,14 @@ def show_balances(settings: Settings, args: argparse.Namespace) -> int:
     print_balances(sheet.rows, as_json=args.json)
     print_unreadable(sheet.unreadable)
     return 1 if sheet.unreadable else 0
+
+
+def run_db(settings: Settings, args: argparse.Namespace) -> int:
+    """``db upgrade`` is done by ``run`` for every command; ``db new-installation-id`` also
+    gives the database a new installation id."""
+    if args.action == "new-installation-id":
+        print(f"new installation id: {new_installation_id(settings.database_url)}")
+    return 0
 
 
 def show_charges(settings: Settings, args: argparse.Namespace) -> int:

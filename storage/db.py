@@ -108,3 +108,25 @@ def migrate(connection: Connection, revision: str = "head") -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
+
+
+def new_installation_id(url: str) -> str:
+    """Give this database a new installation id (``settlebot db new-installation-id``): for a
+    copy of a database that runs beside its original (a staging copy, a second deployment), so
+    the two never send the same idempotency key to a shared processor account. Attempts keep the
+    keys they were made with."""
+    import datetime as dt
+    import uuid
+
+    from sqlalchemy import update
+
+    from storage.models import InstallationRow
+
+    engine = make_engine(url)
+    try:
+        new = uuid.uuid4().hex
+        with engine.begin() as connection:
+            connection.execute(update(InstallationRow).values(id=new, created_at=dt.datetime.now(dt.UTC)))
+        return new
+    finally:
+        engine.dispose()

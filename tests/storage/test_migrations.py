@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, select
 
-from storage.db import alembic_config, make_engine, upgrade
+from storage.db import alembic_config, make_engine, new_installation_id, upgrade
 from storage.models import Base, InstallationRow
 from tests.storage.conftest import PG_URL, POSTGRES, reset_postgres
 
@@ -154,6 +155,16 @@ def test_db_upgrade_gives_each_database_its_own_installation_id_once(tmp_path: P
     assert one != two and len(one) == 32
     upgrade(first)
     assert _installation_ids(first) == [one]  # upgrading again keeps it: stored keys stay valid
+
+
+def test_a_copy_of_a_database_can_be_given_a_new_installation_id(tmp_path: Path) -> None:
+    original, copy = tmp_path / "original.db", tmp_path / "copy.db"
+    upgrade(f"sqlite:///{original}")
+    shutil.copyfile(original, copy)  # a staging copy: the same id as its original until told
+    assert _installation_ids(f"sqlite:///{copy}") == _installation_ids(f"sqlite:///{original}")
+    new = new_installation_id(f"sqlite:///{copy}")
+    assert _installation_ids(f"sqlite:///{copy}") == [new] != _installation_ids(f"sqlite:///{original}")
+    assert len(new) == 32
 
 
 def test_payments_hold_one_row_per_attempt(blank_url: str) -> None:
