@@ -287,11 +287,16 @@ def _closing(body: dict[str, Any], stack: Stack) -> tuple[dict[str, Any], Check]
 
 def _command(raw: str, stack: Stack) -> tuple[str, Check]:
     fields = dict(parse_qsl(raw, keep_blank_values=True))
-    url = stack.fake.issue_response_url(BA, "C0BILLING1")
-    fields.update(command="/settle", user_id=BA, trigger_id=stack.fake.issue_trigger_id(BA), response_url=url)
+    url, trigger = stack.fake.issue_response_url(BA, "C0BILLING1"), stack.fake.issue_trigger_id(BA)
+    fields.update(command="/settle", user_id=BA, trigger_id=trigger, response_url=url)
 
-    def answered(_: AppResponse) -> None:
-        wait_until(lambda: any(url.endswith(str(c.params.get("url"))) for c in stack.fake.calls_to(responses.METHOD)))
+    def answered(_: AppResponse) -> None:  # a reply through the response_url, or the modal a subscription opens
+        wait_until(
+            lambda: (
+                any(url.endswith(str(c.params.get("url"))) for c in stack.fake.calls_to(responses.METHOD))
+                or any(c.params.get("trigger_id") == trigger for c in stack.fake.calls_to("views.open", True))
+            )
+        )
 
     return urlencode(fields), answered
 
