@@ -89,7 +89,7 @@ def slack(fake_slack: FakeSlack, app: AppProcess) -> SlackDriver:
 
 @pytest.fixture
 def fake_stripe() -> Iterator[FakeStripe]:
-    """The fake Stripe over HTTP (test_stripe_sync has its own, seeded differently)."""
+    """The fake Stripe over HTTP, for every Stripe end-to-end test."""
     with FakeStripe(seed=41) as running:
         yield running
 

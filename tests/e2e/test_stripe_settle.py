@@ -17,25 +17,12 @@ from handlers import ids
 from handlers.i18n import translator
 from sandbox.driver import SlackDriver
 from sandbox.fake_slack import FakeSlack
-from sandbox.fake_stripe.fake_stripe import TEST_WEBHOOK_SECRET, FakeStripe
+from sandbox.fake_stripe.fake_stripe import FakeStripe
 from sandbox.signing import SlackRequester
 from tests.e2e.harness import BILLING_CHANNEL, SIGNING_SECRET, AppProcess, Inspector, cli, wait_until
 from tests.e2e.test_settle_flow import BA, GA, open_modal_from_alert
 
 EN = translator("en")
-
-
-@pytest.fixture
-def fake_stripe() -> Iterator[FakeStripe]:
-    with FakeStripe(seed=15) as running:
-        yield running
-
-
-@pytest.fixture
-def stripe_env(env: dict[str, str], fake_stripe: FakeStripe) -> dict[str, str]:
-    return {**env, "BILLING_BACKEND": "stripe", "STRIPE_API_KEY": fake_stripe.api_key,
-            "STRIPE_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET, "STRIPE_API_BASE": fake_stripe.url,
-            "STRIPE_SYNC_INTERVAL_SECONDS": "3600"}  # fmt: skip
 
 
 def customer_with_cards(fake: FakeStripe, *, owned_card: dict[str, Any] | None = None,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -19,19 +18,6 @@ from sandbox.fake_stripe.webhooks import post, sign
 from storage.models import StripeEventRow
 from tests.e2e.harness import BILLING_CHANNEL, AppProcess, Inspector, cli, cli_json, wait_until
 from tests.stripe.conftest import past_due
-
-
-@pytest.fixture
-def fake_stripe() -> Iterator[FakeStripe]:
-    with FakeStripe(seed=14) as running:
-        yield running
-
-
-@pytest.fixture
-def stripe_env(env: dict[str, str], fake_stripe: FakeStripe) -> dict[str, str]:
-    return {**env, "BILLING_BACKEND": "stripe", "STRIPE_API_KEY": fake_stripe.api_key,
-            "STRIPE_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET, "STRIPE_API_BASE": fake_stripe.url,
-            "STRIPE_SYNC_INTERVAL_SECONDS": "3600"}  # fmt: skip
 
 
 @pytest.fixture
