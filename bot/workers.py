@@ -29,6 +29,7 @@ from telemetry.metrics import metrics, priority_name
 
 log = logging.getLogger(__name__)
 _LAST = 99  # a stop marker's priority: after every job, so the queues are drained first
+STARTING_SECONDS = 30.0  # how long a stop waits for a worker still starting to be ready
 
 
 class LocalWorkers:
@@ -159,6 +160,8 @@ class WorkerProcesses:
                 if slot.process.pid is not None:
                     self._forget(slot.process.pid)
                 with self._lock:
+                    if self._closing.is_set():  # a stop began meanwhile: no new worker to orphan
+                        return
                     self._slots[n] = self._spawn(n)
                 for q in (slot.urgent, slot.normal):
                     q.cancel_join_thread()  # what the dead worker never read is dropped
@@ -167,9 +170,14 @@ class WorkerProcesses:
     def close(self, timeout: float = 60.0) -> None:
         """Let the workers finish every job already queued, then stop them."""
         self._closing.set()
-        for slot in self._slots:
+        with self._lock:  # no worker is being replaced from here on
+            slots = list(self._slots)
+        for slot in slots:  # a worker still starting must have read its queues before they go
+            if slot.process.is_alive():
+                slot.ready.wait(STARTING_SECONDS)
+        for slot in slots:
             slot.normal.put(None)  # behind every job queued; the worker stops on it
-        for slot in self._slots:
+        for slot in slots:
             slot.process.join(timeout)
             if slot.process.is_alive():
                 log.warning("worker %s did not stop in %.0f s; terminating it", slot.process.name, timeout)
@@ -177,7 +185,7 @@ class WorkerProcesses:
                 slot.process.join(5)
             if slot.process.pid is not None:
                 self._forget(slot.process.pid)
-        for slot in self._slots:
+        for slot in slots:
             for q in (slot.urgent, slot.normal):
                 q.close()
                 q.join_thread()
