@@ -7,6 +7,8 @@ import logging
 from slack_bolt import App
 
 from bot.bootstrap import Services
+from bot.installed import InstalledAuthorize
+from bot.oauth_pages import install_flow
 from handlers.cardlinks import LinkSigner
 from handlers.context import Deps
 from handlers.people import Locales
@@ -33,8 +35,14 @@ def create_app(deps: Deps) -> App:
     Listeners only check, ack and submit jobs, so Bolt runs them before answering
     (``process_before_response``) instead of handing them to a thread pool and polling it.
     """
+    services = deps.services
+    installs = services.installed
     app = App(
         client=deps.client,
+        # Installation mode: each request's workspace's own bot token, and the "Add to Slack" flow
+        # (served by bot/web.py: GET /slack/install, GET /slack/oauth_redirect).
+        authorize=InstalledAuthorize(installs) if installs is not None else None,
+        oauth_flow=install_flow(services.settings, installs, deps.client) if installs is not None else None,
         signing_secret=deps.services.settings.secret("slack_signing_secret"),
         token_verification_enabled=False,
         # Over HTTP, bot/web.py's door verifies every signature (and refuses replays) before
