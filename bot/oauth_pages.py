@@ -21,7 +21,7 @@ from installations.stores import STATE_LIFETIME_SECONDS
 
 INSTALL_PATH, REDIRECT_PATH = "/slack/install", "/slack/oauth_redirect"
 log = logging.getLogger(__name__)
-HEADERS = {
+PAGE_HEADERS = {
     "Content-Type": "text/html; charset=utf-8",
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
@@ -40,7 +40,7 @@ def visitor_translator(request: BoltRequest) -> Translator:
 
 def page(tr: Translator, status: int, title: str, text: str, **extra: str) -> BoltResponse:
     html = _templates.get_template("install_page.html").render(lang=tr.locale, title=title, text=text, **extra)
-    return BoltResponse(status=status, body=html, headers=dict(HEADERS))
+    return BoltResponse(status=status, body=html, headers=dict(PAGE_HEADERS))
 
 
 class InstallFlow(OAuthFlow):

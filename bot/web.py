@@ -18,7 +18,7 @@ from bot.cards_page import CardsPage
 from bot.deliveries import Admitted, AlreadyHandled
 from bot.envelope import unsigned_ssl_check
 from bot.metrics_http import MetricsEndpoint, request_kind
-from bot.oauth_pages import INSTALL_PATH, REDIRECT_PATH
+from bot.oauth_pages import INSTALL_PATH, PAGE_HEADERS, REDIRECT_PATH
 from bot.readiness import Readiness, Workers
 from bot.server import MAX_BODY
 from bot.slack_gate import Refusal, SlackGate
@@ -85,7 +85,10 @@ class WebApp:
         except SQLAlchemyError as exc:
             log.warning("an installation step failed (503): the database is unavailable (%s)", type(exc).__name__)
             return Response("", status=503)
-        return _response(answer)
+        response = _response(answer)
+        for name, value in PAGE_HEADERS.items():
+            response.headers.setdefault(name, value)  # no caching, no framing, no referrer
+        return response
 
     def _timed_slack_events(
         self, environ: dict[str, Any], start_response: Callable[..., Any], length: int
