@@ -49,8 +49,8 @@ class InstalledWorkspaces:
             error = exc.api_error.response.get("error")
             if error not in GONE_ERRORS:
                 raise
-            log.warning("Slack refused to refresh the bot token of %s (%s): treated as uninstalled", where, error)
-            self.forget(team_id, enterprise_id, str(error))
+            # Kept (not deleted): Slack's tokens_revoked/app_uninstalled events delete it; a reinstall replaces it.
+            log.warning("Slack refused to refresh the bot token of %s (%s): treated as not installed", where, error)
             raise WorkspaceGone(where) from exc
         if found is None or not found.bot_token:
             raise WorkspaceGone(where)
