@@ -145,7 +145,7 @@ class Settings(BaseSettings):
     @field_validator("slack_scopes")
     @classmethod
     def _scopes(cls, value: str) -> str:
-        scopes = _words(value)
+        scopes = {w for w in re.split(r"[\s,]+", value) if w}
         if not scopes or any(not re.fullmatch(r"[a-z]+(?:[.:][a-z_]+)*", s) for s in scopes):
             raise ValueError("must be Slack scope names separated by commas (chat:write,commands,...)")
         return ",".join(sorted(scopes))
@@ -208,7 +208,7 @@ class Settings(BaseSettings):
 
     @property
     def scopes(self) -> list[str]:
-        return sorted(_words(self.slack_scopes))
+        return self.slack_scopes.split(",")
 
     @property
     def authorize_url(self) -> str:
