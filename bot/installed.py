@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.authorize import Authorize
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackTokenRotationError
+from slack_sdk.errors import SlackApiError, SlackClientError, SlackTokenRotationError
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import Engine, and_, select
@@ -67,6 +67,20 @@ class InstalledWorkspaces:
             rows = conn.execute(query).all()
         found = {(r.team_id, r.enterprise_id): Workspace(r.team_id, r.enterprise_id, _name(r)) for r in rows}
         return sorted(found.values(), key=lambda w: (w.enterprise_id or "", w.team_id or ""))
+
+    def refresh_all(self) -> int:
+        """Refresh every installation's bot token that expires within two hours (the scheduler's
+        job, so a workspace that sends no request keeps a current token); how many were checked.
+        One workspace's failure never stops the others'."""
+        checked = 0
+        for workspace in self.workspaces():
+            try:
+                self.bot(workspace.team_id, workspace.enterprise_id)
+                checked += 1
+            except (WorkspaceGone, SlackApiError, SlackClientError, OSError) as exc:
+                log.warning("token refresh of team %s (enterprise %s) failed (%s); tried again next time",
+                            workspace.team_id, workspace.enterprise_id, type(exc).__name__)  # fmt: skip
+        return checked
 
     def forget(self, team_id: str | None, enterprise_id: str | None, reason: str) -> None:
         """Slack said the app is gone from the workspace (or org): its installations and bot

@@ -7,15 +7,16 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete
 
 from sandbox.fake_slack import FakeSlack
-from storage.db import make_engine
+from storage.db import make_engine, upgrade
 from storage.slack_tables import BOTS, INSTALLATIONS, OAUTH_STATES
 from tests.e2e.conftest import prepare_database
-from tests.e2e.harness import ROOT, AppProcess
+from tests.e2e.harness import ROOT, AppProcess, wait_until
 from tests.e2e.installing import install, installed
 from tests.storage.conftest import PG_URL, POSTGRES
 
@@ -81,3 +82,23 @@ def test_a_refresh_slack_refuses_means_the_workspace_is_gone(
         with pytest.raises(WorkspaceGone):
             workspaces.client_for("T0ALPHA001")
     assert fake_slack.oauth.refresh_grants == 0
+
+
+def test_the_scheduler_refreshes_a_token_before_it_expires_with_no_request(
+    fake_slack: FakeSlack, env: dict[str, str], tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'no-billing-data.db'}"  # nothing to alert: only the refresh job works
+    upgrade(url)
+    fake_slack.add_team("T0ALPHA001", "Alpha Co")
+    quiet = {**{k: v for k, v in env.items() if k != "SLACK_BOT_TOKEN"}, "DATABASE_URL": url,
+             "SLACK_CLIENT_ID": fake_slack.oauth.client_id, "SLACK_CLIENT_SECRET": fake_slack.oauth.client_secret}
+    fake_slack.oauth.token_lifetime = SOON
+    with AppProcess(quiet) as app:  # --no-scheduler
+        install(app.url, fake_slack, "T0ALPHA001")
+    stale = installed(url, fake_slack).store.find_bot(enterprise_id=None, team_id="T0ALPHA001")
+    assert stale is not None and fake_slack.oauth.refresh_grants == 0
+    with AppProcess(quiet, "serve", "--port", "0") as scheduled:  # the scheduler on; no request sent to it
+        wait_until(lambda: fake_slack.oauth.refresh_grants == 1, timeout=30)
+        assert "Traceback" not in scheduled.log
+    fresh = installed(url, fake_slack).store.find_bot(enterprise_id=None, team_id="T0ALPHA001")
+    assert fresh is not None and fresh.bot_token != stale.bot_token

@@ -95,3 +95,21 @@ def test_uninstalling_one_workspace_leaves_the_other_two_and_reinstalling_resume
     bravo = workspaces.bot("T0BRAVO002")
     assert bravo.bot_token != before["T0BRAVO002"] and "channels:read" in bravo.bot_scopes
     assert workspaces.client_for("T0BRAVO002").auth_test()["team_id"] == "T0BRAVO002"
+
+
+def test_an_org_wide_install_serves_every_team_of_its_grid_org_until_uninstalled(
+    fake_slack: FakeSlack, installing_app: AppProcess, database_url: str
+) -> None:
+    fake_slack.add_team("E0GRIDORG1", "Grid Org", "E0GRIDORG1", "Grid Org", org_wide=True)
+    install(installing_app.url, fake_slack, "T0ALPHA001")
+    assert "Grid Org" in install(installing_app.url, fake_slack, "E0GRIDORG1").body
+    workspaces = installed(database_url, fake_slack)
+    assert (None, "E0GRIDORG1", "Grid Org") in {(w.team_id, w.enterprise_id, w.name) for w in workspaces.workspaces()}
+    org_token = workspaces.bot(None, "E0GRIDORG1").bot_token
+    assert workspaces.client_for("T0ORGTEAM1", "E0GRIDORG1").token == org_token  # a team of the org
+    answer = workspaces.client_for("T0ORGTEAM2", "E0GRIDORG1").auth_test()
+    assert answer["enterprise_id"] == "E0GRIDORG1" and answer["is_enterprise_install"] is True
+    send_events(installing_app.url, fake_slack.uninstall("E0GRIDORG1"))
+    wait_until(lambda: [w.team_id for w in workspaces.workspaces()] == ["T0ALPHA001"])
+    with pytest.raises(WorkspaceGone):
+        workspaces.client_for("T0ORGTEAM1", "E0GRIDORG1")
