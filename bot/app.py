@@ -11,6 +11,7 @@ from bot.installed import InstalledAuthorize
 from bot.oauth_pages import install_flow
 from handlers.cardlinks import LinkSigner
 from handlers.context import Deps
+from handlers.i18n import translator
 from handlers.people import Locales
 from handlers.register import register_all
 from handlers.replies import Replies
@@ -43,6 +44,8 @@ def create_app(deps: Deps) -> App:
         # (served by bot/web.py: GET /slack/install, GET /slack/oauth_redirect).
         authorize=InstalledAuthorize(installs) if installs is not None else None,
         oauth_flow=install_flow(services.settings, installs, deps.client) if installs is not None else None,
+        # What a person of a workspace where the app is no longer installed is told (Bolt's words otherwise).
+        user_facing_authorize_error_message=translator(None)("install.gone"),
         signing_secret=deps.services.settings.secret("slack_signing_secret"),
         token_verification_enabled=False,
         # Over HTTP, bot/web.py's door verifies every signature (and refuses replays) before

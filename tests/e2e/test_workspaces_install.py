@@ -9,8 +9,10 @@ from collections.abc import Iterator
 import pytest
 
 from bot.workspaces import WorkspaceGone
+from sandbox.driver import SlackDriver
 from sandbox.fake_slack import FakeSlack
-from tests.e2e.harness import BILLING_CHANNEL, AppProcess, wait_until
+from sandbox.signing import SlackRequester
+from tests.e2e.harness import BILLING_CHANNEL, SIGNING_SECRET, AppProcess, wait_until
 from tests.e2e.installing import approve, finish, get, install, installed, send_events
 
 TEAMS = {"T0ALPHA001": "Alpha Co", "T0BRAVO002": "Bravo Inc", "T0CHARL003": "Charlie Ltd"}
@@ -113,3 +115,13 @@ def test_an_org_wide_install_serves_every_team_of_its_grid_org_until_uninstalled
     wait_until(lambda: [w.team_id for w in workspaces.workspaces()] == ["T0ALPHA001"])
     with pytest.raises(WorkspaceGone):
         workspaces.client_for("T0ORGTEAM1", "E0GRIDORG1")
+
+
+def test_a_person_of_a_workspace_without_the_app_is_told_so_and_nothing_runs(
+    fake_slack: FakeSlack, installing_app: AppProcess
+) -> None:
+    install(installing_app.url, fake_slack, "T0ALPHA001")
+    driver = SlackDriver(fake_slack, SlackRequester(installing_app.url, SIGNING_SECRET))
+    answer = driver.slash("U0ANYONE01")  # from the fake's default team, which never installed the app
+    assert "no longer installed in this workspace" in answer.text
+    assert fake_slack.calls_to("views.open") == [] and fake_slack.calls_to("chat.postMessage") == []
