@@ -4,6 +4,8 @@ its own bot token (refreshed before it expires), and Bolt's authorization from t
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,11 +19,12 @@ from sqlalchemy import Engine, and_, select
 
 from bot.workspaces import Workspace, WorkspaceGone
 from installations.stores import SingleUseStateStore, installation_store
-from installations.tokens import BotTokens
+from installations.tokens import BotTokens, expiring
 from storage.slack_tables import BOTS
 
 log = logging.getLogger(__name__)
 # What oauth.v2.access answers to a refresh token of an installation that is gone.
+CACHE_SECONDS = 30.0  # a request's authorization reuses a workspace's lookup this long
 GONE_ERRORS = frozenset({"invalid_refresh_token", "token_revoked", "account_inactive", "invalid_auth"})
 
 
@@ -36,6 +39,7 @@ class InstalledWorkspaces:
         self._engine, self._client = engine, client
         rotator = TokenRotator(client_id=client_id, client_secret=client_secret, client=client(None))
         self._tokens = BotTokens(self.store, rotator, engine)
+        self.changed: list[Callable[[str | None, str | None], None]] = []  # told of installs and removals
 
     def client_for(self, team_id: str | None, enterprise_id: str | None = None) -> WebClient:
         return self._client(self.bot(team_id, enterprise_id).bot_token)
@@ -82,11 +86,17 @@ class InstalledWorkspaces:
                             workspace.team_id, workspace.enterprise_id, type(exc).__name__)  # fmt: skip
         return checked
 
+    def tell(self, team_id: str | None, enterprise_id: str | None) -> None:
+        """A workspace was installed or removed in this process: whoever keeps its token forgets it."""
+        for observer in self.changed:
+            observer(team_id, enterprise_id)
+
     def forget(self, team_id: str | None, enterprise_id: str | None, reason: str) -> None:
         """Slack said the app is gone from the workspace (or org): its installations and bot
         tokens are deleted at once; other workspaces' are untouched. Installing again resumes."""
         self.store.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
         self.store.delete_installation(enterprise_id=enterprise_id, team_id=team_id)
+        self.tell(team_id, enterprise_id)
         log.warning("%s: the installation of team %s (enterprise %s) is deleted; nothing is posted there",
                     reason, team_id, enterprise_id)  # fmt: skip
 
@@ -96,16 +106,28 @@ def _name(row: Any) -> str:
 
 
 class InstalledAuthorize(Authorize):
-    """Bolt's authorization of a request: the bot token of the workspace it came from."""
+    """Bolt's authorization of a request: the bot token of the workspace it came from. Kept for
+    ``CACHE_SECONDS`` per workspace (a lookup costs the ack path about 0.8 ms on SQLite), never
+    past the point where the token is due for a refresh."""
 
-    def __init__(self, workspaces: InstalledWorkspaces) -> None:
+    def __init__(self, workspaces: InstalledWorkspaces, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
-        self._workspaces = workspaces
+        self._workspaces, self._clock = workspaces, clock
+        self._cache: dict[tuple[str | None, str | None], tuple[Bot, float]] = {}
+        self._lock = threading.Lock()
+        workspaces.changed.append(self.drop)
+
+    def drop(self, team_id: str | None, enterprise_id: str | None) -> None:
+        """Forget what is kept for a workspace, and for every team of its org."""
+        with self._lock:
+            for team, enterprise in list(self._cache):
+                if (team_id and team == team_id) or (enterprise_id and enterprise == enterprise_id):
+                    del self._cache[(team, enterprise)]
 
     def __call__(self, *, context: Any, enterprise_id: str | None, team_id: str | None, user_id: str | None,
                  **_actor: Any) -> AuthorizeResult | None:  # fmt: skip
         try:
-            found = self._workspaces.bot(team_id, enterprise_id)
+            found = self._bot(team_id, enterprise_id)
         except WorkspaceGone:
             log.warning("a request from team %s (enterprise %s), where the app is not installed",
                         team_id, enterprise_id)  # fmt: skip
@@ -114,3 +136,14 @@ class InstalledAuthorize(Authorize):
             enterprise_id=found.enterprise_id, team_id=found.team_id, bot_user_id=found.bot_user_id,
             bot_id=found.bot_id, bot_token=found.bot_token, bot_scopes=found.bot_scopes, user_id=user_id,
         )  # fmt: skip
+
+    def _bot(self, team_id: str | None, enterprise_id: str | None) -> Bot:
+        key, now = (team_id, enterprise_id), self._clock()
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached is not None and now - cached[1] < CACHE_SECONDS and not expiring(cached[0]):
+            return cached[0]
+        found = self._workspaces.bot(team_id, enterprise_id)
+        with self._lock:
+            self._cache[key] = (found, now)
+        return found

@@ -52,8 +52,13 @@ class InstallFlow(OAuthFlow):
                     button=tr("install.button"), fine=tr("install.fine")).body  # fmt: skip
 
 
-def callback_options() -> CallbackOptions:
-    return CallbackOptions(success=_success, failure=_failure)
+def callback_options(installed: InstalledWorkspaces) -> CallbackOptions:
+    def success(args: SuccessArgs) -> BoltResponse:
+        found = args.installation
+        installed.tell(None if found.is_enterprise_install else found.team_id, found.enterprise_id)
+        return _success(args)
+
+    return CallbackOptions(success=success, failure=_failure)
 
 
 def _success(args: SuccessArgs) -> BoltResponse:
@@ -89,7 +94,7 @@ def install_flow(settings: Settings, installed: InstalledWorkspaces, client: Web
         installation_store_bot_only=True,
         state_store=installed.state_store,
         state_expiration_seconds=STATE_LIFETIME_SECONDS,
-        callback_options=callback_options(),
+        callback_options=callback_options(installed),
         logger=log,
     )
     return InstallFlow(client=client, logger=log, settings=oauth)

@@ -31,7 +31,7 @@ class BotTokens:
         """None when the app is not installed there. Raises slack_sdk's SlackTokenRotationError
         when Slack refuses the refresh (a revoked installation)."""
         found = self.find(team_id, enterprise_id)
-        if found is None or not _expiring(found):
+        if found is None or not expiring(found):
             return found
         return self._refresh(found)
 
@@ -75,6 +75,7 @@ class BotTokens:
                 conn.execute(update(table).where(same).values(**values))
 
 
-def _expiring(found: Bot) -> bool:
+def expiring(found: Bot) -> bool:
+    """Due for a refresh: it expires within REFRESH_MINUTES_BEFORE_EXPIRY."""
     expires = found.bot_token_expires_at
     return expires is not None and expires <= time.time() + REFRESH_MINUTES_BEFORE_EXPIRY * 60
