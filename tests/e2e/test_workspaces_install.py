@@ -88,10 +88,9 @@ def test_uninstalling_one_workspace_leaves_the_other_two_and_reinstalling_resume
     for team_id in ("T0ALPHA001", "T0CHARL003"):
         assert workspaces.bot(team_id).bot_token == before[team_id]
         assert workspaces.client_for(team_id).auth_test()["ok"]
-    installing_app.stop()
     wider = {**install_env, "SLACK_SCOPES": install_env.get("SLACK_SCOPES", "") + "chat:write,commands,im:write,"
              "users:read,users:read.email,channels:read"}  # fmt: skip
-    with AppProcess(wider) as again:
+    with AppProcess(wider) as again:  # the app as redeployed asking for more scopes
         install(again.url, fake_slack, "T0BRAVO002")
         assert "Traceback" not in again.log
     bravo = workspaces.bot("T0BRAVO002")
