@@ -124,3 +124,21 @@ def test_a_person_of_a_workspace_without_the_app_is_told_so_and_nothing_runs(
     answer = driver.slash("U0ANYONE01")  # from the fake's default team, which never installed the app
     assert "no longer installed in this workspace" in answer.text
     assert fake_slack.calls_to("views.open") == [] and fake_slack.calls_to("chat.postMessage") == []
+
+
+MALFORMED_REDIRECTS = [
+    ("error=access_denied&state=x", 200),  # the admin pressed Cancel in Slack
+    ("", 400),
+    ("code=&state=", 400),
+    ("code=abc&state=%00%ff" + "x" * 3000, 400),
+    ("state=a&state=b&code=c&code=d", 400),
+]
+
+
+def test_a_malformed_redirect_installs_nothing_and_never_fails(
+    fake_slack: FakeSlack, installing_app: AppProcess, database_url: str
+) -> None:
+    for query, status in MALFORMED_REDIRECTS:
+        answer = get(f"{installing_app.url}/slack/oauth_redirect?{query}")
+        assert answer.status == status and "settlebot was not installed" in answer.body, query
+    assert installed(database_url, fake_slack).workspaces() == []
