@@ -23,8 +23,8 @@ from installations.tokens import BotTokens, expiring
 from storage.slack_tables import BOTS
 
 log = logging.getLogger(__name__)
-# What oauth.v2.access answers to a refresh token of an installation that is gone.
 CACHE_SECONDS = 30.0  # a request's authorization reuses a workspace's lookup this long
+# What oauth.v2.access answers to a refresh token of an installation that is gone.
 GONE_ERRORS = frozenset({"invalid_refresh_token", "token_revoked", "account_inactive", "invalid_auth"})
 
 
