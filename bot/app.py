@@ -7,8 +7,11 @@ import logging
 from slack_bolt import App
 
 from bot.bootstrap import Services
+from bot.installed import InstalledAuthorize
+from bot.oauth_pages import install_flow
 from handlers.cardlinks import LinkSigner
 from handlers.context import Deps
+from handlers.i18n import translator
 from handlers.people import Locales
 from handlers.register import register_all
 from handlers.replies import Replies
@@ -33,8 +36,16 @@ def create_app(deps: Deps) -> App:
     Listeners only check, ack and submit jobs, so Bolt runs them before answering
     (``process_before_response``) instead of handing them to a thread pool and polling it.
     """
+    services = deps.services
+    installs = services.installed
     app = App(
         client=deps.client,
+        # Installation mode: each request's workspace's own bot token, and the "Add to Slack" flow
+        # (served by bot/web.py: GET /slack/install, GET /slack/oauth_redirect).
+        authorize=InstalledAuthorize(installs) if installs is not None else None,
+        oauth_flow=install_flow(services.settings, installs, deps.client) if installs is not None else None,
+        # What a person of a workspace where the app is no longer installed is told (Bolt's words otherwise).
+        user_facing_authorize_error_message=translator(None)("install.gone"),
         signing_secret=deps.services.settings.secret("slack_signing_secret"),
         token_verification_enabled=False,
         # Over HTTP, bot/web.py's door verifies every signature (and refuses replays) before

@@ -14,8 +14,10 @@ from sqlalchemy.orm import sessionmaker
 from bot.clock import SystemClock
 from bot.faults import FaultyGateway
 from bot.gateway import SandboxGateway
+from bot.installed import InstalledWorkspaces
 from bot.settings import Settings
 from bot.slack_retry import retry_handlers
+from bot.workspaces import SingleWorkspace, SlackClients
 from domain.billing import BillingReader
 from domain.card_checkout import CardCheckout
 from domain.card_owners import People
@@ -58,12 +60,23 @@ class Services:
     delivery_lock: DeliveryLock | None = None  # held around each delivery run that may post
     people: People | None = None  # a card's owner by its billing email (needs the Slack client)
     checkout: CardCheckout | None = None  # the billing system's hosted add-card page (Stripe Checkout)
+    clients: SlackClients | None = None  # a Web API client per workspace (its own bot token)
+    installed: InstalledWorkspaces | None = None  # installation mode ("Add to Slack"): the installations
 
     def __post_init__(self) -> None:
         if self.delivery_lock is None:
             self.delivery_lock = DeliveryLock(self.engine)
         if self.people is None and self.client is not None:
             self.people = SlackPeople(self.client)
+
+    def installation_gone(self, team_id: str | None, enterprise_id: str | None, reason: str) -> None:
+        """Slack said the app was uninstalled from a workspace (or its bot token revoked). Installation
+        mode: that workspace's installation is deleted at once; one-token mode: recorded (nothing is
+        posted until a start-up's auth.test accepts the token again)."""
+        if self.installed is not None:
+            self.installed.forget(team_id, enterprise_id, reason)
+        else:
+            self.installation.mark_gone(team_id or "", reason, dt.datetime.now(dt.UTC))
 
     def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
         """A fresh unit of work (one per request or job; they are not shared across threads).
@@ -89,10 +102,12 @@ class Services:
         self.engine.dispose()
 
 
-def slack_client(settings: Settings) -> WebClient:
-    """The one Web API client: every call goes to SLACK_API_URL, with slack_sdk's retries (and is counted)."""
+def slack_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A Web API client: every call goes to SLACK_API_URL, with slack_sdk's retries (and is counted).
+    One-token mode: the configured bot token; installation mode: ``token`` (None: no token, as for
+    ``oauth.v2.access``)."""
     return MeteredWebClient(
-        token=settings.secret("slack_bot_token"),
+        token=token if settings.installs else settings.secret("slack_bot_token"),
         base_url=settings.api_url,
         timeout=10,
         retry_handlers=retry_handlers(),
@@ -110,6 +125,9 @@ def build_services(settings: Settings, *, with_slack: bool = True) -> Services:
     if settings.fault_injection:
         gateway = FaultyGateway(gateway, settings.fault_injection)
     gateway = InstrumentedGateway(gateway)
+    client = slack_client(settings) if with_slack else None
+    installed = installed_workspaces(settings, engine) if with_slack and settings.installs else None
+    single = SingleWorkspace(client, settings.slack_team_id) if client is not None and installed is None else None
     return Services(
         settings=settings,
         engine=engine,
@@ -119,7 +137,15 @@ def build_services(settings: Settings, *, with_slack: bool = True) -> Services:
         clock=SystemClock(settings.zone),
         card_links=CardLinkStore(engine),
         installation=InstallationRecord(engine),
-        client=slack_client(settings) if with_slack else None,
+        client=client,
+        clients=installed or single,
+        installed=installed,
         billing=StripeReader(stripe_client, settings.zone) if stripe_client is not None else None,
         checkout=StripeCheckout(stripe_client) if stripe_client is not None else None,
     )
+
+
+def installed_workspaces(settings: Settings, engine: Engine) -> InstalledWorkspaces:
+    assert settings.slack_client_id is not None
+    secret = settings.secret("slack_client_secret")
+    return InstalledWorkspaces(settings.slack_client_id, secret, engine, lambda token: slack_client(settings, token))

@@ -42,9 +42,9 @@ HINTS = """  It runs the real settlebot against a simulated Slack, with a sandbo
   scan later on, for reminders. Fresh data on every run (./sandbox.db); logs in ./sandbox.log.
   Ctrl-C stops everything.
 
-  To use a real Slack workspace instead: create an app from app_manifest.yml, put
-  SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (and SLACK_APP_TOKEN for Socket Mode) in .env,
-  set BILLING_CHANNEL, and run `make run` again.
+  To use a real Slack workspace instead: create an app from app_manifest.yml (README,
+  "Connect to Slack"), put SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (and SLACK_APP_TOKEN for
+  Socket Mode) in .env, set BILLING_CHANNEL, and run `make run` again.
 """
 
 

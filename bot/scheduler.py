@@ -27,6 +27,7 @@ from telemetry.metrics import metrics
 log = logging.getLogger(__name__)
 DELIVERY_WAIT_SECONDS = 120.0  # a run waits this long for another to finish (Slack paces posts at 1/s)
 PURGE_EVERY_SECONDS = 15 * 60  # expired add-card links (they live 15 minutes) are deleted this often
+REFRESH_EVERY_SECONDS = 15 * 60  # installation mode: bot tokens expiring within two hours are refreshed
 
 
 class Jobs:
@@ -140,6 +141,13 @@ class Jobs:
         log.info("stripe sync (%s): %d customers, %d changes, %d written", report.mode, report.customers,
                  report.changes, report.applied)  # fmt: skip
 
+    def refresh_tokens_if_leading(self) -> None:
+        """Installation mode: refresh the bot tokens that expire soon, with no request needed."""
+        installed = self.services.installed
+        with self._busy:
+            if installed is not None and self._lead()[0]:
+                installed.refresh_all()
+
     def sync_billing_if_leading(self) -> None:
         with self._busy:
             if self._lead()[0]:
@@ -173,6 +181,10 @@ def start_scheduler(services: Services, jobs: Jobs) -> BackgroundScheduler:
     interval = IntervalTrigger(seconds=settings.reconcile_interval_seconds)
     scheduler.add_job(jobs.reconcile_if_leading, interval, id="reconcile")
     scheduler.add_job(jobs.purge_if_leading, IntervalTrigger(seconds=PURGE_EVERY_SECONDS), id="purge")
+    if services.installed is not None:
+        every_refresh = IntervalTrigger(seconds=REFRESH_EVERY_SECONDS)
+        now = dt.datetime.now(dt.UTC)
+        scheduler.add_job(jobs.refresh_tokens_if_leading, every_refresh, id="refresh-tokens", next_run_time=now)
     if services.billing is not None:
         every_sync = IntervalTrigger(seconds=settings.stripe_sync_interval_seconds)
         now = dt.datetime.now(dt.UTC)

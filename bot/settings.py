@@ -22,6 +22,10 @@ PROXY_HEADERS = frozenset(
 )
 
 
+# The bot scopes app_manifest.yml asks for.
+DEFAULT_SCOPES = "chat:write,commands,im:write,users:read,users:read.email"
+
+
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names it and never shows a secret."""
 
@@ -32,6 +36,13 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
+    # Installation mode ("Add to Slack", any number of workspaces): the app's OAuth credentials.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    # The bot scopes an installation asks for (the manifest's).
+    slack_scopes: str = DEFAULT_SCOPES
+    # One-token mode: the workspace's team id (else auth.test tells it at start-up).
+    slack_team_id: str | None = None
     slack_api_url: str = "https://slack.com/api/"
     database_url: str = "sqlite:///./settlebot.db"
     billing_channel: str = "C0BILLING"
@@ -131,6 +142,14 @@ class Settings(BaseSettings):
             raise ValueError("must name some of " + ", ".join(sorted(PROXY_HEADERS)) + " (forwarded alone)")
         return " ".join(sorted(names))
 
+    @field_validator("slack_scopes")
+    @classmethod
+    def _scopes(cls, value: str) -> str:
+        scopes = {w for w in re.split(r"[\s,]+", value) if w}
+        if not scopes or any(not re.fullmatch(r"[a-z]+(?:[.:][a-z_]+)*", s) for s in scopes):
+            raise ValueError("must be Slack scope names separated by commas (chat:write,commands,...)")
+        return ",".join(sorted(scopes))
+
     @field_validator("stripe_api_base")
     @classmethod
     def _stripe_base(cls, value: str) -> str:
@@ -181,6 +200,20 @@ class Settings(BaseSettings):
     @property
     def api_url(self) -> str:
         return self.slack_api_url if self.slack_api_url.endswith("/") else self.slack_api_url + "/"
+
+    @property
+    def installs(self) -> bool:
+        """Installation mode: served workspaces come from "Add to Slack", each with its own token."""
+        return bool(self.slack_client_id)
+
+    @property
+    def scopes(self) -> list[str]:
+        return self.slack_scopes.split(",")
+
+    @property
+    def authorize_url(self) -> str:
+        """Slack's OAuth page, beside its Web API (``https://slack.com/oauth/v2/authorize``)."""
+        return self.api_url.removesuffix("api/") + "oauth/v2/authorize"
 
     @property
     def uses_stripe(self) -> bool:

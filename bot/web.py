@@ -1,5 +1,6 @@
 """The HTTP surface: ``POST /slack/events`` (Bolt), ``GET /healthz`` (liveness), ``GET /readyz``,
-``GET /metrics``, the add-card page and, with ``BILLING_BACKEND=stripe``, ``POST /stripe/webhook``."""
+``GET /metrics``, the add-card page, with ``BILLING_BACKEND=stripe`` ``POST /stripe/webhook``, and in
+installation mode ``GET /slack/install`` and ``GET /slack/oauth_redirect`` ("Add to Slack")."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Request, Response
@@ -17,6 +18,7 @@ from bot.cards_page import CardsPage
 from bot.deliveries import Admitted, AlreadyHandled
 from bot.envelope import unsigned_ssl_check
 from bot.metrics_http import MetricsEndpoint, request_kind
+from bot.oauth_pages import INSTALL_PATH, PAGE_HEADERS, REDIRECT_PATH
 from bot.readiness import Readiness, Workers
 from bot.server import MAX_BODY
 from bot.slack_gate import Refusal, SlackGate
@@ -42,6 +44,7 @@ class WebApp:
         self.readiness = Readiness(deps.services.engine, workers)
         token = deps.services.settings.metrics_token
         self._metrics = MetricsEndpoint(deps.services.engine, token.get_secret_value() if token else None)
+        self._oauth = app.oauth_flow  # installation mode only
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -60,9 +63,32 @@ class WebApp:
             return self._metrics(environ)(environ, start_response)
         if path == "/cards/new":
             return self._cards(request)(environ, start_response)
+        if path in (INSTALL_PATH, REDIRECT_PATH) and self._oauth is not None:
+            return self._installing(path, environ)(environ, start_response)
         if path == "/stripe/webhook" and self._stripe is not None:
             return self._stripe(request)(environ, start_response)
         return Response("not found", status=404)(environ, start_response)
+
+    def _installing(self, path: str, environ: dict[str, Any]) -> Response:
+        """Bolt's OAuth flow: the "Add to Slack" page, or Slack's redirect back with a code and state."""
+        assert self._oauth is not None
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return Response("method not allowed", status=405)
+        headers = {name[5:].lower().replace("_", "-"): value for name, value in environ.items()
+                   if name.startswith("HTTP_")}  # fmt: skip
+        request = BoltRequest(body="", query=environ.get("QUERY_STRING", ""), headers=headers)
+        try:
+            if path == INSTALL_PATH:
+                answer = self._oauth.handle_installation(request)
+            else:
+                answer = self._oauth.handle_callback(request)
+        except SQLAlchemyError as exc:
+            log.warning("an installation step failed (503): the database is unavailable (%s)", type(exc).__name__)
+            return Response("", status=503)
+        response = _response(answer)
+        for name, value in PAGE_HEADERS.items():
+            response.headers.setdefault(name, value)  # no caching, no framing, no referrer
+        return response
 
     def _timed_slack_events(
         self, environ: dict[str, Any], start_response: Callable[..., Any], length: int
@@ -127,8 +153,12 @@ class WebApp:
             if environ.get(name):
                 headers[name[5:].lower().replace("_", "-")] = environ[name]
         answer = self._bolt.dispatch(BoltRequest(body=body, headers=headers, mode="socket_mode"))
-        response = Response(answer.body, status=answer.status)
-        for name, values in answer.headers.items():
-            for value in values:
-                response.headers.add(name, value)
-        return response
+        return _response(answer)
+
+
+def _response(answer: BoltResponse) -> Response:
+    response = Response(answer.body, status=answer.status)
+    for name, values in answer.headers.items():
+        for value in values:
+            response.headers.add(name, value)
+    return response

@@ -1,10 +1,10 @@
 """Events: the Home tab is (re)published whenever a user opens it; an uninstall or a revoked
-bot token is recorded (nothing is posted to the workspace until the token works again); a
-notice that Slack rate-limits the app's events is logged and acknowledged."""
+bot token ends that workspace's installation (installation mode: deleted at once, other
+workspaces untouched; one-token mode: recorded, nothing is posted until the token works again);
+a notice that Slack rate-limits the app's events is logged and acknowledged."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -50,10 +50,19 @@ def rate_limited_notice(body: dict[str, Any], next: Callable[[], BoltResponse]) 
 
 
 def _installation_gone(deps: Deps, body: dict[str, Any], reason: str) -> None:
-    """Recorded before the ack (one row, once per uninstall), so that a lost job cannot lose it."""
-    team = body.get("team_id") if isinstance(body.get("team_id"), str) else ""
-    deps.services.installation.mark_gone(team or "", reason, dt.datetime.now(dt.UTC))
-    log.warning("%s for this workspace: nothing is posted there until auth.test succeeds at a start-up", reason)
+    """Done before the ack, so that a lost job cannot lose it. An org-wide installation's
+    events name its Enterprise Grid org (``is_enterprise_install``): the org's installation goes."""
+    team, enterprise = _text(body.get("team_id")), _text(body.get("enterprise_id"))
+    authorizations = body.get("authorizations")
+    first = authorizations[0] if isinstance(authorizations, list) and authorizations else {}
+    if isinstance(first, dict) and first.get("is_enterprise_install") is True and enterprise:
+        team = None
+    deps.services.installation_gone(team, enterprise, reason)
+    log.warning("%s for team %s (enterprise %s): nothing is posted there any more", reason, team, enterprise)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 @task

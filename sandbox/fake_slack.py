@@ -20,6 +20,7 @@ from sandbox.clock import Clock, system_clock
 from sandbox.faults import Fault, FaultKind, Faults
 from sandbox.ids import Identity
 from sandbox.messages import Message
+from sandbox.oauth import OAuth, Team
 from sandbox.recording import Call, CallLog, CallMatcher, Problem
 from sandbox.server import ServerThread, WebApi
 from sandbox.socket_mode import SocketModeServer
@@ -61,8 +62,10 @@ class FakeSlack:
         self._calls, self._faults = CallLog(), Faults(clock)
         self._stopping = threading.Event()
         spec = ApiSpec.load(spec_path) if spec_path else None
+        self.oauth = OAuth(self.identity, clock)
+        self.oauth.add_team(Team(self.identity.team_id, self.identity.team_name))
         self.wsgi_app = WebApi(self.workspace, self._calls, self._faults, spec, token,
-                               self._stopping, app_token)  # fmt: skip
+                               self._stopping, app_token, self.oauth)  # fmt: skip
         self._host, self._port, self._nice = host, port, nice
         self._server: ServerThread | None = None
         self._socket: SocketModeServer | None = None
@@ -225,6 +228,23 @@ class FakeSlack:
     def add_user(self, user_id: str, **fields: Any) -> None:
         """Add or change a person (name, real_name, locale, tz, email, is_admin...)."""
         self.workspace.users.add(user_id, **fields)
+
+    # -- installations ("Add to Slack", see sandbox/oauth.py) -----------------------------------
+
+    def add_team(self, team_id: str, name: str, enterprise_id: str | None = None,
+                 enterprise_name: str | None = None, *, org_wide: bool = False) -> None:  # fmt: skip
+        """A team (or, ``org_wide``, an Enterprise Grid org) whose admin may install the app."""
+        self.oauth.add_team(Team(team_id, name, enterprise_id, enterprise_name, org_wide))
+
+    def uninstall(self, team_id: str) -> list[dict[str, Any]]:
+        """An admin removes the app from a team: its tokens stop working at once; the events
+        Slack then sends the app (``tokens_revoked``, ``app_uninstalled``), for the test to deliver."""
+        self.oauth.uninstall(team_id)
+        return self.oauth.events_for_uninstall(team_id)
+
+    def calls_with_token(self, method: str, token: str) -> list[Call]:
+        """Calls to ``method`` made with ``token``."""
+        return [c for c in self.calls_to(method) if c.token == token]
 
     # -- faults ------------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ class Call:
         error: the Slack error code, or the fault kind, when it failed.
         status: the HTTP status the client got; None when the connection was dropped.
         fault: the injected fault kind, if one hit this call.
+        token: the token it came with (``Authorization: Bearer`` or the ``token`` argument).
     """
 
     method: str
@@ -35,6 +36,7 @@ class Call:
     error: str | None = None
     status: int | None = 200
     fault: str | None = None
+    token: str | None = None
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,13 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from sandbox import api_chat, api_misc, api_views, responses
+from sandbox import api_chat, api_misc, api_views, oauth, responses
 from sandbox.errors import ApiError
 from sandbox.faults import Fault, Faults
 from sandbox.params import Params
@@ -33,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 Handler = Callable[[Workspace, Params], dict[str, Any]]
 HANDLERS: dict[str, Handler] = {**api_chat.HANDLERS, **api_views.HANDLERS, **api_misc.HANDLERS}
+OAUTH_METHODS = oauth.METHODS  # answered by the fake's OAuth (sandbox/oauth.py)
 JSON_ARGS = ("blocks", "attachments", "view", "metadata")
 MALFORMED = frozenset({
     "invalid_blocks", "invalid_blocks_format", "invalid_arguments", "invalid_json", "no_text",
@@ -67,6 +69,12 @@ def _token(request: Request, params: dict[str, Any]) -> str | None:
     header = request.headers.get("Authorization", "")
     form_token = params.pop("token", None)
     return header[7:].strip() if header.startswith("Bearer ") else form_token
+
+
+def _basic(request: Request) -> str | None:
+    """HTTP Basic credentials (``oauth.v2.access``: client id and secret), base64 as sent."""
+    header = request.headers.get("Authorization", "")
+    return header[6:].strip() if header.startswith("Basic ") else None
 
 
 def _json(
@@ -114,13 +122,16 @@ class WebApi:
         app_token: the only app-level token accepted (``apps.connections.open``), or None to
             accept any ``xapp-`` token.
         stopping: set when the server stops, to cut injected timeouts short.
+        oauth: installations by "Add to Slack"; tokens it issued are accepted with their own identity.
     """
 
     def __init__(
         self, workspace: Workspace, calls: CallLog, faults: Faults, spec: ApiSpec | None,
         token: str | None, stopping: threading.Event, app_token: str | None = None,
+        oauth: oauth.OAuth | None = None,
     ) -> None:  # fmt: skip
         self._ws, self._calls, self._faults, self._spec = workspace, calls, faults, spec
+        self.oauth = oauth
         self._token, self._app_token, self._stopping = token, app_token, stopping
         self.responses = ResponseUrls(workspace)
 
@@ -131,6 +142,8 @@ class WebApi:
         """Answer one request like Slack would."""
         if request.path.startswith("/hooks/") and request.method == "POST":
             return self._hook(request)
+        if request.path == "/oauth/v2/authorize" and self.oauth is not None:
+            return self._authorize(request)
         if not request.path.startswith("/api/"):
             return Response("Not Found", 404)
         call = Call(request.path.removeprefix("/api/"), {}, self._ws.clock())
@@ -138,10 +151,20 @@ class WebApi:
             params = read_params(request)
             call = Call(call.method, params, call.at)
             token = _token(request, params)
+            call = Call(call.method, params, call.at, token=token)
             self._admit(call.method, token)
         except ApiError as error:
             return self._finish(call, error.body())
-        return self._handle(call)
+        return self._handle(call, _basic(request))
+
+    def _authorize(self, request: Request) -> Response:
+        """Slack's authorize page, approved at once: to the redirect URL with a code and the state."""
+        assert self.oauth is not None
+        try:
+            location = self.oauth.authorize(dict(request.args.items()))
+        except ApiError as error:
+            return Response(f"Slack refused this installation: {error.body()['error']}", 400, mimetype="text/plain")
+        return Response("", 302, headers={"Location": location})
 
     def _hook(self, request: Request) -> Response:
         """A POST to a response URL: Slack answers ``ok`` as text, or an error code with 4xx."""
@@ -159,8 +182,13 @@ class WebApi:
         return Response(str(body["error"]), status, mimetype="text/plain")
 
     def _admit(self, method: str, token: str | None) -> None:
-        if method not in HANDLERS:
+        if method not in HANDLERS and not (method in OAUTH_METHODS and self.oauth is not None):
             raise ApiError("unknown_method")
+        if method == "oauth.v2.access":
+            return  # the app's client id and secret, checked by the method
+        if token and self.oauth is not None and self.oauth.knows(token):
+            self.oauth.check(token)  # revoked or expired: Slack's error for it
+            return
         if not token:
             raise ApiError("not_authed")
         if (method in APP_LEVEL) != token.startswith("xapp-"):
@@ -169,7 +197,7 @@ class WebApi:
         if expected is not None and token != expected:
             raise ApiError("invalid_auth")
 
-    def _handle(self, call: Call) -> Response:
+    def _handle(self, call: Call, basic: str | None = None) -> Response:
         if self._spec is not None:
             for detail in self._spec.check(call.method, call.params):
                 self._ws.report(call.method, "spec", detail)
@@ -177,11 +205,15 @@ class WebApi:
         fault = self._faults.take(call.method, channel if isinstance(channel, str) else None)
         if fault is not None and not fault.apply:
             return self._fail(call, fault, None)
-        body = self._run(call)
+        body = self._run(call, basic)
         return self._fail(call, fault, body) if fault is not None else self._finish(call, body)
 
-    def _run(self, call: Call) -> dict[str, Any]:
+    def _run(self, call: Call, basic: str | None = None) -> dict[str, Any]:
         try:
+            if self.oauth is not None and call.method in OAUTH_METHODS:
+                return self.oauth.call(call.method, call.params, call.token, basic)
+            if self.oauth is not None and call.method == "auth.test" and self.oauth.knows(call.token or ""):
+                return self.oauth.auth_test(call.token or "")
             return HANDLERS[call.method](self._ws, call.params)
         except ApiError as error:
             return error.body()
@@ -192,7 +224,7 @@ class WebApi:
 
     def _finish(self, call: Call, body: dict[str, Any]) -> Response:
         error = body.get("error")
-        self._calls.append(Call(call.method, call.params, call.at, bool(body["ok"]), error))
+        self._calls.append(replace(call, ok=bool(body["ok"]), error=error))
         if error in MALFORMED:
             details = body.get("errors") or body.get("response_metadata", {}).get("messages")
             self._ws.report(call.method, str(error), "; ".join(details or [str(error)]))
@@ -201,8 +233,7 @@ class WebApi:
     def _fail(self, call: Call, fault: Fault, body: dict[str, Any] | None) -> Response:
         response, status = _failure(fault)
         ok = body is not None and bool(body["ok"])
-        self._calls.append(Call(call.method, call.params, call.at, ok, fault.kind, status,
-                                fault.kind))  # fmt: skip
+        self._calls.append(replace(call, ok=ok, error=fault.kind, status=status, fault=fault.kind))
         if fault.kind == "timeout":
             self._stopping.wait(fault.delay)
         return response

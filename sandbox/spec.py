@@ -5,7 +5,8 @@ The spec is old and generated, so it is a floor, not the truth (see
 
 * `ACCEPTED_EVERYWHERE`: `token` (sent in the `Authorization` header, or as a form field by
   old clients) and `team_id` (Slack accepts it on every call; Bolt may add it).
-* `EXTRA_PARAMS`: current arguments Slack documents that the spec lacks.
+* `EXTRA_PARAMS`: current arguments Slack documents that the spec lacks (``oauth.v2.access``'s
+  ``grant_type=refresh_token`` and ``refresh_token``, for token rotation).
 * `ADDED_METHODS`: methods newer than the spec (``apps.connections.open``, January 2021: no
   arguments, the app-level token in the ``Authorization`` header).
 * `REQUIRED`: where the spec's `required` flags are wrong; each entry replaces the spec's
@@ -36,6 +37,7 @@ EXTRA_PARAMS: dict[str, frozenset[str]] = {
     "views.push": frozenset({"interactivity_pointer"}),
     "views.publish": frozenset({"interactivity_pointer"}),
     "conversations.open": frozenset({"prevent_creation"}),
+    "oauth.v2.access": frozenset({"grant_type", "refresh_token"}),  # token rotation (2021)
 }
 
 _MESSAGE_CONTENT = frozenset({"text", "blocks", "attachments", "markdown_text"})
@@ -61,6 +63,7 @@ REQUIRED: dict[str, Required] = {
     "users.lookupByEmail": Required(frozenset({"email"})),
     "conversations.open": Required(one_of=(frozenset({"channel", "users"}),)),
     "conversations.info": Required(frozenset({"channel"})),
+    "oauth.v2.access": Required(one_of=(frozenset({"code", "refresh_token"}),)),
 }
 
 

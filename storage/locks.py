@@ -13,6 +13,7 @@ import logging
 import os
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -147,4 +148,54 @@ def _try_flock(handle: IO[Any]) -> bool:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return False
+    return True
+
+
+REFRESH_LOCK_CLASS = 0x5E77  # the first key of a token refresh's advisory lock (the second: the workspace's)
+
+
+class RefreshLock:
+    """One token refresh per workspace at a time, across processes (a refresh token works once):
+    PostgreSQL: a session-level advisory lock on (REFRESH_LOCK_CLASS, a hash of the workspace's
+    key); SQLite: an exclusive ``flock`` on a file per workspace beside the database. Both are
+    freed if the process dies."""
+
+    def __init__(self, engine: Engine, poll: float = 0.02) -> None:
+        self._engine, self._poll = engine, poll
+        url = make_url(str(engine.url))
+        self._sqlite = url.get_backend_name() == "sqlite"
+        database = url.database or "settlebot.db"
+        self._base = Path(database if database != ":memory:" else "settlebot.db")
+
+    @contextmanager
+    def hold(self, key: str, timeout: float) -> Iterator[bool]:
+        """Yields True once ``key``'s lock is held (released on exit), False after ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        if self._sqlite:
+            path = self._base.with_suffix(f".refresh-{_digest(key):08x}.lock")
+            with open(path, "a+") as handle:
+                yield _wait(lambda: _try_flock(handle), deadline, self._poll)
+            return
+        objid = _digest(key) - 2**31  # advisory lock keys are signed 32-bit integers
+        with self._engine.connect() as connection:
+            take = select(func.pg_try_advisory_lock(REFRESH_LOCK_CLASS, objid))
+            got = _wait(lambda: bool(connection.execute(take).scalar()), deadline, self._poll)
+            connection.commit()
+            try:
+                yield got
+            finally:
+                if got:
+                    connection.execute(select(func.pg_advisory_unlock(REFRESH_LOCK_CLASS, objid)))
+                    connection.commit()
+
+
+def _digest(key: str) -> int:
+    return zlib.crc32(key.encode())
+
+
+def _wait(attempt: Callable[[], bool], deadline: float, poll: float) -> bool:
+    while not attempt():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(poll)
     return True

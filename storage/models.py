@@ -320,3 +320,4 @@ _partial(
 # Tables whose models live in their own modules; importing them here puts them in Base.metadata.
 from storage import installation as _installation  # noqa: E402, F401
 from storage import seen_model as _seen_model  # noqa: E402, F401
+from storage import slack_tables as _slack_tables  # noqa: E402, F401
