@@ -14,6 +14,7 @@ from domain.alerts import ReminderPolicy
 from domain.billing import Link
 from domain.errors import BadRecord, SettlementInProgress
 from domain.model import Account, Admin, Card, Invoice, InvoiceStatus, Role, Subscription, SubscriptionStatus
+from domain.tenancy import Tenant
 from domain.records import (
     Alert,
     CardEvent,
@@ -119,10 +120,12 @@ class FakeAccounts(_Repo):
     def save(self, account: Account) -> None:
         self.t.accounts[account.id] = account
 
-    def roles_of(self, slack_user_id: str) -> dict[str, Role]:
+    def roles_of(self, slack_user_id: str, tenant: Tenant) -> dict[str, Role]:
+        accounts = self.t.accounts
         return {
             a.account_id: a.role for admins in self.t.admins.values() for a in admins
-            if a.slack_user_id == slack_user_id
+            if a.slack_user_id == slack_user_id and a.account_id in accounts
+            and tenant.owns(accounts[a.account_id].team_id, accounts[a.account_id].enterprise_id)
         }  # fmt: skip
 
     def admins(self, account_id: str) -> list[Admin]:
