@@ -16,12 +16,14 @@ from bot.faults import FaultyGateway
 from bot.gateway import SandboxGateway
 from bot.settings import Settings
 from bot.slack_retry import retry_handlers
+from bot.workspaces import SingleWorkspace, SlackClients
 from domain.billing import BillingReader
 from domain.card_checkout import CardCheckout
 from domain.card_owners import People
 from domain.failures import FailureLog
 from domain.ports import Clock, PaymentGateway
 from domain.set_aside import Backoff
+from handlers.notifier import ChannelPacer, SlackNotifier
 from handlers.people import SlackPeople
 from payments.stripe.checkout import StripeCheckout
 from payments.stripe.config import make_client
@@ -58,12 +60,27 @@ class Services:
     delivery_lock: DeliveryLock | None = None  # held around each delivery run that may post
     people: People | None = None  # a card's owner by its billing email (needs the Slack client)
     checkout: CardCheckout | None = None  # the billing system's hosted add-card page (Stripe Checkout)
+    # A Web API client per workspace (the one-token mode: ``client`` for every one).
+    clients: SlackClients | None = None
 
     def __post_init__(self) -> None:
         if self.delivery_lock is None:
             self.delivery_lock = DeliveryLock(self.engine)
         if self.people is None and self.client is not None:
             self.people = SlackPeople(self.client)
+        if self.clients is None and self.client is not None:
+            self.clients = SingleWorkspace(self.client, self.settings.slack_team_id)
+
+    def notifier(self, pacer: ChannelPacer | None = None) -> SlackNotifier:
+        """Posts to each account's workspace with that workspace's client."""
+        if self.clients is None:
+            raise ValueError("posting to Slack needs a Web API client")
+        return SlackNotifier(self.clients, pacer, sandbox=self.sandbox)
+
+    @property
+    def single_workspace(self) -> bool:
+        """The one-token mode: accounts linked to no workspace are its one workspace's."""
+        return self.clients is None or isinstance(self.clients, SingleWorkspace)
 
     def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
         """A fresh unit of work (one per request or job; they are not shared across threads).

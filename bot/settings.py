@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # The one-token mode's workspace (else asked of auth.test at start-up).
+    slack_team_id: str | None = Field(None, pattern=r"^T[A-Z0-9]{2,20}$")
     database_url: str = "sqlite:///./settlebot.db"
     billing_channel: str = "C0BILLING"
     host: str = "0.0.0.0"

@@ -30,6 +30,7 @@ from domain.alert_views import (
 )
 from domain.errors import DomainError
 from domain.failures import FailureLog
+from domain.model import Account
 from domain.ports import Clock, UnitOfWork
 from domain.records import Alert, Claimed, Reminder
 from domain.set_aside import Backoff, SetAside
@@ -52,6 +53,7 @@ class _Send:
     """One Slack call in a channel's lane, and how to record its outcome (on the caller's thread)."""
 
     channel: str
+    workspace: tuple[str | None, str | None]  # its account's (team, Grid org): a channel id is a workspace's
     call: Callable[[], str]  # returns the ts to record
     record: Callable[[str], None]
     kind: str  # the DeliveryReport counter it adds to
@@ -144,7 +146,8 @@ def _digest_send(uow: UnitOfWork, notifier: Notifier, digest: DigestView, member
     def call() -> str:
         return DIGEST_PREFIX + notifier.post_digest(digest.channel, digest)
 
-    return _Send(digest.channel, call, record, "digests", ("digest", digest.channel), tuple(members))
+    workspace = _workspace(digest.top[0].account) if digest.top else (None, None)
+    return _Send(digest.channel, workspace, call, record, "digests", ("digest", digest.channel), tuple(members))
 
 
 def _alert_send(uow: UnitOfWork, notifier: Notifier, alert: Alert, view: AlertView) -> _Send:
@@ -168,7 +171,7 @@ def _alert_send(uow: UnitOfWork, notifier: Notifier, alert: Alert, view: AlertVi
                 uow.commit()
 
     kind = "posted" if alert.ts is None else "updated"
-    return _Send(alert.channel, call, record, kind, ("alert", alert.id), (alert,))
+    return _Send(alert.channel, _workspace(view.account), call, record, kind, ("alert", alert.id), (alert,))
 
 
 def _reminder_sends(
@@ -204,17 +207,23 @@ def _reply_send(
     def call() -> str:
         return notifier.post_reminder(parent.channel, thread, view, reminder.stage)
 
-    return _Send(parent.channel, call, record, "replies", ("reminder", reminder.id), (reminder,))
+    return _Send(parent.channel, _workspace(view.account), call, record, "replies", ("reminder", reminder.id),
+                 (reminder,))  # fmt: skip
+
+
+def _workspace(account: Account) -> tuple[str | None, str | None]:
+    return account.team_id, account.enterprise_id
 
 
 _Done = tuple[_Send, str | Exception] | None  # the ts to record, or why it failed; None: a lane has finished
 
 
 def _run(sends: list[_Send], report: DeliveryReport, workers: int, failures: FailureLog, aside: SetAside) -> None:
-    """Work each channel's lane in its own thread; record every outcome here, as it arrives."""
-    lanes: dict[str, list[_Send]] = {}
+    """Work each channel's lane (a channel of one workspace) in its own thread; record every
+    outcome here, as it arrives."""
+    lanes: dict[tuple[str | None, str | None, str], list[_Send]] = {}
     for send in sends:
-        lanes.setdefault(send.channel, []).append(send)
+        lanes.setdefault((*send.workspace, send.channel), []).append(send)
     if not lanes:
         return
     done: queue.SimpleQueue[_Done] = queue.SimpleQueue()

@@ -12,7 +12,6 @@ from typing import Protocol, Self
 from domain.billing import LinkRepository
 from domain.model import Account, Admin, Card, Invoice, Role, Subscription, SubscriptionStatus
 from domain.money import Money
-from domain.tenancy import Tenant
 from domain.records import (
     Alert,
     CardEvent,
@@ -23,6 +22,7 @@ from domain.records import (
     Reminder,
     SettlementAttempt,
 )
+from domain.tenancy import Tenant
 
 
 class AccountRepository(Protocol):

@@ -14,7 +14,6 @@ from domain.alerts import ReminderPolicy
 from domain.billing import Link
 from domain.errors import BadRecord, SettlementInProgress
 from domain.model import Account, Admin, Card, Invoice, InvoiceStatus, Role, Subscription, SubscriptionStatus
-from domain.tenancy import Tenant
 from domain.records import (
     Alert,
     CardEvent,
@@ -26,6 +25,7 @@ from domain.records import (
     Reminder,
     SettlementAttempt,
 )
+from domain.tenancy import Tenant
 
 T = TypeVar("T")
 
