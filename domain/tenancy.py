@@ -9,8 +9,12 @@ compared and shown as the user id; its ``tenant`` is what the access checks scop
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
+
+TEAM = re.compile(r"T[A-Z0-9]{2,20}")  # a Slack workspace's id
+ENTERPRISE = re.compile(r"E[A-Z0-9]{2,20}")  # an Enterprise Grid org's id
 
 
 @dataclass(frozen=True, slots=True)
