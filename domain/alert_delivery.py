@@ -114,11 +114,13 @@ def _digests(
     uow: UnitOfWork, pending: list[Alert], today: dt.date, failures: FailureLog, report: DeliveryReport,
     aside: SetAside,
 ) -> list[tuple[DigestView, list[Alert]]]:  # fmt: skip
-    """Each channel's digest; a channel whose digest cannot be built has its alerts set aside."""
+    """Each channel's digest, one per workspace (a channel id is a workspace's, and the default
+    channel every workspace's: a digest never shows one workspace's alerts in another); a
+    channel whose digests cannot be built has its alerts set aside."""
     digests = []
     for channel in sorted({a.channel for a in pending if awaiting_digest(a)}):
         try:
-            digests.append(_digest_of(uow, channel, today, failures))
+            digests.extend(_digests_of(uow, channel, today, failures))
         except DomainError as error:
             failures.failed("digest", channel, error)
             aside.add([a for a in pending if awaiting_digest(a) and a.channel == channel])
@@ -130,11 +132,28 @@ def _due(alert: Alert, updates_only: bool) -> bool:
     return not updates_only or (alert.ts is not None and not awaiting_digest(alert))
 
 
-def _digest_of(
+def _digests_of(
     uow: UnitOfWork, channel: str, today: dt.date, failures: FailureLog
-) -> tuple[DigestView, list[Alert]]:
-    members = uow.alerts.awaiting_digest(channel)
-    return describe_digest(uow, channel, members, today, failures), members
+) -> list[tuple[DigestView, list[Alert]]]:
+    groups = _by_workspace(uow, uow.alerts.awaiting_digest(channel))
+    return [(describe_digest(uow, channel, members, today, failures), members) for members in groups]
+
+
+def _by_workspace(uow: UnitOfWork, alerts: list[Alert]) -> list[list[Alert]]:
+    """The alerts grouped by their account's workspace; one whose subscription or account cannot
+    be found goes alone (it is never shown beside another workspace's)."""
+    account_of = {}
+    for subscription_id in {a.subscription_id for a in alerts}:
+        subscription = uow.subscriptions.get(subscription_id)
+        if subscription is not None:
+            account_of[subscription_id] = subscription.account_id
+    accounts = uow.accounts.get_many(set(account_of.values()))
+    groups: dict[object, list[Alert]] = {}
+    for alert in alerts:
+        account = accounts.get(account_of.get(alert.subscription_id, ""))
+        key = _workspace(account) if account is not None else ("alone", alert.id)
+        groups.setdefault(key, []).append(alert)
+    return list(groups.values())
 
 
 def _digest_send(uow: UnitOfWork, notifier: Notifier, digest: DigestView, members: list[Alert]) -> _Send:
@@ -146,8 +165,7 @@ def _digest_send(uow: UnitOfWork, notifier: Notifier, digest: DigestView, member
     def call() -> str:
         return DIGEST_PREFIX + notifier.post_digest(digest.channel, digest)
 
-    workspace = _workspace(digest.top[0].account) if digest.top else (None, None)
-    return _Send(digest.channel, workspace, call, record, "digests", ("digest", digest.channel), tuple(members))
+    return _Send(digest.channel, digest.workspace, call, record, "digests", ("digest", digest.channel), tuple(members))
 
 
 def _alert_send(uow: UnitOfWork, notifier: Notifier, alert: Alert, view: AlertView) -> _Send:

@@ -84,8 +84,7 @@ class SlackNotifier:
         return self._post(workspace_of(view.account), channel, message, thread_ts)
 
     def post_digest(self, channel: str, digest: DigestView) -> str:
-        workspace = workspace_of(digest.top[0].account) if digest.top else (None, None)
-        return self._post(workspace, channel, digest_message(digest, translator(digest.locale)))
+        return self._post(digest.workspace, channel, digest_message(digest, translator(digest.locale)))
 
     def post_in_thread(self, channel: str, thread_ts: str, view: AlertView) -> str:
         return self._post(workspace_of(view.account), channel, self._alert(view), thread_ts)
