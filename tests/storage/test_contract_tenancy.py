@@ -3,8 +3,13 @@ only on the accounts of the workspace they act in (fake, SQLite, PostgreSQL)."""
 
 from __future__ import annotations
 
-from domain.model import Account, Admin, Role
+import datetime as dt
+from decimal import Decimal
+
+from domain.model import Account, Admin, Invoice, Role, Subscription
+from domain.money import Money
 from domain.ports import UnitOfWork
+from domain.records import Claim
 from domain.tenancy import UNASSIGNED, Tenant
 
 ALICE = "U0ALICE01"  # the same user id in two workspaces: two different people
@@ -52,3 +57,23 @@ def test_accounts_of_no_workspace_belong_to_the_one_token_modes_workspace_only(u
         assert uow.accounts.roles_of(ALICE, UNASSIGNED) == {"acc_old": Role.BILLING_ADMIN}
         single = Tenant("T0AAAA001", unassigned=True)
         assert uow.accounts.roles_of(ALICE, single) == {"acc_a": Role.GLOBAL_ADMIN, "acc_old": Role.BILLING_ADMIN}
+
+
+def test_the_digest_threshold_counts_each_workspaces_alerts_in_a_channel_apart(uow: UnitOfWork) -> None:
+    today = dt.date(2026, 11, 25)
+    with uow:
+        for team in ("T0AAAA001", "T0BBBB002"):
+            uow.accounts.save(Account(f"acc_{team}", team, "USD", team_id=team))  # both in the default channel
+            for i in range(3):
+                sub = f"sub_{team}_{i}"
+                uow.subscriptions.save(Subscription(sub, f"acc_{team}", "P", None))
+                uow.invoices.save(Invoice(f"inv_{sub}", sub, Money(Decimal(5), "USD"), today - dt.timedelta(3)))
+        uow.commit()
+    now = dt.datetime(2026, 11, 25, 9, tzinfo=dt.UTC)
+    with uow:
+        uow.alerts.claim(Claim(today, now, "scan1", (1, 3, 7), 7, "C0BILLING", 4))
+        uow.commit()
+    with uow:
+        taken = uow.alerts.take_claims(now)
+        uow.commit()
+    assert taken.alerts == 6 and taken.digests == {}  # 6 in C0BILLING, but 3 in each workspace's
