@@ -125,13 +125,13 @@ def test_a_channel_id_crowded_in_two_workspaces_gets_a_digest_per_workspace_each
     slacks: dict[str, FakeSlack],
 ) -> None:  # fmt: skip
     uow = FakeUnitOfWork()
-    seed(uow, per_workspace=15, channels=(DEFAULT, DEFAULT))  # both fall back to the default channel
+    seed(uow, per_workspace=25, channels=(DEFAULT, DEFAULT))  # both fall back to the default channel
     clock = FakeClock(dt.datetime(2026, 11, 25, 9, tzinfo=dt.UTC))
-    scan(uow, clock, ReminderPolicy(), DEFAULT, digest_threshold=20)  # 30 in "one" channel: digested
+    scan(uow, clock, ReminderPolicy(), DEFAULT, digest_threshold=20)  # 25 in each one's: digested
     report = deliver(uow, clock, SlackNotifier(clients(slacks), ChannelPacer(0)))
     assert (report.digests, report.failed) == (2, 0)
     for team, other in ((ACME, BOLT), (BOLT, ACME)):
         (digest,) = slacks[team].calls_to("chat.postMessage", ok=True)
         shown = str(digest.params)
         assert f"acc_{team[2:6].lower()}" in shown and f"acc_{other[2:6].lower()}" not in shown
-        assert "15" in digest.params["text"]
+        assert "25" in digest.params["text"]
