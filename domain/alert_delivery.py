@@ -10,6 +10,7 @@ message posted is recorded before the run ends and never posted twice by the nex
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import queue
 import threading
@@ -234,41 +235,58 @@ def _workspace(account: Account) -> tuple[str | None, str | None]:
 
 
 _Done = tuple[_Send, str | Exception] | None  # the ts to record, or why it failed; None: a lane has finished
+_Lane = collections.deque[_Send]
 
 
 def _run(sends: list[_Send], report: DeliveryReport, workers: int, failures: FailureLog, aside: SetAside) -> None:
-    """Work each channel's lane (a channel of one workspace) in its own thread; record every
-    outcome here, as it arrives."""
-    lanes: dict[tuple[str | None, str | None, str], list[_Send]] = {}
+    """Work the lanes (a channel of one workspace each, in order) side by side; record every
+    outcome here, as it arrives.
+
+    The lanes take turns on a shared queue: a worker posts one message of a lane, then puts the
+    lane back at the end of the queue, so many lanes (a thousand workspaces' channels) share the
+    workers without any lane holding one while it waits for its channel's next turn, and a slow
+    lane (a workspace timing out) delays only itself.
+    """
+    lanes: dict[tuple[str | None, str | None, str], _Lane] = {}
     for send in sends:
-        lanes.setdefault((*send.workspace, send.channel), []).append(send)
+        lanes.setdefault((*send.workspace, send.channel), collections.deque()).append(send)
     if not lanes:
         return
+    work: queue.SimpleQueue[_Lane | None] = queue.SimpleQueue()
+    for lane in lanes.values():
+        work.put(lane)
     done: queue.SimpleQueue[_Done] = queue.SimpleQueue()
     stop = threading.Event()
-    with ThreadPoolExecutor(max(1, min(workers, len(lanes))), thread_name_prefix="deliver") as pool:
-        futures = [pool.submit(_lane, lane, done, stop) for lane in lanes.values()]
+    threads = max(1, min(workers, len(lanes)))
+    with ThreadPoolExecutor(threads, thread_name_prefix="deliver") as pool:
+        futures = [pool.submit(_worker, work, done, stop) for _ in range(threads)]
         try:
             _collect(done, len(lanes), report, failures, aside)
         except BaseException:
             stop.set()  # nothing more is posted once outcomes can no longer be recorded
             raise
+        finally:
+            for _ in futures:
+                work.put(None)
     for future in futures:
-        future.result()  # a bug in a lane itself surfaces here
+        future.result()  # a bug in a worker itself surfaces here
 
 
-def _lane(sends: list[_Send], done: queue.SimpleQueue[_Done], stop: threading.Event) -> None:
-    """Post in order; a message that fails (Slack refusing it, or its builder) fails alone."""
-    try:
-        for send in sends:
-            if stop.is_set():
-                return
-            try:
-                done.put((send, send.call()))
-            except Exception as error:  # set aside for the next run; _collect logs it once
-                done.put((send, error))
-    finally:
-        done.put(None)
+def _worker(work: queue.SimpleQueue[_Lane | None], done: queue.SimpleQueue[_Done], stop: threading.Event) -> None:
+    """Post the next message of each lane taken; a message that fails (Slack refusing it, or its
+    builder) fails alone, and its lane goes on."""
+    while (lane := work.get()) is not None:
+        send = lane.popleft()
+        if stop.is_set():
+            continue
+        try:
+            done.put((send, send.call()))
+        except Exception as error:  # set aside for the next run; _collect logs it once
+            done.put((send, error))
+        if lane:
+            work.put(lane)
+        else:
+            done.put(None)
 
 
 def _collect(
