@@ -19,16 +19,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import delivery, latency, report, scan, throughput
+from bench import delivery, latency, report, scan, throughput, workspaces
 from bench.config import FULL, QUICK, Config
 
 HERE = Path(__file__).resolve().parent
-PARTS = ("latency", "scan", "delivery", "throughput")
+PARTS = ("latency", "scan", "delivery", "throughput", "workspaces")
 RUNNERS: dict[str, Callable[[Config, Path, Path | None], list[dict[str, Any]]]] = {
     "latency": latency.run,
     "scan": scan.run,
     "delivery": lambda cfg, work, _: delivery.run(cfg, work),
     "throughput": lambda cfg, work, _: throughput.run(cfg, work),
+    "workspaces": lambda cfg, work, _: workspaces.run(cfg, work),
 }
 log = logging.getLogger("bench")
 

@@ -17,6 +17,7 @@ class Config:
     delivery_channels: int
     digest_channels: int  # the digest scenario: the same alerts in this few channels
     throughput_settlements: int  # per backend, by THROUGHPUT_USERS concurrent users
+    workspace_counts: tuple[int, ...] = (10, 100, 1000)  # workspaces, 5 past-due subscriptions each
     latency_on_postgres: bool = True
     postgres_url: str | None = field(default_factory=lambda: os.environ.get("BENCH_POSTGRES_URL", DEFAULT_PG))
 
@@ -26,4 +27,5 @@ THROUGHPUT_USERS = 8
 RATE_PER_CHANNEL = 1.0  # messages a second the fake Slack accepts per channel
 
 FULL = Config("full", {1: 80, 32: 320}, {1: 1, 32: 3}, 2000, (10_000, 100_000, 1_000_000), 300, 30, 5, 240)
-QUICK = Config("quick", {1: 10, 32: 32}, {1: 1, 32: 2}, 2000, (10_000, 30_000), 24, 6, 1, 16, latency_on_postgres=False)
+QUICK = Config("quick", {1: 10, 32: 32}, {1: 1, 32: 2}, 2000, (10_000, 30_000), 24, 6, 1, 16, (10, 100),
+               latency_on_postgres=False)

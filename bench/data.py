@@ -38,6 +38,7 @@ class Shape:
     channel_every: int = 4  # 1 account in 4 has its own alert channel
     channels: int = 500
     users: tuple[str, ...] = ()  # account j is administered by users[j % len(users)]
+    workspaces: int = 0  # account j belongs to workspace j % workspaces (0: to none, the one-token mode)
 
     @property
     def accounts(self) -> int:
@@ -69,7 +70,11 @@ def sub_id(i: int) -> str:
 
 def _accounts(shape: Shape) -> Iterator[Row]:
     for j in range(shape.accounts):
-        yield account_id(j), f"Account {j}", "USD", shape.channel_of(j), "en"
+        yield account_id(j), f"Account {j}", "USD", shape.channel_of(j), "en", team_of(j, shape), None
+
+
+def team_of(account: int, shape: Shape) -> str | None:
+    return f"T{account % shape.workspaces:08d}" if shape.workspaces else None
 
 
 def _admins(shape: Shape) -> Iterator[Row]:
@@ -158,8 +163,8 @@ def _insert_all(engine: Engine, shape: Shape) -> None:
         for model, rows in TABLES:
             table = _table(model)
             names = [c.name for c in table.columns]
-            for batch in _batches(rows(shape)):
-                conn.execute(insert(table), [dict(zip(names, row, strict=True)) for row in batch])
+            for batch in _batches(rows(shape)):  # the columns generated; the later ones take their defaults
+                conn.execute(insert(table), [dict(zip(names[: len(row)], row, strict=True)) for row in batch])
 
 
 def _copy_all(engine: Engine, shape: Shape) -> None:
@@ -170,11 +175,15 @@ def _copy_all(engine: Engine, shape: Shape) -> None:
         with conn.cursor() as cur:
             for model, rows in TABLES:
                 table = _table(model)
+                generated = list(rows(shape))
+                if not generated:
+                    continue
+                columns = list(table.columns)[: len(generated[0])]  # the later ones take their defaults
                 stmt = sql.SQL("COPY {} ({}) FROM STDIN").format(
-                    sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c.name) for c in table.columns)
+                    sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
                 )
                 with cur.copy(stmt) as copy:
-                    for row in rows(shape):
+                    for row in generated:
                         copy.write_row(row)
         conn.commit()
         conn.autocommit = True

@@ -21,7 +21,6 @@ from bench.procs import BILLING_CHANNEL, BOT_TOKEN, SIGNING_SECRET
 from bot.bootstrap import build_services
 from bot.scheduler import Jobs
 from bot.settings import load_settings
-from handlers.notifier import SlackNotifier
 from sandbox.fake_slack import FakeSlack
 from storage.uow import SqlUnitOfWork
 
@@ -51,7 +50,7 @@ def _scenario(workdir: Path, name: str, alerts: int, channels: int) -> dict[str,
         services = build_services(settings)
         assert services.client is not None
         started = time.perf_counter()
-        report, delivered = Jobs(services, SlackNotifier(services.client, sandbox=services.sandbox)).scan_and_deliver()
+        report, delivered = Jobs(services, services.notifier()).scan_and_deliver()
         wall = time.perf_counter() - started
         row = _check(fake, services.uow(), names, wall, name, alerts)
         row.update(new_alerts=report.alerts, digests=len(delivered.taken.digests), failed=delivered.failed)

@@ -27,7 +27,9 @@ def build_deps(services: Services, jobs: JobQueue) -> Deps:
     secret = services.settings.secret("slack_signing_secret")
     settings = services.settings
     links = LinkSigner(secret, settings.public_url)
-    return Deps(services, client, Locales(client), links, jobs, Replies(settings.api_url))
+    clients = services.clients
+    locales = Locales(client, client_for=clients.client_for if clients is not None else None)
+    return Deps(services, client, locales, links, jobs, Replies(settings.api_url))
 
 
 def create_app(deps: Deps) -> App:

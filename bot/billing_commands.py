@@ -14,6 +14,8 @@ from domain.errors import DomainError
 MESSAGES = {
     "invalid_channel": "--channel must be a Slack channel id such as C0123456789",
     "invalid_locale": "--locale must be en or zh-CN",
+    "invalid_team": "--team must be a Slack workspace id such as T0123456789",
+    "invalid_enterprise": "--enterprise must be an Enterprise Grid org id such as E0123456789",
     "no_such_customer": "Stripe has no customer {customer}",
     "not_linked": "{customer} is not linked",
     "invalid_user": "--user must be a Slack user id such as U012ABC",
@@ -32,6 +34,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     link.add_argument("customer")
     link.add_argument("--channel", required=True, help="Slack channel id for its alerts")
     link.add_argument("--locale", default="en", choices=["en", "zh-CN"])
+    link.add_argument("--team", help="the Slack workspace (team id T...) whose admins see the account")
+    link.add_argument("--enterprise", help="or the Enterprise Grid org (E...) of an org-wide install")
     unlink = sub.add_parser("unlink", help="stop serving a Stripe customer")
     unlink.add_argument("customer")
     admins = sub.add_parser("admins", help="who may settle or see an account's balances")
@@ -57,12 +61,13 @@ def run_link(settings: Settings, args: argparse.Namespace) -> int:
     services = build_services(settings, with_slack=False)
     try:
         account = link_customer(services.uow(), _reader(services), services.clock, args.customer, args.channel,
-                                args.locale)  # fmt: skip
+                                args.locale, team_id=args.team, enterprise_id=args.enterprise)  # fmt: skip
     except DomainError as error:
         raise _explained(error) from None
     except BillingUnavailable as error:
         raise BillingCommandError(f"Stripe is unavailable ({error}); nothing changed") from None
-    print(f"linked {account.id} ({account.name}) to {account.channel} in {account.locale}; "
+    workspace = account.team_id or account.enterprise_id or "the one-token workspace"
+    print(f"linked {account.id} ({account.name}) to {account.channel} of {workspace} in {account.locale}; "
           "`settlebot sync` reads its billing")  # fmt: skip
     return 0
 

@@ -17,14 +17,15 @@ from bot.gateway import SandboxGateway
 from bot.installed import InstalledWorkspaces
 from bot.settings import Settings
 from bot.slack_retry import retry_handlers
-from bot.workspaces import SingleWorkspace, SlackClients
 from domain.billing import BillingReader
 from domain.card_checkout import CardCheckout
 from domain.card_owners import People
 from domain.failures import FailureLog
 from domain.ports import Clock, PaymentGateway
 from domain.set_aside import Backoff
+from handlers.notifier import ChannelPacer, SlackNotifier
 from handlers.people import SlackPeople
+from handlers.workspaces import SingleWorkspace, SlackClients
 from payments.stripe.checkout import StripeCheckout
 from payments.stripe.config import make_client
 from payments.stripe.gateway import StripeGateway
@@ -68,6 +69,19 @@ class Services:
             self.delivery_lock = DeliveryLock(self.engine)
         if self.people is None and self.client is not None:
             self.people = SlackPeople(self.client)
+        if self.clients is None and self.client is not None:
+            self.clients = SingleWorkspace(self.client, self.settings.slack_team_id)
+
+    def notifier(self, pacer: ChannelPacer | None = None) -> SlackNotifier:
+        """Posts to each account's workspace with that workspace's client."""
+        if self.clients is None:
+            raise ValueError("posting to Slack needs a Web API client")
+        return SlackNotifier(self.clients, pacer, sandbox=self.sandbox)
+
+    @property
+    def single_workspace(self) -> bool:
+        """The one-token mode: accounts linked to no workspace are its one workspace's."""
+        return self.clients is None or isinstance(self.clients, SingleWorkspace)
 
     def installation_gone(self, team_id: str | None, enterprise_id: str | None, reason: str) -> None:
         """Slack said the app was uninstalled from a workspace (or its bot token revoked). Installation

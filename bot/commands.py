@@ -61,7 +61,6 @@ def scheduler_only(settings: Settings, args: argparse.Namespace) -> int:
     """The scheduled jobs without the HTTP server (for deployments with ``serve --no-scheduler``)."""
     from bot.installation import confirm_in_background
     from bot.scheduler import Jobs, start_scheduler
-    from handlers.notifier import SlackNotifier
     from storage.locks import LeaderLock
     from telemetry.multiproc import MetricsDir
 
@@ -70,7 +69,7 @@ def scheduler_only(settings: Settings, args: argparse.Namespace) -> int:
     assert services.client is not None
     confirm_in_background(services)
     lock = LeaderLock(services.engine)
-    notifier = SlackNotifier(services.client, sandbox=services.sandbox)
+    notifier = services.notifier()
     scheduler = start_scheduler(services, Jobs(services, notifier, lock))
     print("settlebot scheduler running (one scheduler works at a time; Ctrl-C stops)", flush=True)
     stopped = threading.Event()
@@ -113,11 +112,10 @@ def run_scan(settings: Settings, args: argparse.Namespace) -> int:
         print_dry_run(report)
         return 0
     from bot.scheduler import Jobs
-    from handlers.notifier import SlackNotifier
 
     assert services.client is not None
     retry_now(services.uow(), services.clock.now())  # run by hand: what was set aside is tried too
-    report, delivered = Jobs(services, SlackNotifier(services.client, sandbox=services.sandbox)).scan_and_deliver()
+    report, delivered = Jobs(services, services.notifier()).scan_and_deliver()
     print(f"{report.alerts} new alerts, {report.reminders} reminders; "
           f"posted {delivered.posted}, updated {delivered.updated}, replies {delivered.replies}, "
           f"failed {delivered.failed}")  # fmt: skip
@@ -185,7 +183,7 @@ def run_reconcile(settings: Settings, args: argparse.Namespace) -> int:
     if services.client is not None:  # with a bot token, payers are told, as by the scheduler
         from handlers.notifier import SlackNotifier
 
-        payer = SlackNotifier(services.client)
+        payer = SlackNotifier(services.clients or services.client)
     done = reconcile(services.uow(), services.gateway, services.clock,
                      dt.timedelta(seconds=settings.reconcile_grace_seconds), payer)  # fmt: skip
     for attempt in done:

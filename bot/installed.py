@@ -17,7 +17,7 @@ from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import Engine, and_, select
 
-from bot.workspaces import Workspace, WorkspaceGone
+from handlers.workspaces import Workspace, WorkspaceGone
 from installations.stores import SingleUseStateStore, installation_store
 from installations.tokens import BotTokens, expiring
 from storage.slack_tables import BOTS

@@ -177,14 +177,14 @@ class LocalSandbox:
         """The app's daily scan and delivery as if ``days`` days from now; a summary line."""
         from bot.clock import FixedClock
         from bot.scheduler import Jobs
-        from handlers.notifier import ChannelPacer, SlackNotifier
+        from handlers.notifier import ChannelPacer
 
         runtime = self._running()
         settings = runtime.settings
         at = dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
         services = replace(runtime.services, clock=FixedClock(at, settings.zone))
         # The fake has no rate limit, so posts need not be spaced a second apart as on Slack.
-        notifier = SlackNotifier(runtime.deps.client, ChannelPacer(interval=0), sandbox=runtime.services.sandbox)
+        notifier = runtime.services.notifier(ChannelPacer(interval=0))
         with self._scan_lock:
             report, sent = Jobs(services, notifier).scan_and_deliver()
         when = at.astimezone(settings.zone).strftime("%a %d %b")

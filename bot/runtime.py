@@ -16,7 +16,6 @@ from bot.settings import Settings
 from bot.socket_mode import PING_INTERVAL, CheckedSocketModeHandler
 from bot.web import WebApp
 from bot.workers import LocalWorkers, WorkerProcesses
-from handlers.notifier import SlackNotifier
 from storage.locks import LeaderLock
 from storage.seen_requests import SeenRequestStore, replay_record_engine
 from telemetry.multiproc import MetricsDir
@@ -45,7 +44,7 @@ class Runtime:
             trusted_proxy=settings.trusted_proxy, trusted_proxy_headers=settings.proxy_headers,
         )  # fmt: skip
         self.lock = LeaderLock(self.services.engine)
-        self.jobs = Jobs(self.services, SlackNotifier(self.deps.client, sandbox=self.services.sandbox), self.lock)
+        self.jobs = Jobs(self.services, self.services.notifier(), self.lock)
         self._with_scheduler = scheduler
         self.scheduler: BackgroundScheduler | None = None
         self._socket: CheckedSocketModeHandler | None = None

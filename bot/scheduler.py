@@ -26,6 +26,9 @@ from telemetry.metrics import metrics
 
 log = logging.getLogger(__name__)
 DELIVERY_WAIT_SECONDS = 120.0  # a run waits this long for another to finish (Slack paces posts at 1/s)
+# Alerts taken per delivery batch: a batch lasts as long as its longest lane (a channel's n
+# messages take n - 1 seconds), so one batch holds many workspaces' lanes side by side.
+DELIVERY_BATCH = 5000
 PURGE_EVERY_SECONDS = 15 * 60  # expired add-card links (they live 15 minutes) are deleted this often
 REFRESH_EVERY_SECONDS = 15 * 60  # installation mode: bot tokens expiring within two hours are refreshed
 
@@ -95,7 +98,8 @@ class Jobs:
         s = self.services
         total = DeliveryReport()
         while True:  # drain the outbox in batches; what fails is set aside, out of the next batch
-            batch = deliver(s.uow(), s.clock, self.notifier, limit=200, failures=s.failures, backoff=s.backoff)
+            batch = deliver(s.uow(), s.clock, self.notifier, limit=DELIVERY_BATCH, failures=s.failures,
+                            backoff=s.backoff)  # fmt: skip
             for name in ("posted", "updated", "replies", "failed", "digests", "taken"):
                 setattr(total, name, getattr(total, name) + getattr(batch, name))
             if batch.posted + batch.updated + batch.replies + batch.digests + batch.failed == 0:

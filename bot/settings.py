@@ -41,9 +41,9 @@ class Settings(BaseSettings):
     slack_client_secret: SecretStr | None = None
     # The bot scopes an installation asks for (the manifest's).
     slack_scopes: str = DEFAULT_SCOPES
-    # One-token mode: the workspace's team id (else auth.test tells it at start-up).
-    slack_team_id: str | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # The one-token mode's workspace (else asked of auth.test at start-up).
+    slack_team_id: str | None = Field(None, pattern=r"^T[A-Z0-9]{2,20}$")
     database_url: str = "sqlite:///./settlebot.db"
     billing_channel: str = "C0BILLING"
     host: str = "0.0.0.0"

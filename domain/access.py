@@ -5,11 +5,19 @@ from __future__ import annotations
 from domain.errors import NotAllowed, NotFound
 from domain.model import Account, Role, Subscription
 from domain.ports import UnitOfWork
+from domain.tenancy import tenant_of
+
+
+def roles_of(uow: UnitOfWork, actor: str) -> dict[str, Role]:
+    """The actor's roles, on the accounts of the workspace they act in only: a user id is unique
+    only within its workspace, and another workspace's accounts do not exist for them."""
+    return uow.accounts.roles_of(str(actor), tenant_of(actor))
 
 
 def role_on(uow: UnitOfWork, actor: str, account_id: str) -> Role:
-    """The actor's role on the account; NotFound when they have none (they learn nothing)."""
-    role = uow.accounts.roles_of(actor).get(account_id)
+    """The actor's role on the account; NotFound when they have none or the account belongs to
+    another workspace (they learn nothing)."""
+    role = roles_of(uow, actor).get(account_id)
     if role is None:
         raise NotFound("not_found")
     return role

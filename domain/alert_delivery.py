@@ -10,6 +10,7 @@ message posted is recorded before the run ends and never posted twice by the nex
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import queue
 import threading
@@ -30,6 +31,7 @@ from domain.alert_views import (
 )
 from domain.errors import DomainError
 from domain.failures import FailureLog
+from domain.model import Account
 from domain.ports import Clock, UnitOfWork
 from domain.records import Alert, Claimed, Reminder
 from domain.set_aside import Backoff, SetAside
@@ -52,6 +54,7 @@ class _Send:
     """One Slack call in a channel's lane, and how to record its outcome (on the caller's thread)."""
 
     channel: str
+    workspace: tuple[str | None, str | None]  # its account's (team, Grid org): a channel id is a workspace's
     call: Callable[[], str]  # returns the ts to record
     record: Callable[[str], None]
     kind: str  # the DeliveryReport counter it adds to
@@ -112,11 +115,13 @@ def _digests(
     uow: UnitOfWork, pending: list[Alert], today: dt.date, failures: FailureLog, report: DeliveryReport,
     aside: SetAside,
 ) -> list[tuple[DigestView, list[Alert]]]:  # fmt: skip
-    """Each channel's digest; a channel whose digest cannot be built has its alerts set aside."""
+    """Each channel's digest, one per workspace (a channel id is a workspace's, and the default
+    channel every workspace's: a digest never shows one workspace's alerts in another); a
+    channel whose digests cannot be built has its alerts set aside."""
     digests = []
     for channel in sorted({a.channel for a in pending if awaiting_digest(a)}):
         try:
-            digests.append(_digest_of(uow, channel, today, failures))
+            digests.extend(_digests_of(uow, channel, today, failures))
         except DomainError as error:
             failures.failed("digest", channel, error)
             aside.add([a for a in pending if awaiting_digest(a) and a.channel == channel])
@@ -128,11 +133,28 @@ def _due(alert: Alert, updates_only: bool) -> bool:
     return not updates_only or (alert.ts is not None and not awaiting_digest(alert))
 
 
-def _digest_of(
+def _digests_of(
     uow: UnitOfWork, channel: str, today: dt.date, failures: FailureLog
-) -> tuple[DigestView, list[Alert]]:
-    members = uow.alerts.awaiting_digest(channel)
-    return describe_digest(uow, channel, members, today, failures), members
+) -> list[tuple[DigestView, list[Alert]]]:
+    groups = _by_workspace(uow, uow.alerts.awaiting_digest(channel))
+    return [(describe_digest(uow, channel, members, today, failures), members) for members in groups]
+
+
+def _by_workspace(uow: UnitOfWork, alerts: list[Alert]) -> list[list[Alert]]:
+    """The alerts grouped by their account's workspace; one whose subscription or account cannot
+    be found goes alone (it is never shown beside another workspace's)."""
+    account_of = {}
+    for subscription_id in {a.subscription_id for a in alerts}:
+        subscription = uow.subscriptions.get(subscription_id)
+        if subscription is not None:
+            account_of[subscription_id] = subscription.account_id
+    accounts = uow.accounts.get_many(set(account_of.values()))
+    groups: dict[object, list[Alert]] = {}
+    for alert in alerts:
+        account = accounts.get(account_of.get(alert.subscription_id, ""))
+        key = _workspace(account) if account is not None else ("alone", alert.id)
+        groups.setdefault(key, []).append(alert)
+    return list(groups.values())
 
 
 def _digest_send(uow: UnitOfWork, notifier: Notifier, digest: DigestView, members: list[Alert]) -> _Send:
@@ -144,7 +166,7 @@ def _digest_send(uow: UnitOfWork, notifier: Notifier, digest: DigestView, member
     def call() -> str:
         return DIGEST_PREFIX + notifier.post_digest(digest.channel, digest)
 
-    return _Send(digest.channel, call, record, "digests", ("digest", digest.channel), tuple(members))
+    return _Send(digest.channel, digest.workspace, call, record, "digests", ("digest", digest.channel), tuple(members))
 
 
 def _alert_send(uow: UnitOfWork, notifier: Notifier, alert: Alert, view: AlertView) -> _Send:
@@ -168,7 +190,7 @@ def _alert_send(uow: UnitOfWork, notifier: Notifier, alert: Alert, view: AlertVi
                 uow.commit()
 
     kind = "posted" if alert.ts is None else "updated"
-    return _Send(alert.channel, call, record, kind, ("alert", alert.id), (alert,))
+    return _Send(alert.channel, _workspace(view.account), call, record, kind, ("alert", alert.id), (alert,))
 
 
 def _reminder_sends(
@@ -204,44 +226,67 @@ def _reply_send(
     def call() -> str:
         return notifier.post_reminder(parent.channel, thread, view, reminder.stage)
 
-    return _Send(parent.channel, call, record, "replies", ("reminder", reminder.id), (reminder,))
+    return _Send(parent.channel, _workspace(view.account), call, record, "replies", ("reminder", reminder.id),
+                 (reminder,))  # fmt: skip
+
+
+def _workspace(account: Account) -> tuple[str | None, str | None]:
+    return account.team_id, account.enterprise_id
 
 
 _Done = tuple[_Send, str | Exception] | None  # the ts to record, or why it failed; None: a lane has finished
+_Lane = collections.deque[_Send]
 
 
 def _run(sends: list[_Send], report: DeliveryReport, workers: int, failures: FailureLog, aside: SetAside) -> None:
-    """Work each channel's lane in its own thread; record every outcome here, as it arrives."""
-    lanes: dict[str, list[_Send]] = {}
+    """Work the lanes (a channel of one workspace each, in order) side by side; record every
+    outcome here, as it arrives.
+
+    The lanes take turns on a shared queue: a worker posts one message of a lane, then puts the
+    lane back at the end of the queue, so many lanes (a thousand workspaces' channels) share the
+    workers without any lane holding one while it waits for its channel's next turn, and a slow
+    lane (a workspace timing out) delays only itself.
+    """
+    lanes: dict[tuple[str | None, str | None, str], _Lane] = {}
     for send in sends:
-        lanes.setdefault(send.channel, []).append(send)
+        lanes.setdefault((*send.workspace, send.channel), collections.deque()).append(send)
     if not lanes:
         return
+    work: queue.SimpleQueue[_Lane | None] = queue.SimpleQueue()
+    for lane in lanes.values():
+        work.put(lane)
     done: queue.SimpleQueue[_Done] = queue.SimpleQueue()
     stop = threading.Event()
-    with ThreadPoolExecutor(max(1, min(workers, len(lanes))), thread_name_prefix="deliver") as pool:
-        futures = [pool.submit(_lane, lane, done, stop) for lane in lanes.values()]
+    threads = max(1, min(workers, len(lanes)))
+    with ThreadPoolExecutor(threads, thread_name_prefix="deliver") as pool:
+        futures = [pool.submit(_worker, work, done, stop) for _ in range(threads)]
         try:
             _collect(done, len(lanes), report, failures, aside)
         except BaseException:
             stop.set()  # nothing more is posted once outcomes can no longer be recorded
             raise
+        finally:
+            for _ in futures:
+                work.put(None)
     for future in futures:
-        future.result()  # a bug in a lane itself surfaces here
+        future.result()  # a bug in a worker itself surfaces here
 
 
-def _lane(sends: list[_Send], done: queue.SimpleQueue[_Done], stop: threading.Event) -> None:
-    """Post in order; a message that fails (Slack refusing it, or its builder) fails alone."""
-    try:
-        for send in sends:
-            if stop.is_set():
-                return
-            try:
-                done.put((send, send.call()))
-            except Exception as error:  # set aside for the next run; _collect logs it once
-                done.put((send, error))
-    finally:
-        done.put(None)
+def _worker(work: queue.SimpleQueue[_Lane | None], done: queue.SimpleQueue[_Done], stop: threading.Event) -> None:
+    """Post the next message of each lane taken; a message that fails (Slack refusing it, or its
+    builder) fails alone, and its lane goes on."""
+    while (lane := work.get()) is not None:
+        send = lane.popleft()
+        if stop.is_set():
+            continue
+        try:
+            done.put((send, send.call()))
+        except Exception as error:  # set aside for the next run; _collect logs it once
+            done.put((send, error))
+        if lane:
+            work.put(lane)
+        else:
+            done.put(None)
 
 
 def _collect(

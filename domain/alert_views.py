@@ -92,6 +92,7 @@ class DigestView:
     top: tuple[AlertView, ...]
     locale: str
     today: dt.date
+    workspace: tuple[str | None, str | None] = (None, None)  # its accounts' (team, Grid org): all the same
 
     @property
     def rest(self) -> int:
@@ -187,7 +188,8 @@ def describe_digest(
     top = tuple(views[a.id] for a in ranked[:DIGEST_TOP] if a.id in views)
     locales = Counter(v.account.locale for v in top)
     locale = locales.most_common(1)[0][0] if locales else "en"
-    return DigestView(channel, len(members), top, locale, today)
+    workspace = (top[0].account.team_id, top[0].account.enterprise_id) if top else (None, None)
+    return DigestView(channel, len(members), top, locale, today, workspace)
 
 
 def _open_totals(uow: UnitOfWork, subscription_ids: set[str]) -> dict[str, Decimal]:

@@ -33,10 +33,15 @@ def card_id_for(token: str) -> str:
     return "card_" + hashlib.blake2b(token.encode(), digest_size=10).hexdigest()
 
 
-def account_for(customer: RemoteCustomer, existing: Account | None, channel: str | None, locale: str) -> Account:
-    """The account of a linked customer: Stripe's name and currency, settlebot's channel and locale."""
+def account_for(
+    customer: RemoteCustomer, existing: Account | None, channel: str | None, locale: str,
+    workspace: tuple[str | None, str | None] | None = None,
+) -> Account:  # fmt: skip
+    """The account of a linked customer: Stripe's name and currency, settlebot's channel, locale
+    and workspace (``workspace``: (team_id, enterprise_id); None keeps the existing account's)."""
     known = existing.currency if existing and existing.currency != NO_CURRENCY else None
-    return Account(customer.id, customer.name, customer.currency or known or NO_CURRENCY, channel, locale)
+    team, org = workspace or ((existing.team_id, existing.enterprise_id) if existing else (None, None))
+    return Account(customer.id, customer.name, customer.currency or known or NO_CURRENCY, channel, locale, team, org)
 
 
 def apply(uow: UnitOfWork, change: Change, linked: set[str]) -> bool:

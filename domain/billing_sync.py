@@ -41,6 +41,7 @@ from domain.card_owners import People, owners_of, snapshot_owners
 from domain.errors import InvalidInput, NotFound
 from domain.model import Account, InvoiceStatus
 from domain.ports import Clock, UnitOfWork
+from domain.tenancy import ENTERPRISE, TEAM
 
 log = logging.getLogger(__name__)
 
@@ -55,29 +56,42 @@ class SyncReport:
 
 
 def link_customer(
-    uow: UnitOfWork, reader: BillingReader, clock: Clock, customer_id: str, channel: str, locale: str = "en"
+    uow: UnitOfWork, reader: BillingReader, clock: Clock, customer_id: str, channel: str, locale: str = "en",
+    *, team_id: str | None = None, enterprise_id: str | None = None,
 ) -> Account:  # fmt: skip
-    """Serve a customer: its alerts go to ``channel`` in ``locale``; the next sync reads it whole.
+    """Serve a customer: its alerts go to ``channel`` in ``locale``, in the Slack workspace
+    ``team_id`` (or the Enterprise Grid org ``enterprise_id``; neither: the account keeps its
+    workspace, none for a new one: the one-token mode's); the next sync reads it whole.
 
     Raises:
-        InvalidInput: a malformed channel id or an unknown locale.
+        InvalidInput: a malformed channel, team or enterprise id, or an unknown locale.
         NotFound: the billing system has no such customer.
     """
     if not CHANNEL.fullmatch(channel):
         raise InvalidInput("invalid_channel", field="channel", value=channel)
     if locale not in LOCALES:
         raise InvalidInput("invalid_locale", field="locale", value=locale)
+    workspace = checked_workspace(team_id, enterprise_id)
     customer = reader.customer(customer_id)
     if customer is None:
         raise NotFound("no_such_customer", customer=customer_id)
     with uow:
-        account = account_for(customer, uow.accounts.get(customer.id), channel, locale)
+        account = account_for(customer, uow.accounts.get(customer.id), channel, locale, workspace)
         uow.accounts.save(account)
         existing = uow.links.get(customer.id)
         linked_at = existing.linked_at if existing else clock.now()
         uow.links.save(Link(customer.id, LinkedVia.COMMAND, linked_at, existing.synced_at if existing else None))
         uow.commit()
     return account
+
+
+def checked_workspace(team_id: str | None, enterprise_id: str | None) -> tuple[str | None, str | None] | None:
+    """(team_id, enterprise_id) when either is given (each well-formed), else None."""
+    if team_id is not None and not TEAM.fullmatch(team_id):
+        raise InvalidInput("invalid_team", field="team", value=team_id)
+    if enterprise_id is not None and not ENTERPRISE.fullmatch(enterprise_id):
+        raise InvalidInput("invalid_enterprise", field="enterprise", value=enterprise_id)
+    return None if team_id is None and enterprise_id is None else (team_id, enterprise_id)
 
 
 def unlink_customer(uow: UnitOfWork, customer_id: str) -> None:

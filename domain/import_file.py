@@ -11,12 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from domain import tenancy
 from domain.errors import DomainError, ImportRefused
 from domain.model import Account, Admin, Card, Invoice, InvoiceStatus, Role, Subscription
 from domain.money import Money
 
 _ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+TEAM, ENTERPRISE = (re.compile(f"^{p.pattern}$") for p in (tenancy.TEAM, tenancy.ENTERPRISE))
 _CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,20}$")
 _LOCALES = {"en", "zh-CN"}
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -123,6 +125,8 @@ def _accounts(items: list[Any]) -> tuple[list[Account], dict[str, list[Admin]]]:
             r.ident("id"), r.get("name", _text), r.get("currency", _currency),
             r.get("channel", lambda v: _match(_CHANNEL, v, "a Slack channel id"), optional=True),
             r.get("locale", _locale, optional=True) or "en",
+            r.get("team_id", lambda v: _match(TEAM, v, "a Slack workspace id (T...)"), optional=True),
+            r.get("enterprise_id", lambda v: _match(ENTERPRISE, v, "an Enterprise Grid org id (E...)"), optional=True),
         )  # fmt: skip
         people = r.get("admins", lambda v: v if isinstance(v, list) else _fail("must be a list"))
         admins[account.id] = [_admin(account.id, _Reader(p, f"{r.path}.admins[{j}]")) for j, p in enumerate(people)]

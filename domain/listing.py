@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from domain.access import roles_of
 from domain.account_records import AccountRecords, Read, read_accounts
 from domain.errors import BadRecord, DomainError, NotFound
 from domain.failures import FailureLog, describe_error
@@ -43,7 +44,7 @@ def your_products(
     """
     failures = failures or FailureLog()
     with uow:
-        roles = uow.accounts.roles_of(actor)
+        roles = roles_of(uow, actor)
         records = read_accounts(uow, sorted(roles))
         result = []
         for account_id in sorted(roles):
@@ -112,7 +113,7 @@ def find_subscription(uow: UnitOfWork, actor: str, query: str, failures: Failure
     Subscriptions of an account whose records cannot be read are not searched."""
     needle = query.strip().casefold()
     with uow:
-        roles = uow.accounts.roles_of(actor)
+        roles = roles_of(uow, actor)
         if not roles:
             raise NotFound("no_role")
         subscriptions = _readable_subscriptions(uow, sorted(roles), failures or FailureLog())

@@ -46,6 +46,8 @@ class Account:
     currency: str
     channel: str | None = None  # alert channel; None falls back to BILLING_CHANNEL
     locale: str = "en"  # language of the channel alerts
+    team_id: str | None = None  # its Slack workspace (None with enterprise_id None: the one-token mode's)
+    enterprise_id: str | None = None  # its Enterprise Grid org (an org-wide install's account)
 
 
 @dataclass(frozen=True, slots=True)

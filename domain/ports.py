@@ -22,6 +22,7 @@ from domain.records import (
     Reminder,
     SettlementAttempt,
 )
+from domain.tenancy import Tenant
 
 
 class AccountRepository(Protocol):
@@ -37,7 +38,10 @@ class AccountRepository(Protocol):
 
     def all(self) -> list[Account]: ...
     def save(self, account: Account) -> None: ...
-    def roles_of(self, slack_user_id: str) -> dict[str, Role]: ...
+    def roles_of(self, slack_user_id: str, tenant: Tenant) -> dict[str, Role]:
+        """The user's role on each account of ``tenant`` they administer (others' are not read)."""
+        ...
+
     def admins(self, account_id: str) -> list[Admin]: ...
     def replace_admins(self, account_id: str, admins: list[Admin]) -> None: ...
 

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
-from domain.access import require_settler, visible_subscription
+from domain.access import require_settler, roles_of, visible_subscription
 from domain.errors import (
     AlreadySettled,
     BalanceChanged,
@@ -135,9 +135,10 @@ def change_card_expiry(
 
 def _owned_card(uow: UnitOfWork, actor: str, card_id: str) -> Card:
     card = uow.cards.get(card_id)
-    if card is None or uow.accounts.roles_of(actor).get(card.account_id) is None:
+    role = None if card is None else roles_of(uow, actor).get(card.account_id)
+    if card is None or role is None:
         raise NotFound("not_found")
-    require_settler(uow.accounts.roles_of(actor)[card.account_id])
+    require_settler(role)
     if card.owner_slack_user_id != actor:
         raise NotAllowed("not_card_owner")
     return card

@@ -24,7 +24,7 @@ from telemetry import context
 def register(app: App, deps: Deps) -> None:
     @app.action(ids.SETTLE_OPEN)
     def settle_open(ack: Ack, body: dict[str, Any]) -> None:
-        clicked = payloads.click(body)
+        clicked = payloads.click(body, unassigned=deps.services.single_workspace)
         ack()
         context.annotate(subscription_id=clicked.value)
         deps.jobs.submit(job(open_clicked, clicked, time.time(), priority=NOW))
@@ -55,7 +55,7 @@ def rerender(deps: Deps, user: str, meta: ModalMeta, view_id: str) -> None:
 
 def _rerender(deps: Deps, ack: Ack, body: dict[str, Any], change: Callable[[ModalMeta, str], ModalMeta]) -> None:
     """Re-render the modal with the clicked card selected or opened for editing."""
-    clicked = payloads.click(body)
+    clicked = payloads.click(body, unassigned=deps.services.single_workspace)
     if clicked.view_id is None:
         raise InvalidInput("bad_request")
     meta = change(ModalMeta.loads(clicked.private_metadata), clicked.value)

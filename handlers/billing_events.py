@@ -12,7 +12,6 @@ from domain.billing import BillingUnavailable, EventRef
 from domain.billing_sync import Handled, handle_event
 from domain.card_checkout import complete_checkout
 from handlers.modal_flow import refresh_after_card
-from handlers.notifier import SlackNotifier
 from handlers.work import task
 from storage.errors import ConflictError
 
@@ -92,7 +91,7 @@ def deliver_now(deps: Deps) -> None:
         if not held:
             log.info("delivery after a Stripe event left to the next run: another run kept the lock")
             return
-        notifier = SlackNotifier(deps.client, sandbox=services.sandbox)
+        notifier = services.notifier()
         report = deliver(services.uow(), services.clock, notifier, failures=services.failures, backoff=services.backoff)
     log.info("delivery after a Stripe event: posted %d, updated %d, failed %d", report.posted, report.updated,
              report.failed)  # fmt: skip

@@ -28,7 +28,7 @@ HELP_WORDS = {"help", "?", "帮助"}
 def register(app: App, deps: Deps) -> None:
     @app.command("/settle")
     def settle_command(ack: Ack, command: dict[str, Any]) -> None:
-        typed = payloads.command(command)
+        typed = payloads.command(command, unassigned=deps.services.single_workspace)
         ack()
         names_one = bool(typed.text) and typed.text.casefold() not in HELP_WORDS  # a modal to open
         deps.jobs.submit(job(answer_command, typed, time.time(), priority=NOW if names_one else SOON))

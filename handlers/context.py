@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 
 from bot.bootstrap import Services
+from domain.tenancy import tenant_of
 from handlers.cardlinks import LinkSigner
 from handlers.people import Locales
 from handlers.replies import Replies
@@ -21,3 +22,10 @@ class Deps:
     links: LinkSigner
     jobs: JobQueue  # where listeners put what they do after the ack
     replies: Replies  # answers to slash commands, through their response_url
+
+    def client_for(self, actor: str) -> WebClient:
+        """The Web API client of the workspace ``actor`` acts in (the one client for a plain user id)."""
+        tenant, clients = tenant_of(actor), self.services.clients
+        if clients is None or (tenant.team_id is None and tenant.enterprise_id is None):
+            return self.client
+        return clients.client_for(tenant.team_id, tenant.enterprise_id)

@@ -11,6 +11,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
+from handlers import payloads
 from handlers.context import Deps
 from handlers.home_flow import publish_home
 from handlers.work import SOON, job, task
@@ -22,9 +23,10 @@ def register(app: App, deps: Deps) -> None:
     app.middleware(rate_limited_notice)
 
     @app.event("app_home_opened")
-    def home_opened(event: dict[str, Any]) -> None:
+    def home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("tab", "home") == "home":
-            deps.jobs.submit(job(home, str(event["user"]), priority=SOON))
+            user = payloads.actor(body, event.get("user"), unassigned=deps.services.single_workspace)
+            deps.jobs.submit(job(home, user, priority=SOON))
 
     @app.event("app_uninstalled")
     def uninstalled(body: dict[str, Any]) -> None:

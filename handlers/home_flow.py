@@ -11,4 +11,4 @@ def publish_home(deps: Deps, user_id: str) -> None:
     today = deps.services.clock.today()
     groups = your_products(deps.services.uow(read_only=True), user_id, today, deps.services.failures)
     view = home_view(groups, deps.locales.of(user_id), actor=user_id, today=today)
-    deps.client.views_publish(user_id=user_id, view=view)
+    deps.client_for(user_id).views_publish(user_id=user_id, view=view)

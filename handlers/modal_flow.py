@@ -63,7 +63,7 @@ def open_modal(deps: Deps, tr: Translator | None, actor: str, subscription_id: s
         _too_late(deps, actor, channel_id, time.time() - acked_at)
         return
     try:
-        opened = deps.client.views_open(trigger_id=trigger_id, view=loading_modal(tr))
+        opened = deps.client_for(actor).views_open(trigger_id=trigger_id, view=loading_modal(tr))
     except SlackApiError as exc:
         if exc.response.get("error") != "expired_trigger_id":
             raise
@@ -79,7 +79,7 @@ def fill_modal(deps: Deps, actor: str, subscription_id: str, channel_id: str | N
     try:
         plan = load_plan(deps, actor, subscription_id)
     except DomainError as error:
-        deps.client.views_update(view_id=view_id, view=notice_view(tr, error))
+        deps.client_for(actor).views_update(view_id=view_id, view=notice_view(tr, error))
         return
     refresh(deps, tr, actor, initial_meta(plan, actor, channel_id), view_id, plan=plan)
 
@@ -89,9 +89,9 @@ def _too_late(deps: Deps, actor: str, channel_id: str | None, waited: float) -> 
     text = deps.locales.of(actor)("busy_retry")
     try:
         if channel_id:
-            deps.client.chat_postEphemeral(channel=channel_id, user=actor, text=text)
+            deps.client_for(actor).chat_postEphemeral(channel=channel_id, user=actor, text=text)
         else:
-            deps.client.chat_postMessage(channel=actor, text=text)
+            deps.client_for(actor).chat_postMessage(channel=actor, text=text)
     except SlackApiError as exc:
         log.warning("the busy notice was not delivered: %s", exc.response.get("error"))
 
@@ -103,10 +103,10 @@ def refresh(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, view_id: st
     try:
         view, nonce, plan = render(deps, tr, actor, meta, notice, level, plan)
     except DomainError as error:
-        deps.client.views_update(view_id=view_id, view=notice_view(tr, error))
+        deps.client_for(actor).views_update(view_id=view_id, view=notice_view(tr, error))
         return
     bind_link(deps, nonce, plan.account.id, actor, view_id)  # before the modal shows its link
-    deps.client.views_update(view_id=view_id, view=view)
+    deps.client_for(actor).views_update(view_id=view_id, view=view)
 
 
 def refresh_after_card(deps: Deps, tr: Translator, actor: str, subscription_id: str, view_id: str,

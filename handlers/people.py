@@ -6,23 +6,30 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from domain.card_owners import PeopleUnavailable
+from domain.tenancy import Tenant, tenant_of
 from handlers.i18n import Translator, translator
+from handlers.workspaces import WorkspaceGone
 
 log = logging.getLogger(__name__)
 
 
 class Locales:
-    """Caches each user's locale for ``ttl`` seconds; falls back to English when Slack can't say."""
+    """Caches each user's locale for ``ttl`` seconds; falls back to English when Slack can't say.
+    An ``Actor`` is asked about in its own workspace (``client_for``), and cached as its
+    workspace's: a user id is unique only within a workspace."""
 
-    def __init__(self, client: WebClient, ttl: float = 3600.0) -> None:
+    def __init__(self, client: WebClient, ttl: float = 3600.0,
+                 client_for: Callable[[str | None, str | None], WebClient] | None = None) -> None:  # fmt: skip
         self._client = client
+        self._client_for = client_for
         self._ttl = ttl
-        self._cache: dict[str, tuple[str | None, float]] = {}
+        self._cache: dict[tuple[Tenant, str], tuple[str | None, float]] = {}
         self._lock = threading.Lock()
 
     def of(self, user_id: str) -> Translator:
@@ -32,24 +39,29 @@ class Locales:
         """The user's translator if their locale is cached; never calls Slack (for work that
         must be done within a trigger id's 3 seconds)."""
         with self._lock:
-            cached = self._cache.get(user_id)
+            cached = self._cache.get((tenant_of(user_id), user_id))
         return translator(cached[0]) if cached and cached[1] > time.monotonic() else None
 
     def locale(self, user_id: str) -> str | None:
-        now = time.monotonic()
+        now, key = time.monotonic(), (tenant_of(user_id), str(user_id))
         with self._lock:
-            cached = self._cache.get(user_id)
+            cached = self._cache.get(key)
         if cached and cached[1] > now:
             return cached[0]
         try:
-            user = self._client.users_info(user=user_id, include_locale=True).get("user") or {}
+            user = self._client_of(key[0]).users_info(user=key[1], include_locale=True).get("user") or {}
             locale = user.get("locale")
-        except (SlackApiError, OSError):
+        except (SlackApiError, OSError, WorkspaceGone):
             log.warning("locale of user %s unavailable; using English", user_id)
             return None
         with self._lock:
-            self._cache[user_id] = (locale, now + self._ttl)
+            self._cache[key] = (locale, now + self._ttl)
         return locale if isinstance(locale, str) else None
+
+    def _client_of(self, tenant: Tenant) -> WebClient:
+        if self._client_for is None or (tenant.team_id is None and tenant.enterprise_id is None):
+            return self._client
+        return self._client_for(tenant.team_id, tenant.enterprise_id)
 
 
 class SlackPeople:

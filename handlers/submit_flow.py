@@ -33,7 +33,6 @@ from handlers.home_flow import publish_home
 from handlers.i18n import Translator, decline_text, error_text
 from handlers.metadata import ModalMeta
 from handlers.modal_flow import load_plan, notice_view, refresh
-from handlers.notifier import SlackNotifier
 from handlers.work import task
 from telemetry.settlements import counted_settlement
 
@@ -165,15 +164,16 @@ def settle_submission(deps: Deps, actor: str, meta: ModalMeta, sub: Submission, 
         refresh(deps, tr, actor, replace(meta, selected_card_id=card_id), view_id, error_text(error, tr))
         return
     except DomainError as error:
-        deps.client.views_update(view_id=view_id, view=notice_view(tr, error))
+        deps.client_for(actor).views_update(view_id=view_id, view=notice_view(tr, error))
         return
     except StorageUnavailable:
         log.warning("settlement of %s not recorded: the database is unavailable", meta.subscription_id)
-        deps.client.views_update(view_id=view_id, view=message_modal(
+        deps.client_for(actor).views_update(view_id=view_id, view=message_modal(
             tr, title=tr("modal.title"), text=tr("unavailable_save"), level="error"))  # fmt: skip
         return
     if result.outcome in SHOWN_AS_RESULT:
-        deps.client.views_update(view_id=view_id, view=result_modal(result, tr, sandbox=deps.services.sandbox))
+        shown = result_modal(result, tr, sandbox=deps.services.sandbox)
+        deps.client_for(actor).views_update(view_id=view_id, view=shown)
         _after_success(deps, tr, actor, meta, result)
     else:
         notice = decline_text(result.attempt.decline_code or "generic_decline", tr)
@@ -209,17 +209,17 @@ def _settle_when_free(deps: Deps, actor: str, meta: ModalMeta, card_id: str) -> 
 
 def _after_success(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, result: SettlementResult) -> None:
     services = deps.services
-    deliver(services.uow(), services.clock, SlackNotifier(deps.client, sandbox=services.sandbox), updates_only=True,
+    deliver(services.uow(), services.clock, services.notifier(), updates_only=True,
             failures=services.failures, backoff=services.backoff)  # fmt: skip
     publish_home(deps, actor)
     receipt = receipt_message(result, tr, sandbox=services.sandbox)
     try:
         if meta.channel_id and not meta.channel_id.startswith("D"):
-            deps.client.chat_postEphemeral(
+            deps.client_for(actor).chat_postEphemeral(
                 channel=meta.channel_id, user=actor, text=receipt.text, blocks=receipt.blocks
             )
         else:
-            deps.client.chat_postMessage(channel=actor, text=receipt.text, blocks=receipt.blocks)
+            deps.client_for(actor).chat_postMessage(channel=actor, text=receipt.text, blocks=receipt.blocks)
     except SlackApiError as exc:
         log.warning("receipt for attempt %s not delivered: %s", result.attempt.id, exc.response.get("error"))
 

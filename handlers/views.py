@@ -22,7 +22,7 @@ def register(app: App, deps: Deps) -> None:
     def settle_submitted(ack: Ack, body: dict[str, Any]) -> None:
         """Ack with the processing view (or inline errors) from the submission alone; the
         checks against the database and the charge run in a job."""
-        submitted = payloads.submitted_view(body)
+        submitted = payloads.submitted_view(body, unassigned=deps.services.single_workspace)
         meta = ModalMeta.loads(submitted.private_metadata)  # written by us: a bad one is a forgery (400)
         context.annotate(subscription_id=meta.subscription_id)  # for the log lines of this Save and its job
         tr = translator(meta.locale)

@@ -36,7 +36,7 @@ class SlackDriver:
         self.hooks_url = hooks_url
         self.reply_timeout = reply_timeout
 
-    def slash(self, user: str, text: str = "", channel: str = "C0BILLING1") -> AppResponse:
+    def slash(self, user: str, text: str = "", channel: str = "C0BILLING1", team_id: str | None = None) -> AppResponse:
         """Type ``/settle TEXT`` and wait for the answer, as a person would.
 
         An ephemeral reply in the ack is shown to the user; after an empty ack, the app's
@@ -45,8 +45,9 @@ class SlackDriver:
         """
         trigger = self.fake.issue_trigger_id(user)
         response_url = self.fake.issue_response_url(user, channel, self.hooks_url)
+        team = {} if team_id is None else {"team_id": team_id}  # ``team_id``: a workspace other than the fake's
         payload = payloads.slash_command(
-            text=text, user_id=user, channel_id=channel, trigger_id=trigger, response_url=response_url
+            text=text, user_id=user, channel_id=channel, trigger_id=trigger, response_url=response_url, **team
         )
         response = self.requester.send(payload)
         body = _json(response)

@@ -54,6 +54,9 @@ class AccountRow(Base):
     currency: Mapped[str] = mapped_column(String(3))
     channel: Mapped[str | None]
     locale: Mapped[str] = mapped_column(default="en")
+    # Its Slack workspace or Enterprise Grid org; both NULL: the one-token mode's (migration 0014).
+    team_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(32), index=True)
 
 
 class AdminRow(Base):

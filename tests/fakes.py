@@ -25,6 +25,7 @@ from domain.records import (
     Reminder,
     SettlementAttempt,
 )
+from domain.tenancy import Tenant
 
 T = TypeVar("T")
 
@@ -119,10 +120,12 @@ class FakeAccounts(_Repo):
     def save(self, account: Account) -> None:
         self.t.accounts[account.id] = account
 
-    def roles_of(self, slack_user_id: str) -> dict[str, Role]:
+    def roles_of(self, slack_user_id: str, tenant: Tenant) -> dict[str, Role]:
+        accounts = self.t.accounts
         return {
             a.account_id: a.role for admins in self.t.admins.values() for a in admins
-            if a.slack_user_id == slack_user_id
+            if a.slack_user_id == slack_user_id and a.account_id in accounts
+            and tenant.owns(accounts[a.account_id].team_id, accounts[a.account_id].enterprise_id)
         }  # fmt: skip
 
     def admins(self, account_id: str) -> list[Admin]:
@@ -341,12 +344,13 @@ class FakeAlerts(_Repo):
             invoice = self.t.invoices.get(c.episode)
             if invoice is not None and invoice.status is InvoiceStatus.OPEN and not self.open_for(c.subscription_id):
                 account = self.t.accounts.get(self.t.subscriptions[c.subscription_id].account_id)
-                fresh.append((c, (account.channel if account else None) or scan.default_channel))
-        channels = Counter(channel for _, channel in fresh)
+                channel = (account.channel if account else None) or scan.default_channel
+                fresh.append((c, channel, (account.team_id, account.enterprise_id) if account else (None, None)))
+        lanes = Counter((channel, workspace) for _, channel, workspace in fresh)  # a channel id is a workspace's
         made = [
             Alert(c.id, c.subscription_id, c.episode, channel, c.created_at, c.stage,
-                  ts=DIGEST_PREFIX if channels[channel] > scan.digest_threshold else None)
-            for c, channel in fresh
+                  ts=DIGEST_PREFIX if lanes[(channel, workspace)] > scan.digest_threshold else None)
+            for c, channel, workspace in fresh
         ]  # fmt: skip
         self.add(made)
         self.t.subscriptions.update(

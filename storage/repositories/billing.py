@@ -8,9 +8,11 @@ from sqlalchemy import delete, insert, select, update
 
 from domain.model import Account, Admin, Card, Invoice, Role, Subscription, SubscriptionStatus
 from domain.records import CardEvent
+from domain.tenancy import Tenant
 from storage.models import AccountRow, AdminRow, CardEventRow, CardRow, InvoiceRow, SubscriptionRow
 from storage.repositories import mapping
 from storage.repositories.base import SqlRepository, batches
+from storage.repositories.tenancy import of_tenant
 
 
 class SqlAccounts(SqlRepository):
@@ -34,9 +36,12 @@ class SqlAccounts(SqlRepository):
     def save(self, account: Account) -> None:
         self._upsert(AccountRow, mapping.account_values(account))
 
-    def roles_of(self, slack_user_id: str) -> dict[str, Role]:
-        rows = self._all(select(AdminRow).where(AdminRow.slack_user_id == slack_user_id))
-        return {row.account_id: Role(row.role) for row in rows}
+    def roles_of(self, slack_user_id: str, tenant: Tenant) -> dict[str, Role]:
+        stmt = (
+            select(AdminRow).join(AccountRow, AccountRow.id == AdminRow.account_id)
+            .where(AdminRow.slack_user_id == slack_user_id, of_tenant(tenant))
+        )  # fmt: skip
+        return {row.account_id: Role(row.role) for row in self._all(stmt)}
 
     def admins(self, account_id: str) -> list[Admin]:
         stmt = (

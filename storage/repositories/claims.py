@@ -171,19 +171,21 @@ def new_alerts(scan: Scan) -> Insert:
     """``INSERT INTO alerts ... SELECT``: a scan's new-alert claims whose subscription is still
     past due (the claimed episode still open) and still without an open alert; in the account's
     channel or the scan's default one, and in the channel's digest when more than the scan's
-    threshold of them reach it."""
+    threshold of them reach it (counted per workspace: a channel id is a workspace's)."""
     c = CLAIMS
     has_open = exists().where(AlertRow.subscription_id == c.c.subscription_id, AlertRow.settled_attempt_id.is_(None),
                               AlertRow.closed_reason.is_(None))  # fmt: skip
     channel = func.coalesce(AccountRow.channel, literal(scan.default_channel, String))
     fresh = (
-        select(c.c.id, c.c.subscription_id, c.c.episode, channel.label("channel"), c.c.created_at, c.c.stage)
+        select(c.c.id, c.c.subscription_id, c.c.episode, channel.label("channel"), c.c.created_at, c.c.stage,
+               AccountRow.team_id, AccountRow.enterprise_id)
         .join(SubscriptionRow, SubscriptionRow.id == c.c.subscription_id)
         .join(AccountRow, AccountRow.id == SubscriptionRow.account_id)
         .join(InvoiceRow, and_(InvoiceRow.id == c.c.episode, InvoiceRow.status == InvoiceStatus.OPEN.value))
         .where(c.c.scan_id == scan.id, c.c.alert_id.is_(None), ~has_open).subquery("fresh")
     )  # fmt: skip
-    crowded = func.count().over(partition_by=fresh.c.channel) > scan.digest_threshold
+    lane = (fresh.c.channel, fresh.c.team_id, fresh.c.enterprise_id)
+    crowded = func.count().over(partition_by=lane) > scan.digest_threshold
     rows = select(
         fresh.c.id, fresh.c.subscription_id, fresh.c.episode, fresh.c.channel, fresh.c.created_at, fresh.c.stage,
         literal(1), literal(0), case((crowded, literal(DIGEST_PREFIX, String)), else_=null()), null(),

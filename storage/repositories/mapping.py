@@ -66,12 +66,12 @@ def money_values(money: Money) -> Values:
 
 @_maps("accounts")
 def account(row: AccountRow) -> Account:
-    return Account(row.id, row.name, row.currency, row.channel, row.locale)
+    return Account(row.id, row.name, row.currency, row.channel, row.locale, row.team_id, row.enterprise_id)
 
 
 def account_values(a: Account) -> Values:
     return {"id": a.id, "name": a.name, "currency": a.currency, "channel": a.channel,
-            "locale": a.locale}  # fmt: skip
+            "locale": a.locale, "team_id": a.team_id, "enterprise_id": a.enterprise_id}  # fmt: skip
 
 
 def admin(row: AdminRow) -> Admin:

@@ -71,7 +71,7 @@ def test_three_processes_needing_a_refresh_at_once_refresh_once(
 def test_a_refresh_slack_refuses_means_the_workspace_is_gone(
     fake_slack: FakeSlack, rotation_env: dict[str, str]
 ) -> None:
-    from bot.workspaces import WorkspaceGone
+    from handlers.workspaces import WorkspaceGone
 
     fake_slack.oauth.token_lifetime = SOON
     with AppProcess(rotation_env) as app:

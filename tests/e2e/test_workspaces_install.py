@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.workspaces import WorkspaceGone
+from handlers.workspaces import WorkspaceGone
 from sandbox.driver import SlackDriver
 from sandbox.fake_slack import FakeSlack
 from sandbox.signing import SlackRequester

@@ -31,7 +31,7 @@ def clock(manual_clock: ManualClock) -> ManualClock:
 
 
 def deps_for(client: WebClient) -> Any:
-    return SimpleNamespace(client=client, locales=Locales(client), jobs=Jobs())
+    return SimpleNamespace(client=client, client_for=lambda actor: client, locales=Locales(client), jobs=Jobs())
 
 
 def test_in_time_a_loading_modal_opens_and_a_job_fills_it(fake: FakeSlack, client: WebClient) -> None:

@@ -13,6 +13,7 @@ from domain.importing import import_billing_data
 from domain.model import Account, Admin, Card, InvoiceStatus, Role, SubscriptionStatus
 from domain.money import Money
 from domain.ports import UnitOfWork
+from domain.tenancy import UNASSIGNED
 from tests.storage.builders import account, card, invoice, seed_billing, subscription
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "billing.json"
@@ -64,11 +65,11 @@ def test_roles_of_maps_each_account_to_the_users_role(uow: UnitOfWork) -> None:
         uow.accounts.replace_admins("acc_2", [Admin("acc_2", "U0ALICE01", Role.BILLING_ADMIN)])
         uow.commit()
     with uow:
-        assert uow.accounts.roles_of("U0ALICE01") == {
+        assert uow.accounts.roles_of("U0ALICE01", UNASSIGNED) == {
             "acc_1": Role.GLOBAL_ADMIN, "acc_2": Role.BILLING_ADMIN,
         }  # fmt: skip
-        assert uow.accounts.roles_of("U0BOB0002") == {"acc_1": Role.BILLING_READER}
-        assert uow.accounts.roles_of("U0NOBODY4") == {}
+        assert uow.accounts.roles_of("U0BOB0002", UNASSIGNED) == {"acc_1": Role.BILLING_READER}
+        assert uow.accounts.roles_of("U0NOBODY4", UNASSIGNED) == {}
 
 
 def test_replacing_admins_drops_those_not_listed(uow: UnitOfWork) -> None:
@@ -82,7 +83,7 @@ def test_replacing_admins_drops_those_not_listed(uow: UnitOfWork) -> None:
         uow.commit()
     with uow:
         assert uow.accounts.admins("acc_1") == [bob]
-        assert uow.accounts.roles_of("U0ALICE01") == {}
+        assert uow.accounts.roles_of("U0ALICE01", UNASSIGNED) == {}
 
 
 def test_cards_roundtrip_and_are_listed_per_account(uow: UnitOfWork) -> None:

@@ -5,7 +5,7 @@ import pytest
 from bot.bootstrap import build_services
 from bot.installed import InstalledWorkspaces
 from bot.settings import DEFAULT_SCOPES, ConfigError, load_settings
-from bot.workspaces import SingleWorkspace
+from handlers.workspaces import SingleWorkspace
 
 
 def test_a_client_id_switches_on_installation_mode_with_the_manifests_scopes() -> None:
