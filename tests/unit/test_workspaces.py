@@ -19,25 +19,31 @@ from sandbox.fake_slack import FakeSlack
 CORPUS = Path(__file__).parents[1] / "corpus"
 
 
-def genuine(name: str) -> dict[str, Any]:
+def corpus_body(name: str) -> dict[str, Any]:
+    """A body of the in-house corpus (tests/corpus), as Bolt parses it."""
     entry = json.loads((CORPUS / name).read_text(encoding="utf-8"))
-    if isinstance(entry["body"], dict):
-        return dict(entry["body"])
-    fields = dict(parse_qsl(entry["body"], keep_blank_values=True))
-    return json.loads(fields["payload"]) if "payload" in fields else fields
+    raw = entry["body"]
+    fields = raw if isinstance(raw, dict) else dict(parse_qsl(raw, keep_blank_values=True))
+    payload = fields.get("payload")
+    if payload is None:
+        return dict(fields)
+    return json.loads(payload) if isinstance(payload, str) else dict(payload)
 
 
 @pytest.mark.parametrize("unassigned", [True, False])
 def test_a_click_from_an_org_wide_install_acts_in_the_users_workspace_of_its_org(unassigned: bool) -> None:
-    body = genuine("block_actions_org_wide_bolt.json")
+    body = corpus_body("view_submission_org_wide_team_null.json")
+    org = body["enterprise"]["id"]
     assert body["team"] is None and body["is_enterprise_install"] is True
-    assert payloads.tenant(body, unassigned=unassigned) == Tenant(None, "E111", unassigned)  # "T_expected": no id
-    body["user"] = {**body["user"], "team_id": "T0WS00001"}  # as real Slack ids are
-    assert payloads.tenant(body, unassigned=unassigned) == Tenant("T0WS00001", "E111", unassigned)
+    body["user"] = {k: v for k, v in body["user"].items() if k != "team_id"}  # no workspace named at all
+    body["view"] = {k: v for k, v in body["view"].items() if k != "app_installed_team_id"}
+    assert payloads.tenant(body, unassigned=unassigned) == Tenant(None, org, unassigned)
+    body["user"] = {**body["user"], "team_id": "T0WS00001"}  # the user's own workspace in the org
+    assert payloads.tenant(body, unassigned=unassigned) == Tenant("T0WS00001", org, unassigned)
 
 
 def test_a_slash_command_acts_in_its_team_and_enterprise() -> None:
-    body = genuine("slash_command_enterprise_bolt.json")
+    body = corpus_body("slash_command_enterprise.json")
     actor = payloads.command(body, unassigned=False).user_id
     assert actor == body["user_id"] and actor.tenant == Tenant(body["team_id"], body["enterprise_id"])
 
