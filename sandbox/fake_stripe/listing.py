@@ -4,11 +4,14 @@ cursors over newest-first data, `has_more`, and `expand[]` of ids into objects."
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from sandbox.fake_stripe.errors import invalid
 from sandbox.fake_stripe.forms import as_int, as_list
-from sandbox.fake_stripe.state import Account
+from sandbox.fake_stripe.state import Account, Table
+
+Keep = Callable[[dict[str, Any]], bool]
 
 
 def _limit(params: dict[str, Any]) -> int:
@@ -46,6 +49,29 @@ def page(
     else:
         data, more = objects[:limit], len(objects) > limit
     return {"object": "list", "data": [copy.deepcopy(o) for o in data], "has_more": more, "url": url}
+
+
+def table_page(
+    table: Table, params: dict[str, Any], url: str, keep: Keep, customer: str | None = None
+) -> dict[str, Any]:  # fmt: skip
+    """As `page` over the table's objects (of `customer`) that `keep` accepts. Account-wide, it
+    walks from the cursor and stops after the page, so a page costs the same whatever the table holds."""
+    if customer:  # a customer's few objects
+        return page([o for o in table.newest_first(customer) if keep(o)], params, url, table.order)
+    limit = _limit(params)
+    after, before = params.get("starting_after"), params.get("ending_before")
+    if before and not after:
+        start, step = _cursor(table.order, str(before), "ending_before") + 1, 1
+    else:
+        start, step = (_cursor(table.order, str(after), "starting_after") if after else len(table.ids)) - 1, -1
+    found: list[dict[str, Any]] = []
+    while 0 <= start < len(table.ids) and len(found) <= limit:
+        obj = table.rows[table.ids[start]]
+        if keep(obj):
+            found.append(obj)
+        start += step
+    data = found[:limit][::-1] if step == 1 else found[:limit]
+    return {"object": "list", "data": [copy.deepcopy(o) for o in data], "has_more": len(found) > limit, "url": url}
 
 
 def expand(account: Account, obj: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
