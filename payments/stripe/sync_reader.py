@@ -73,8 +73,8 @@ class StripeReader:
 
     def customers(self) -> Iterator[RemoteCustomer]:
         params: CustomerListParams = {"limit": PAGE}
-        pages = _call(lambda: list(self._client.v1.customers.list(params).auto_paging_iter()))
-        return (customer(parsing.plain(c)) for c in pages)
+        found = _call(lambda: list(reading.listed(self._client, "/v1/customers", params)))
+        return (customer(c) for c in found)
 
     def customer(self, customer_id: str) -> RemoteCustomer | None:
         found = _maybe(lambda: parsing.plain(self._client.v1.customers.retrieve(customer_id)))
@@ -106,12 +106,12 @@ class StripeReader:
         open_params: InvoiceListParams = {"status": "open", "limit": PAGE}
 
         def subs() -> list[models.Subscription]:
-            pages = self._client.v1.subscriptions.list(subs_params).auto_paging_iter()
-            return [s for s in (parsing.subscription(parsing.plain(s)) for s in pages) if s.customer in wanted]
+            found = reading.listed(self._client, "/v1/subscriptions", subs_params)
+            return [s for s in map(parsing.subscription, found) if s.customer in wanted]
 
         def invoices() -> list[models.Invoice]:
-            pages = self._client.v1.invoices.list(open_params).auto_paging_iter()
-            return [i for i in (parsing.invoice(parsing.plain(i)) for i in pages) if i.customer in wanted]
+            found = reading.listed(self._client, "/v1/invoices", open_params)
+            return [i for i in map(parsing.invoice, found) if i.customer in wanted]
 
         return pool.submit(_call, subs), pool.submit(_call, invoices)
 

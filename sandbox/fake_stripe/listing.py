@@ -80,8 +80,11 @@ def expand(account: Account, obj: dict[str, Any], params: dict[str, Any]) -> dic
     Paths are dotted (`latest_invoice`, `data.default_payment_method`, `setup_intent.payment_method`);
     `data` steps into a list's items.
     """
+    paths = as_list(params.get("expand"))
+    if not paths and obj.get("object") == "list":
+        return obj  # a list page is made of copies already
     result = copy.deepcopy(obj)
-    for path in as_list(params.get("expand")):
+    for path in paths:
         _expand_path(account, result, str(path).split("."))
     return result
 
