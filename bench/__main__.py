@@ -1,4 +1,4 @@
-"""``python -m bench [--quick] [--parts latency,scan,delivery,throughput]``: run the benchmarks
+"""``python -m bench [--quick] [--parts latency,scan,delivery,throughput,stripe]``: run the benchmarks
 on the real app, write ``bench/results.json`` and ``bench/RESULTS.md`` (a quick run writes
 them to its work directory instead and prints the tables)."""
 
@@ -19,16 +19,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import delivery, latency, report, scan, throughput
+from bench import delivery, latency, report, scan, stripe_part, throughput
 from bench.config import FULL, QUICK, Config
 
 HERE = Path(__file__).resolve().parent
-PARTS = ("latency", "scan", "delivery", "throughput")
+PARTS = ("latency", "scan", "delivery", "throughput", "stripe")
 RUNNERS: dict[str, Callable[[Config, Path, Path | None], list[dict[str, Any]]]] = {
     "latency": latency.run,
     "scan": scan.run,
     "delivery": lambda cfg, work, _: delivery.run(cfg, work),
     "throughput": lambda cfg, work, _: throughput.run(cfg, work),
+    "stripe": lambda cfg, work, _: stripe_part.run(cfg, work),
 }
 log = logging.getLogger("bench")
 
@@ -118,7 +119,7 @@ def _pg_version(cfg: Config) -> str:
 
 def _logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
-    for noisy in ("alembic", "slack_sdk", "slack_bolt", "bot", "domain", "handlers", "storage"):
+    for noisy in ("alembic", "slack_sdk", "slack_bolt", "bot", "domain", "handlers", "storage", "stripe", "payments"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
