@@ -131,7 +131,8 @@ def stripe_table(rows: list[dict[str, Any]]) -> list[str]:
         r = by["webhook_ack"]
         app, base = r["app"], r["baseline"]
         errors = f" ({app['errors']} errors)" if app["errors"] else ""
-        out.append(f"| webhook acknowledgement, {app['requests']:,} events at concurrency {r['concurrency']}, "
+        out.append(f"| webhook acknowledgement, {app['requests']:,} events at concurrency {r['concurrency']} "
+                   f"({r.get('database', 'sqlite')}), "
                    f"p50 / p99 / max ms | {_ms(app)}{errors} | {_ms(base)} (bare app: signature check only) "
                    f"| p99 {r['p99_vs_baseline']}x baseline | p99 < {r['p99_target_ms']} ms "
                    f"| {mark(app['p99_ms'] < r['p99_target_ms'] and not app['errors'])} |")  # fmt: skip

@@ -3,6 +3,7 @@ itself at live mode's limit), settlebot's environment pointing at it, and counti
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.schema import CreateSchema, DropSchema
 
 from bench.procs import ROOT, app_env
 from sandbox.fake_stripe.fake_stripe import TEST_WEBHOOK_SECRET, FakeStripe
@@ -59,6 +61,22 @@ def count(database_url: str, model: type[DeclarativeBase], *where: object) -> in
             return int(conn.execute(select(func.count()).select_from(model).where(*where)).scalar_one())  # type: ignore[arg-type]
     finally:
         engine.dispose()
+
+
+def webhook_database(workdir: Path) -> str:
+    """The webhook part's database: PostgreSQL when ``BENCH_STRIPE_POSTGRES_URL`` names one (its
+    schema ``public`` is rebuilt: give it a database of its own), else a SQLite file."""
+    url = os.environ.get("BENCH_STRIPE_POSTGRES_URL")
+    if not url:
+        return sqlite(workdir, "stripe-hooks")
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(DropSchema("public", cascade=True, if_exists=True))
+            conn.execute(CreateSchema("public"))
+    finally:
+        engine.dispose()
+    return url
 
 
 def sqlite(workdir: Path, name: str) -> str:

@@ -21,7 +21,7 @@ from bench.config import Config
 from bench.load import Sample
 from bench.procs import BILLING_CHANNEL, BOT_TOKEN, ChildServer
 from bench.stripe_direct import handle_directly
-from bench.stripe_env import cli, count, fake_stripe, seed_customers, sqlite, stripe_env
+from bench.stripe_env import cli, count, fake_stripe, seed_customers, stripe_env, webhook_database
 from bench.stripe_figures import ratio
 from bench.stripe_load import send
 from sandbox.fake_slack import FakeSlack
@@ -36,7 +36,7 @@ ACK_P99_TARGET_MS = 50
 def run(cfg: Config, workdir: Path) -> list[dict[str, Any]]:
     with fake_stripe(seed=15) as fake, FakeSlack(token=BOT_TOKEN) as slack:
         cards = _seed(fake, cfg.stripe_event_customers, cfg.stripe_events)
-        url = sqlite(workdir, "stripe-hooks")
+        url = webhook_database(workdir)
         upgrade(url)
         env = stripe_env(url, slack.url, fake)
         cli(env, "sync", "--full")
@@ -49,7 +49,9 @@ def run(cfg: Config, workdir: Path) -> list[dict[str, Any]]:
         fake.reset_log()
         direct = handle_directly(env, direct_events, threads=CONCURRENCY)
         direct["stripe_reads"] = len(fake.requests_to("payment_methods.retrieve"))
-    return [_ack_row(burst.pop("sample"), baseline), _burst_row(burst, direct, len(app_events))]
+    database = "postgresql" if url.startswith("postgresql") else "sqlite"
+    return [{**_ack_row(burst.pop("sample"), baseline), "database": database},
+            {**_burst_row(burst, direct, len(app_events)), "database": database}]  # fmt: skip
 
 def _seed(fake: FakeStripe, customers: int, events: int) -> list[str]:
     """`events` cards over `customers` linked customers; their ids."""
