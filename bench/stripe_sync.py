@@ -48,6 +48,7 @@ def _full(fake: FakeStripe, env: dict[str, str], url: str, customers: int, invoi
         "latency_ms": round(fake.latency * 1000), "requests": len(made), "minimum_requests": minimum,
         "requests_vs_minimum": ratio(len(made), minimum), "by_endpoint": _by_endpoint(made),
         "seconds": round(wall, 1), "ideal_seconds": round(ideal, 1), "vs_ideal": ratio(wall, ideal),
+        "reading_seconds": round(made[-1].at - made[0].at + fake.latency, 1) if made else 0.0,
         "busiest_second": busiest_second([r.at for r in made]), "rate_limit": LIVE_READS_PER_SECOND,
         "errors": sum(1 for r in made if (r.status or 500) >= 400),
         "synced_open_invoices": count(url, InvoiceRow), "synced_subscriptions": count(url, SubscriptionRow),
