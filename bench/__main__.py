@@ -1,4 +1,4 @@
-"""``python -m bench [--quick] [--parts latency,scan,delivery,throughput]``: run the benchmarks
+"""``python -m bench [--quick] [--parts latency,scan,delivery,throughput,stripe]``: run the benchmarks
 on the real app, write ``bench/results.json`` and ``bench/RESULTS.md`` (a quick run writes
 them to its work directory instead and prints the tables)."""
 
@@ -19,16 +19,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import delivery, latency, report, scan, throughput, workspaces
+from bench import delivery, latency, report, scan, stripe_part, throughput, workspaces
 from bench.config import FULL, QUICK, Config
 
 HERE = Path(__file__).resolve().parent
-PARTS = ("latency", "scan", "delivery", "throughput", "workspaces")
+PARTS = ("latency", "scan", "delivery", "throughput", "stripe", "workspaces")
 RUNNERS: dict[str, Callable[[Config, Path, Path | None], list[dict[str, Any]]]] = {
     "latency": latency.run,
     "scan": scan.run,
     "delivery": lambda cfg, work, _: delivery.run(cfg, work),
     "throughput": lambda cfg, work, _: throughput.run(cfg, work),
+    "stripe": lambda cfg, work, _: stripe_part.run(cfg, work),
     "workspaces": lambda cfg, work, _: workspaces.run(cfg, work),
 }
 log = logging.getLogger("bench")
@@ -60,7 +61,8 @@ def main() -> int:
         _clean(workdir, keep=args.quick)
     if args.merge and (out / "results.json").exists():
         earlier = json.loads((out / "results.json").read_text(encoding="utf-8"))
-        results = {**earlier, **results, "meta": {**earlier["meta"], "rerun": {"parts": parts, **results["meta"]}}}
+        reruns = [*earlier["meta"].get("reruns", []), {"parts": parts, **results["meta"]}]
+        results = {**earlier, **results, "meta": {**earlier["meta"], "reruns": reruns}}
     (out / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     text = report.markdown(results, None if args.quick else HERE / "analysis.md", out / "profiles")
     (out / "RESULTS.md").write_text(text, encoding="utf-8")
@@ -119,7 +121,7 @@ def _pg_version(cfg: Config) -> str:
 
 def _logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
-    for noisy in ("alembic", "slack_sdk", "slack_bolt", "bot", "domain", "handlers", "storage"):
+    for noisy in ("alembic", "slack_sdk", "slack_bolt", "bot", "domain", "handlers", "storage", "stripe", "payments"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

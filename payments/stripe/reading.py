@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import stripe
 from stripe.params import EventListParams, InvoiceListParams, PaymentMethodListParams, SubscriptionListParams
@@ -35,6 +36,20 @@ def cards(client: stripe.StripeClient, customer: str) -> list[Card]:
     params: PaymentMethodListParams = {"customer": customer, "type": "card", "limit": PAGE}
     with mapped_errors():
         return [parsing.card(parsing.plain(p)) for p in client.v1.payment_methods.list(params).auto_paging_iter()]
+
+
+def listed(client: stripe.StripeClient, path: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every object of an account-wide list (`/v1/invoices`...) as plain JSON, newest first, a page
+    at a time. The pages are read raw: building the SDK's objects costs about 150 ms of CPU for a
+    page of 100 invoices, which would hold a large sync below Stripe's rate limit."""
+    query = dict(params)
+    while True:
+        with mapped_errors():
+            page = client.raw_request("get", path, **query).data
+        yield from page["data"]
+        if not page["has_more"] or not page["data"]:
+            return
+        query["starting_after"] = page["data"][-1]["id"]
 
 
 def invoice(client: stripe.StripeClient, invoice_id: str) -> Invoice:

@@ -7,7 +7,7 @@ from typing import Any
 from sandbox.fake_stripe import shapes
 from sandbox.fake_stripe.context import Context
 from sandbox.fake_stripe.events import changed
-from sandbox.fake_stripe.listing import expand, page
+from sandbox.fake_stripe.listing import expand, page, table_page
 from sandbox.fake_stripe.metadata import merged
 
 
@@ -48,10 +48,9 @@ def update(ctx: Context, params: dict[str, Any], customer_id: str) -> dict[str, 
 
 
 def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    customers = ctx.table("customer").newest_first()
-    if params.get("email"):
-        customers = [c for c in customers if c["email"] == params["email"]]
-    return expand(ctx.account, page(customers, params, "/v1/customers", ctx.table("customer").order), params)
+    email = params.get("email")
+    found = table_page(ctx.table("customer"), params, "/v1/customers", lambda c: not email or c["email"] == email)
+    return expand(ctx.account, found, params)
 
 
 def payment_methods(ctx: Context, params: dict[str, Any], customer_id: str) -> dict[str, Any]:

@@ -7,15 +7,15 @@ from typing import Any
 
 from sandbox.fake_stripe.context import Context
 from sandbox.fake_stripe.forms import as_list
-from sandbox.fake_stripe.listing import page
+from sandbox.fake_stripe.listing import table_page
 
 
 def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     wanted = as_list(params.get("types")) or as_list(params.get("type"))
-    events = ctx.table("event").newest_first()
-    if wanted:
-        events = [e for e in events if any(fnmatchcase(e["type"], pattern) for pattern in wanted)]
-    return page(events, params, "/v1/events", ctx.table("event").order)
+    def keep(event: dict[str, Any]) -> bool:
+        return not wanted or any(fnmatchcase(event["type"], pattern) for pattern in wanted)
+
+    return table_page(ctx.table("event"), params, "/v1/events", keep)
 
 
 def retrieve(ctx: Context, params: dict[str, Any], event_id: str) -> dict[str, Any]:

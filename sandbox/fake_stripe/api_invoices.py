@@ -8,7 +8,7 @@ from typing import Any
 from sandbox.fake_stripe.context import Context
 from sandbox.fake_stripe.errors import invalid
 from sandbox.fake_stripe.events import changed
-from sandbox.fake_stripe.listing import expand, page
+from sandbox.fake_stripe.listing import expand, table_page
 
 STATUSES = frozenset({"draft", "open", "paid", "uncollectible", "void"})
 
@@ -21,11 +21,13 @@ def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     status = params.get("status")
     if status and status not in STATUSES:
         raise invalid(f"Invalid status: must be one of {', '.join(sorted(STATUSES))}", "status")
-    invoices = ctx.table("invoice").newest_first(params.get("customer"))
-    for name in ("subscription", "status", "collection_method"):
-        if params.get(name):
-            invoices = [i for i in invoices if i[name] == params[name]]
-    return expand(ctx.account, page(invoices, params, "/v1/invoices", ctx.table("invoice").order), params)
+    wanted = {name: params[name] for name in ("subscription", "status", "collection_method") if params.get(name)}
+
+    def keep(invoice: dict[str, Any]) -> bool:
+        return all(invoice[name] == value for name, value in wanted.items())
+
+    found = table_page(ctx.table("invoice"), params, "/v1/invoices", keep, params.get("customer"))
+    return expand(ctx.account, found, params)
 
 
 def void(ctx: Context, params: dict[str, Any], invoice_id: str) -> dict[str, Any]:

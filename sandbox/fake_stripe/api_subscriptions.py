@@ -7,7 +7,7 @@ from typing import Any
 from sandbox.fake_stripe.context import Context
 from sandbox.fake_stripe.errors import invalid
 from sandbox.fake_stripe.events import changed
-from sandbox.fake_stripe.listing import expand, page
+from sandbox.fake_stripe.listing import expand, table_page
 from sandbox.fake_stripe.metadata import merged
 
 STATUSES = frozenset({"incomplete", "incomplete_expired", "trialing", "active", "past_due", "canceled",
@@ -22,14 +22,15 @@ def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     customer, status = params.get("customer"), params.get("status")
     if status and status not in STATUSES | {"all", "ended"}:
         raise invalid(f"Invalid status: {status}", "status")
-    subs = ctx.table("subscription").newest_first(customer)
-    if status in STATUSES:
-        subs = [s for s in subs if s["status"] == status]
-    elif status == "ended":
-        subs = [s for s in subs if s["status"] in ("canceled", "incomplete_expired")]
-    elif status != "all":
-        subs = [s for s in subs if s["status"] != "canceled"]
-    return expand(ctx.account, page(subs, params, "/v1/subscriptions", ctx.table("subscription").order), params)
+    def keep(sub: dict[str, Any]) -> bool:
+        if status in STATUSES:
+            return bool(sub["status"] == status)
+        if status == "ended":
+            return sub["status"] in ("canceled", "incomplete_expired")
+        return status == "all" or sub["status"] != "canceled"
+
+    found = table_page(ctx.table("subscription"), params, "/v1/subscriptions", keep, customer)
+    return expand(ctx.account, found, params)
 
 
 def update(ctx: Context, params: dict[str, Any], sub_id: str) -> dict[str, Any]:

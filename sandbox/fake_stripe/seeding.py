@@ -82,6 +82,18 @@ class Seeder:
             ctx.events.emit("customer.subscription.updated", subscription, previous)
             return invoice
 
+    def backlog(
+        self, subscription: dict[str, Any], count: int, *, first_due: int, amount_due: int | None = None
+    ) -> None:  # fmt: skip
+        """`count` open invoices of the subscription, one a day from `first_due`, made before any
+        webhook endpoint or sync existed: stored without events (a large account's history, quickly)."""
+        ctx = self._ctx
+        with ctx.account.lock:
+            for n in range(count):
+                invoice = _open_invoice(ctx, subscription, amount_due, first_due + n * DAY)
+                invoice.update(due_date=first_due + n * DAY, attempt_count=1, attempted=True)
+                ctx.table("invoice").add(invoice)
+
     def invoice_metadata(self, invoice_id: str, **metadata: str) -> None:
         """Merge metadata into an invoice (e.g. `fake_decline="insufficient_funds"`)."""
         with self._ctx.account.lock:

@@ -29,12 +29,15 @@ class Table:
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self.rows: dict[str, dict[str, Any]] = {}
-        self.order: dict[str, int] = {}
+        self.order: dict[str, int] = {}  # id: its creation rank, its index in `ids`
+        self.ids: list[str] = []
         self._by_customer: dict[str, list[str]] = {}
 
     def add(self, obj: dict[str, Any]) -> dict[str, Any]:
         self.rows[obj["id"]] = obj
-        self.order.setdefault(obj["id"], len(self.order))
+        if obj["id"] not in self.order:
+            self.order[obj["id"]] = len(self.ids)
+            self.ids.append(obj["id"])
         customer = obj.get("customer")
         if isinstance(customer, str):
             self._by_customer.setdefault(customer, []).append(obj["id"])

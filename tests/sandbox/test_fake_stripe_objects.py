@@ -51,6 +51,21 @@ def test_lists_page_by_starting_after_with_has_more(stripe_fake: FakeStripe, sdk
     assert len(stripe_fake.requests_to("customers.list")) == 3
 
 
+def test_filtered_lists_page_both_ways_from_a_cursor_the_filter_leaves_out(
+    stripe_fake: FakeStripe, sdk: stripe.StripeClient
+) -> None:
+    made = [stripe_fake.seed.customer(email=f"c{i % 2}@example.com")["id"] for i in range(9)]
+    even = [cid for i, cid in enumerate(made) if i % 2 == 0]
+
+    older = sdk.v1.customers.list({"limit": 2, "email": "c0@example.com", "starting_after": made[5]})
+    newer = sdk.v1.customers.list({"limit": 2, "email": "c0@example.com", "ending_before": made[3]})
+    every = list(sdk.v1.customers.list({"limit": 2, "email": "c0@example.com"}).auto_paging_iter())
+
+    assert [c.id for c in older.data] == [even[2], even[1]] and older.has_more
+    assert [c.id for c in newer.data] == [even[3], even[2]] and newer.has_more  # the two just newer
+    assert [c.id for c in every] == list(reversed(even))
+
+
 def test_a_limit_above_100_is_refused(stripe_fake: FakeStripe, sdk: stripe.StripeClient) -> None:
     with pytest.raises(stripe.InvalidRequestError) as refused:
         sdk.v1.customers.list({"limit": 101})
