@@ -50,6 +50,7 @@ def _backend(cfg: Config, backend: str, workdir: Path) -> dict[str, Any]:
     with fake_slack(people) as fake:
         env = app_env(url, fake.url, GATEWAY_LATENCY_MS="0")
         with ChildServer("bot.cli", ["serve", "--no-scheduler", "--port", "0"], env) as app:
+            app.wait_ready()
             app_row = _through_app(app, fake, people, list(range(n)))
     direct = _direct(url, people, list(range(n, 2 * n)))
     settled = [people.subscription(a) for a in range(2 * n)]
