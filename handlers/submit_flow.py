@@ -233,7 +233,8 @@ def _after_success(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, resu
     deliver(services.uow(), services.clock, SlackNotifier(deps.client, sandbox=services.sandbox), updates_only=True,
             failures=services.failures, backoff=services.backoff,
             subscription_id=result.subscription.id)  # fmt: skip
-    publish_home(deps, actor)
+    if meta.channel_id is None:  # opened from the Home tab, which the person goes back to; any other
+        publish_home(deps, actor)  # time the tab is republished as they open it (app_home_opened)
     receipt = receipt_message(result, tr, sandbox=services.sandbox)
     try:
         if meta.channel_id and not meta.channel_id.startswith("D"):
