@@ -232,7 +232,7 @@ def _after_success(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, resu
     services = deps.services
     deliver(services.uow(), services.clock, SlackNotifier(deps.client, sandbox=services.sandbox), updates_only=True,
             failures=services.failures, backoff=services.backoff,
-            subscription_id=result.subscription.id)  # fmt: skip
+            subscription_id=result.subscription.id, reader=services.uow(read_only=True))  # fmt: skip
     if meta.channel_id is None:  # opened from the Home tab, which the person goes back to; any other
         publish_home(deps, actor)  # time the tab is republished as they open it (app_home_opened)
     receipt = receipt_message(result, tr, sandbox=services.sandbox)
