@@ -93,7 +93,7 @@ def _subscriptions(shape: Shape) -> Iterator[Row]:
     for i in range(shape.subscriptions):
         j = i // shape.subs_per_account
         status = "past_due" if shape.is_alerted(i) else "active"
-        yield sub_id(i), account_id(j), PRODUCTS[i % len(PRODUCTS)], f"card_{j:07d}", status
+        yield sub_id(i), account_id(j), PRODUCTS[i % len(PRODUCTS)], f"card_{j:07d}", status, None
 
 
 def days_past_due(i: int) -> int:
@@ -108,11 +108,11 @@ def _invoices(shape: Shape) -> Iterator[Row]:
         if not shape.is_past_due(i):
             paid = i % 2 == 0
             due = shape.today - 20 * day if paid else shape.today + (1 + i % 25) * day
-            yield f"inv_{i:08d}_a", sub_id(i), amount, "USD", due, "paid" if paid else "open"
+            yield f"inv_{i:08d}_a", sub_id(i), amount, "USD", due, "paid" if paid else "open", 0, None
             continue
-        yield f"inv_{i:08d}_a", sub_id(i), amount, "USD", shape.today - days_past_due(i) * day, "open"
+        yield f"inv_{i:08d}_a", sub_id(i), amount, "USD", shape.today - days_past_due(i) * day, "open", 0, None
         if i // shape.past_due_every % 5 == 0:  # some owe two overdue invoices
-            yield f"inv_{i:08d}_b", sub_id(i), amount // 3, "USD", shape.today - day, "open"
+            yield f"inv_{i:08d}_b", sub_id(i), amount // 3, "USD", shape.today - day, "open", 0, None
 
 
 def _alerts(shape: Shape) -> Iterator[Row]:
@@ -123,7 +123,7 @@ def _alerts(shape: Shape) -> Iterator[Row]:
         created = dt.datetime.combine(shape.today, dt.time(9), dt.UTC) - dt.timedelta(days=days_past_due(i) - 1)
         channel = shape.channel_of(j) or "C0BILLING1"
         yield (f"alert_{i:08d}", sub_id(i), f"inv_{i:08d}_a", channel, created, 1, 1, 1,
-               f"1700000000.{i:08d}", None)  # fmt: skip
+               f"1700000000.{i:08d}", None, 0, None, None, None)  # fmt: skip
 
 
 TABLES: tuple[tuple[type[Base], Any], ...] = (

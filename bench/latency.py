@@ -130,6 +130,7 @@ def _compare(
 def _app(url: str, fake: FakeSlack, gateway_ms: int) -> Iterator[ChildServer]:
     env = app_env(url, fake.url, GATEWAY_LATENCY_MS=str(gateway_ms))
     with ChildServer("bot.cli", ["serve", "--no-scheduler", "--port", "0"], env) as app:
+        app.wait_ready()
         yield app
 
 

@@ -8,6 +8,8 @@ import re
 import subprocess
 import sys
 import threading
+import time
+import urllib.request
 from pathlib import Path
 from types import TracebackType
 
@@ -64,6 +66,21 @@ class ChildServer:
     def pid(self) -> int:
         assert self._proc is not None
         return self._proc.pid
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Until ``GET /readyz`` answers 200 (the database answers, the workers take jobs): a
+        click sent while a worker is still starting would find its trigger id expired."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/readyz", timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except OSError:  # 503 while starting (HTTPError), or not answering yet
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{' '.join(self.command)} not ready after {timeout:.0f} s")
+            time.sleep(0.1)
 
     def errors(self) -> list[str]:
         return [line for line in self.tail if "Traceback" in line or " ERROR " in line]

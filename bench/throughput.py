@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -42,18 +43,20 @@ def run(cfg: Config, workdir: Path) -> list[dict[str, Any]]:
 def _backend(cfg: Config, backend: str, workdir: Path) -> dict[str, Any]:
     n = cfg.throughput_settlements
     people = People(2 * n, dt.datetime.now(dt.UTC).date())
-    url = data.recreate_postgres(cfg.postgres_url or "", "bench_throughput") if backend == "postgresql" else \
+    name = f"bench_throughput_{os.getpid()}"  # runs by others on the same server never meet it
+    url = data.recreate_postgres(cfg.postgres_url or "", name) if backend == "postgresql" else \
         data.sqlite_url(str(workdir / "throughput.db"))  # fmt: skip
     data.load(url, people.shape)
     with fake_slack(people) as fake:
         env = app_env(url, fake.url, GATEWAY_LATENCY_MS="0")
         with ChildServer("bot.cli", ["serve", "--no-scheduler", "--port", "0"], env) as app:
+            app.wait_ready()
             app_row = _through_app(app, fake, people, list(range(n)))
     direct = _direct(url, people, list(range(n, 2 * n)))
     settled = [people.subscription(a) for a in range(2 * n)]
     paid = _paid(url, settled)
     if backend == "postgresql":
-        data.drop_postgres(cfg.postgres_url or "", "bench_throughput")
+        data.drop_postgres(cfg.postgres_url or "", name)
     row = {"backend": backend, "users": THROUGHPUT_USERS, **app_row, "direct": direct, "paid": paid,
            "expected_paid": app_row["settled"] + direct["settled"]}  # fmt: skip
     log.info("throughput %s: %s", backend, row)

@@ -65,7 +65,7 @@ class _Send:
 def deliver(
     uow: UnitOfWork, clock: Clock, notifier: Notifier, *, limit: int = 500,
     updates_only: bool = False, workers: int = DELIVERY_WORKERS, failures: FailureLog | None = None,
-    backoff: Backoff | None = None,
+    backoff: Backoff | None = None, subscription_id: str | None = None, reader: UnitOfWork | None = None,
 ) -> DeliveryReport:  # fmt: skip
     """Take the scans' claims, post new alerts (or their channel's digest), update changed
     ones, then post reminders.
@@ -75,7 +75,11 @@ def deliver(
     after ``backoff``, in a later run), and the others are delivered; a batch of ``limit``
     takes what was never set aside first, so however many keep failing, the others go out.
     ``updates_only`` takes nothing, edits what is already posted and posts nothing new (the
-    scheduler alone posts), so a serving process can refresh an alert right after a settlement.
+    scheduler alone posts), so a serving process can refresh an alert right after a settlement;
+    with ``subscription_id`` as well, only that subscription's alerts (the rest of the outbox is
+    the scheduler's). ``reader`` (a read-only unit of work), when given, reads what is due and
+    how it looks (on SQLite it does not take the write lock); what was posted is recorded
+    through ``uow`` either way.
     """
     today, now = clock.today(), clock.now()
     report, aside = DeliveryReport(), SetAside(backoff or Backoff(), now)
@@ -84,11 +88,12 @@ def deliver(
         with uow:
             report.taken = uow.alerts.take_claims(now)
             uow.commit()
-    with uow:
-        pending = [a for a in uow.alerts.undelivered(limit, now) if _due(a, updates_only)]
-        digests = _digests(uow, pending, today, failures, report, aside)
+    source = reader or uow
+    with source:
+        pending = [a for a in source.alerts.undelivered(limit, now, subscription_id) if _due(a, updates_only)]
+        digests = _digests(source, pending, today, failures, report, aside)
         singles = [a for a in pending if not awaiting_digest(a)]
-        views = _views(uow, singles, today, failures, report, aside)
+        views = _views(source, singles, today, failures, report, aside)
     sends = [_digest_send(uow, notifier, d, members) for d, members in digests if members]
     sends += [_alert_send(uow, notifier, a, views[a.id]) for a in singles if a.id in views]
     _run(sends, report, workers, failures, aside)

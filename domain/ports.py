@@ -158,8 +158,11 @@ class AlertRepository(Protocol):
     def add_reminders(self, reminders: Iterable[Reminder]) -> None: ...
     def save_reminder(self, reminder: Reminder) -> None: ...
 
-    def undelivered(self, limit: int, due_at: dt.datetime | None = None) -> list[Alert]:
-        """Up to ``limit`` alerts not yet posted or posted at an older version. With ``due_at``,
+    def undelivered(
+        self, limit: int, due_at: dt.datetime | None = None, subscription_id: str | None = None
+    ) -> list[Alert]:
+        """Up to ``limit`` alerts not yet posted or posted at an older version (with
+        ``subscription_id``, that subscription's only). With ``due_at``,
         only those never set aside or whose ``retry_at`` has come by then. Never set aside
         first (oldest first), then set aside by ``retry_at``: alerts that keep failing never
         take the place of the others."""

@@ -14,7 +14,15 @@ from typing import Any, TypeGuard
 from slack_sdk.errors import SlackApiError
 
 from domain.alerts import deliver
-from domain.errors import BalanceChanged, CardExpired, DomainError, InvalidInput, NotAllowed, SettlementInProgress
+from domain.errors import (
+    BalanceChanged,
+    CardExpired,
+    DomainError,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    SettlementInProgress,
+)
 from domain.ports import StorageUnavailable
 from domain.records import Outcome
 from domain.settlement import (
@@ -125,6 +133,17 @@ def check(deps: Deps, actor: str, meta: ModalMeta, sub: Submission) -> CardChoic
 
 
 @contextmanager
+def _card_errors_inline(sub: Submission) -> Iterator[None]:
+    """A card the claim finds missing from the account is shown on the card input, as ``check`` shows it."""
+    try:
+        yield
+    except NotFound as error:
+        if error.key != "card_not_found":
+            raise
+        raise InvalidInput("card_not_found", field=sub.pay_block) from error
+
+
+@contextmanager
 def _on_expiry_inputs(sub: Submission) -> Iterator[None]:
     """An expiry refused by the domain is shown on the month (or year) input."""
     try:
@@ -149,8 +168,10 @@ def settle_submission(deps: Deps, actor: str, meta: ModalMeta, sub: Submission, 
     tr = deps.locales.of(actor)
     card_id = sub.card_id
     try:
-        card_id = check(deps, actor, meta, sub).card.id
-        result = _settle_when_free(deps, actor, meta, card_id)
+        if (meta.editing_card_id and sub.expiry) or meta.confirmed() is None:  # every check, then the one write
+            card_id = check(deps, actor, meta, sub).card.id
+        with _card_errors_inline(sub):  # else the claim checks it all, in the transaction that records it
+            result = _settle_when_free(deps, actor, meta, card_id)
     except BalanceChanged as error:
         log.info("Save for %s refused, nothing charged: the balance changed since the modal showed it",
                  meta.subscription_id)  # fmt: skip
@@ -210,8 +231,10 @@ def _settle_when_free(deps: Deps, actor: str, meta: ModalMeta, card_id: str) -> 
 def _after_success(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, result: SettlementResult) -> None:
     services = deps.services
     deliver(services.uow(), services.clock, services.notifier(), updates_only=True,
-            failures=services.failures, backoff=services.backoff)  # fmt: skip
-    publish_home(deps, actor)
+            failures=services.failures, backoff=services.backoff,
+            subscription_id=result.subscription.id, reader=services.uow(read_only=True))  # fmt: skip
+    if meta.channel_id is None:  # opened from the Home tab, which the person goes back to; any other
+        publish_home(deps, actor)  # time the tab is republished as they open it (app_home_opened)
     receipt = receipt_message(result, tr, sandbox=services.sandbox)
     try:
         if meta.channel_id and not meta.channel_id.startswith("D"):

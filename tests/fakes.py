@@ -389,8 +389,13 @@ class FakeAlerts(_Repo):
     def save_reminder(self, reminder: Reminder) -> None:
         self.t.reminders[reminder.id] = reminder
 
-    def undelivered(self, limit: int, due_at: dt.datetime | None = None) -> list[Alert]:
-        pending = [a for a in self.t.alerts.values() if a.needs_delivery and _due(a, due_at)]
+    def undelivered(
+        self, limit: int, due_at: dt.datetime | None = None, subscription_id: str | None = None
+    ) -> list[Alert]:
+        pending = [
+            a for a in self.t.alerts.values()
+            if a.needs_delivery and _due(a, due_at) and subscription_id in (None, a.subscription_id)
+        ]  # fmt: skip
         return sorted(pending, key=_outbox_order)[:limit]
 
     def undelivered_reminders(self, limit: int, due_at: dt.datetime | None = None) -> list[Reminder]:

@@ -148,12 +148,15 @@ class SqlAlerts(SqlRepository):
         with _conflicts():
             self._upsert(ReminderRow, mapping.reminder_values(reminder))
 
-    def undelivered(self, limit: int, due_at: dt.datetime | None = None) -> list[Alert]:
+    def undelivered(
+        self, limit: int, due_at: dt.datetime | None = None, subscription_id: str | None = None
+    ) -> list[Alert]:
         """Alerts not yet posted, or posted at an older version: those never set aside first,
         oldest first, then those set aside by when they fell due again."""
+        mine = [] if subscription_id is None else [AlertRow.subscription_id == subscription_id]
         stmt = (
             select(AlertRow)
-            .where(UNDELIVERED, *_due(AlertRow.retry_at, due_at))
+            .where(UNDELIVERED, *_due(AlertRow.retry_at, due_at), *mine)
             .order_by(AlertRow.retry_at.is_not(None), AlertRow.retry_at, AlertRow.created_at, AlertRow.id)
             .limit(limit)
         )  # fmt: skip

@@ -12,11 +12,13 @@ from sqlalchemy import Engine, event, func, insert, select
 from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
+from domain.alert_delivery import deliver
 from storage.db import make_engine, make_session_factory, read_only_engine
 from storage.models import AccountRow, CardLinkRow, CardRow
 from storage.seen_requests import replay_record_engine
 from storage.uow import SqlUnitOfWork
-from tests.storage.builders import account, seed_billing
+from tests.fakes import FakeClock
+from tests.storage.builders import NOW, account, seed_billing
 
 
 def _link(expires_at: dt.datetime) -> dict[str, Any]:
@@ -168,3 +170,29 @@ def test_the_replay_records_engine_hides_bound_parameters_too(engine: Engine) ->
     finally:
         if record is not engine:
             record.dispose()
+
+
+def test_the_alert_refresh_after_a_settlement_reads_past_a_writer_holding_the_sqlite_lock(sqlite_url: str) -> None:
+    """Eight Saves at once each refresh their own alert: reading what is due must not queue
+    for the write lock behind the others' claims and commits (nothing to update: no write)."""
+    holder = make_engine(sqlite_url)
+    impatient = make_engine(sqlite_url, busy_timeout=0.2)
+    sessions = make_session_factory(impatient)
+    seed_billing(SqlUnitOfWork(sessions))
+    reader = SqlUnitOfWork(make_session_factory(read_only_engine(impatient)), read_only=True)
+    try:
+        with holder.begin() as writer:
+            writer.execute(select(func.count()).select_from(AccountRow))  # BEGIN IMMEDIATE: the lock is held
+            report = deliver(SqlUnitOfWork(sessions), FakeClock(NOW), _NoSlack(), updates_only=True,
+                             subscription_id="sub_1", reader=reader)  # fmt: skip
+        assert report.updated == report.failed == 0
+    finally:
+        holder.dispose()
+        impatient.dispose()
+
+
+class _NoSlack:
+    """A Notifier that nothing may reach here."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"Slack called: {name}")

@@ -1,4 +1,5 @@
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -137,6 +138,22 @@ def test_undelivered_alerts_stay_in_the_outbox_until_slack_answers(uow, clock):
     assert (second.posted, second.failed) == (1, 0)
     assert deliver(uow, clock, notifier).posted == 0
     assert sorted(v.subscription_id for _, v in notifier.posts) == ["sub_e3", "sub_f"]
+
+
+def test_the_refresh_after_a_settlement_updates_its_alert_and_leaves_the_outbox_to_the_scheduler(uow, clock):
+    notifier = RecordingNotifier()
+    scan(uow, clock, ReminderPolicy(), "C0BILLING")
+    deliver(uow, clock, notifier)
+    with uow:  # the other alert changed too (e.g. by a billing event): the scheduler's to deliver
+        other = uow.alerts.open_for("sub_f")
+        assert other is not None and other.ts is not None
+        uow.alerts.save(replace(other, version=other.version + 1))
+        uow.commit()
+    settle(uow, SandboxGateway(MemoryLedger()), clock, ADMIN, "sub_e3", "card_2", confirmed=shown(uow, "sub_e3"))
+    report = deliver(uow, clock, notifier, updates_only=True, subscription_id="sub_e3")
+    assert report.updated == 1 and [v.subscription_id for _, _, v in notifier.updates] == ["sub_e3"]
+    with uow:
+        assert [a.subscription_id for a in uow.alerts.undelivered(10)] == ["sub_f"]
 
 
 def test_settling_updates_the_alert_to_show_who_paid(uow, clock):
