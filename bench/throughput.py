@@ -25,8 +25,8 @@ from bench.procs import SIGNING_SECRET, ChildServer, app_env
 from bench.scan import backends
 from bench.slackapp import People, ResultWatcher, click_request, fake_slack, open_modals, submit_request, user_of
 from bot.clock import SystemClock
-from bot.gateway import SandboxGateway
 from domain.settlement import ConfirmedBalance, prepare_settlement, settle
+from payments.sandbox import SandboxGateway
 from sandbox.signing import SlackRequester
 from storage.db import make_engine, make_session_factory
 from storage.ledger import SqlLedger

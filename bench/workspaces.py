@@ -30,8 +30,8 @@ from bench.procs import BILLING_CHANNEL, BOT_TOKEN, SIGNING_SECRET
 from bot.bootstrap import build_services
 from bot.scheduler import Jobs
 from bot.settings import load_settings
-from bot.slack_retry import retry_handlers
 from handlers.notifier import ChannelPacer
+from handlers.slack_retry import retry_handlers
 from handlers.workspaces import Workspace, WorkspaceGone
 from sandbox.fake_slack import FakeSlack
 

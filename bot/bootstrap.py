@@ -13,10 +13,8 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.clock import SystemClock
 from bot.faults import FaultyGateway
-from bot.gateway import SandboxGateway
 from bot.installed import InstalledWorkspaces
 from bot.settings import Settings
-from bot.slack_retry import retry_handlers
 from domain.billing import BillingReader
 from domain.card_checkout import CardCheckout
 from domain.card_owners import People
@@ -25,7 +23,9 @@ from domain.ports import Clock, PaymentGateway
 from domain.set_aside import Backoff
 from handlers.notifier import ChannelPacer, SlackNotifier
 from handlers.people import SlackPeople
+from handlers.slack_retry import retry_handlers
 from handlers.workspaces import SingleWorkspace, SlackClients
+from payments.sandbox import SandboxGateway
 from payments.stripe.checkout import StripeCheckout
 from payments.stripe.config import make_client
 from payments.stripe.gateway import StripeGateway

@@ -6,12 +6,12 @@ import json
 import sys
 from collections.abc import Mapping, Sequence
 
-from bot.gateway import LedgerEntry
 from domain.alerts import ScanReport
 from domain.listing import ProductLine
 from domain.model import Account
 from domain.settlement import subscription_of_key
 from handlers.i18n import translator
+from payments.sandbox import LedgerEntry
 
 
 def print_dry_run(report: ScanReport) -> None:

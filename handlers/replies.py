@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from slack_sdk.webhook import WebhookClient
 
-from bot.slack_retry import retry_handlers
 from handlers.blocks.common import Message
+from handlers.slack_retry import retry_handlers
 from telemetry.slack import RESPONSE_URL, count_call
 
 log = logging.getLogger(__name__)

@@ -10,15 +10,15 @@ from __future__ import annotations
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.gateway import LedgerEntry
 from domain.money import Money
 from domain.ports import ChargeStatus
+from payments.sandbox import LedgerEntry
 from storage.models import SandboxChargeRow
 from storage.repositories.base import insert_ignoring, table_of
 
 
 class SqlLedger:
-    """Implements ``bot.gateway.Ledger`` on the ``sandbox_charges`` table."""
+    """Implements ``payments.sandbox.Ledger`` on the ``sandbox_charges`` table."""
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine)

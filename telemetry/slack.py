@@ -48,7 +48,7 @@ def count_call(method: str, error: str, seconds: float) -> None:
 
 
 def count_retry(request: HttpRequest, response: HttpResponse | None, error: Exception | None) -> None:
-    """Called by the retry handlers (``bot.slack_retry``) each time they decide to retry."""
+    """Called by the retry handlers (``handlers.slack_retry``) each time they decide to retry."""
     metrics().slack_retries.labels(method_of(request.url), retry_reason(response, error)).inc()
 
 

@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 
 from bot import cli
 from bot.demo import demo_data
-from bot.gateway import MemoryLedger, SandboxGateway
 from domain.errors import ImportRefused
 from domain.importing import import_billing_data
 from domain.records import Outcome
 from domain.settlement import settle
+from payments.sandbox import MemoryLedger, SandboxGateway
 from storage.db import upgrade
 from tests import reporting
 from tests.e2e.harness import Inspector, base_env

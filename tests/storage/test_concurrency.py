@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.gateway import SandboxGateway
 from domain.errors import AlreadySettled, SettlementInProgress
 from domain.ports import ChargeResult
 from domain.reconciliation import reconcile
 from domain.records import Claim, Outcome, SettlementAttempt
 from domain.settlement import settle
 from domain.settlement_commit import record_outcome
+from payments.sandbox import SandboxGateway
 from storage.ledger import SqlLedger
 from storage.models import PaymentRow
 from storage.uow import SqlUnitOfWork

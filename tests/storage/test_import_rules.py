@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from bot.demo import demo_data
-from bot.gateway import MemoryLedger, SandboxGateway
 from domain.alerts import ReminderPolicy, deliver, scan
 from domain.errors import AlreadySettled, ImportRefused
 from domain.importing import import_billing_data
@@ -17,6 +16,7 @@ from domain.model import Card, InvoiceStatus
 from domain.ports import UnitOfWork
 from domain.records import CardChange, CardEvent, Outcome
 from domain.settlement import settle
+from payments.sandbox import MemoryLedger, SandboxGateway
 from tests.fakes import FakeClock
 from tests.storage.test_use_cases import Notifier
 from tests.unit.builders import shown

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from sqlalchemy import Engine
 
-from bot.gateway import LedgerEntry, SandboxGateway
 from domain.money import Money
 from domain.ports import ChargeStatus
+from payments.sandbox import LedgerEntry, SandboxGateway
 from storage.ledger import SqlLedger
 from tests.storage.concurrently import run_together
 

@@ -6,7 +6,6 @@ import contextlib
 import datetime as dt
 from decimal import Decimal
 
-from bot.gateway import MemoryLedger, SandboxGateway
 from domain.alerts import AlertView, ReminderPolicy, deliver, scan
 from domain.model import InvoiceStatus, SubscriptionStatus
 from domain.money import Money
@@ -14,6 +13,7 @@ from domain.ports import UnitOfWork
 from domain.reconciliation import reconcile
 from domain.records import Outcome
 from domain.settlement import settle
+from payments.sandbox import MemoryLedger, SandboxGateway
 from tests.fakes import FakeClock
 from tests.unit.builders import ADMIN, OWNER, seed, shown
 

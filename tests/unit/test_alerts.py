@@ -3,11 +3,11 @@ from dataclasses import replace
 
 import pytest
 
-from bot.gateway import MemoryLedger, SandboxGateway
 from domain.alerts import AlertView, ReminderPolicy, deliver, scan
 from domain.ports import DeliveryFailed
 from domain.records import Claimed
 from domain.settlement import settle
+from payments.sandbox import MemoryLedger, SandboxGateway
 from tests.fakes import FakeClock, FakeUnitOfWork
 from tests.unit.builders import ADMIN, seed, shown
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 
-from bot.gateway import MemoryLedger, SandboxGateway
 from domain.alert_views import AlertView, DigestView
 from domain.alerts import ReminderPolicy, deliver, scan
 from domain.model import Account, Admin, Card, Invoice, Role, Subscription
@@ -15,6 +14,7 @@ from domain.money import Money
 from domain.settlement import settle
 from handlers import ids
 from handlers.blocks.digest import digest_message
+from payments.sandbox import MemoryLedger, SandboxGateway
 from tests.fakes import FakeClock, FakeUnitOfWork
 from tests.unit.builders import shown
 from tests.unit.test_blocks_data import blocks_of, message_payload, texts, tr

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from bot.demo import demo_data
-from bot.gateway import MemoryLedger, SandboxGateway
 from domain.cards import save_card
 from domain.errors import ImportRefused
 from domain.importing import import_billing_data
@@ -17,6 +16,7 @@ from domain.money import Money
 from domain.ports import TokenizedCard
 from domain.records import Outcome, SettlementAttempt
 from domain.settlement import change_card_expiry, settle
+from payments.sandbox import MemoryLedger, SandboxGateway
 from tests.fakes import FakeClock, FakeUnitOfWork
 from tests.unit.builders import shown
 from tests.unit.paying_fakes import InvoiceProcessor

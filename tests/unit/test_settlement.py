@@ -3,13 +3,13 @@ from decimal import Decimal
 
 import pytest
 
-from bot.gateway import MemoryLedger, SandboxGateway
 from domain.errors import AlreadySettled, CardExpired, InvalidInput, NotAllowed, NotFound, SettlementInProgress
 from domain.model import InvoiceStatus, SubscriptionStatus
 from domain.money import Money
 from domain.reconciliation import reconcile
 from domain.records import Outcome
 from domain.settlement import Option, change_card_expiry, prepare_settlement, settle
+from payments.sandbox import MemoryLedger, SandboxGateway
 from tests.fakes import FakeClock, FakeUnitOfWork
 from tests.unit.builders import ADMIN, OTHER, OWNER, READER, STRANGER, TODAY, seed, shown
 

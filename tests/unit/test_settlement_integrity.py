@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 
-from bot.gateway import MemoryLedger, SandboxGateway
 from domain.errors import BalanceChanged
 from domain.model import Invoice, InvoiceStatus
 from domain.money import Money
@@ -14,6 +13,7 @@ from domain.reconciliation import reconcile
 from domain.records import Outcome
 from domain.settlement import SettlementResult, settle, subscription_of_key
 from domain.settlement_commit import record_outcome
+from payments.sandbox import MemoryLedger, SandboxGateway
 from tests.fakes import FakeClock, FakeUnitOfWork
 from tests.unit.builders import OWNER, TODAY, seed, shown
 

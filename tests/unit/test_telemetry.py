@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from bot.gateway import MemoryLedger, SandboxGateway
 from bot.logs import JsonFormatter
 from bot.metrics_http import MetricsEndpoint, request_kind
 from domain.errors import InvalidInput
 from domain.money import Money
 from domain.ports import ChargeLine, ChargeResult, GatewayUnreachable, TokenizedCard
 from handlers.work import Job, job, run_job, task
+from payments.sandbox import MemoryLedger, SandboxGateway
 from storage.db import make_engine, upgrade
 from telemetry import context
 from telemetry.gateway import InstrumentedGateway

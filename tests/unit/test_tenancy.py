@@ -10,13 +10,13 @@ from dataclasses import replace
 
 import pytest
 
-from bot.gateway import MemoryLedger, SandboxGateway
 from domain.cards import tokenize_card
 from domain.errors import NotFound
 from domain.listing import find_subscription, list_past_due, your_products
 from domain.model import Admin, Role
 from domain.settlement import change_card_expiry, prepare_settlement, settle
 from domain.tenancy import UNASSIGNED, Actor, Tenant
+from payments.sandbox import MemoryLedger, SandboxGateway
 from tests.fakes import FakeClock, FakeUnitOfWork
 from tests.unit.builders import OTHER, OWNER, TODAY, seed, shown
 
