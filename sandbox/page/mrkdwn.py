@@ -39,6 +39,7 @@ EMOJI = {
     "no_entry": "⛔", "no_entry_sign": "🚫", "point_right": "👉", "eyes": "👀", "bulb": "💡",
     "+1": "👍", "thumbsup": "👍", "sparkles": "✨", "repeat": "🔁", "zap": "⚡", "email": "✉️",
     "heavy_plus_sign": "\u2795", "gear": "⚙️", "robot_face": "🤖", "clock3": "🕒", "key": "🔑",
+    "test_tube": "🧪",
 }  # fmt: skip
 
 
@@ -47,7 +48,8 @@ def unescape_slack(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-IMAGES = frozenset({"warning", "white_check_mark", "heavy_check_mark", "x", "information_source", "no_entry"})
+IMAGES = frozenset({"warning", "white_check_mark", "heavy_check_mark", "x", "information_source", "no_entry",
+                    "test_tube"})
 """Emoji drawn as images (as Slack does), so they show without an emoji font."""
 
 

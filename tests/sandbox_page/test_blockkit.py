@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+import handlers
 import handlers.blocks
+from sandbox.page import mrkdwn as mrkdwn_module
 from sandbox.page.blockkit import render_blocks
 from sandbox.page.elements import Inputs
-from sandbox.page.mrkdwn import mrkdwn, plain
+from sandbox.page.mrkdwn import IMAGES, mrkdwn, plain
 from sandbox.page.viewer import Viewer
 from tests.sandbox_page.app_payloads import COVERED, every_payload
 
@@ -106,6 +109,14 @@ def test_date_tokens_are_shown_in_the_viewers_zone_and_language() -> None:
     assert "Mar 15, 2026 11:30 PM UTC" in mrkdwn("<!date^notanumber^{date}|Mar 15, 2026 11:30 PM UTC>", ANA)
     linked = str(mrkdwn(f"<!date^{epoch}^{{date}}^https://example.com/|x>", ANA))
     assert 'href="https://example.com/"' in linked and "March 15, 2026" in linked
+
+
+def test_every_emoji_the_catalogs_use_is_drawn_as_an_image() -> None:
+    catalogs = Path(handlers.__file__).parent / "locales"
+    used = {name for po in catalogs.glob("*.po") for name in re.findall(r":([a-z0-9_+-]+):", po.read_text("utf-8"))}
+    assert used and used <= IMAGES, sorted(used - IMAGES)  # never a raw ":name:" on the sandbox page
+    for name in used:
+        assert (Path(mrkdwn_module.__file__).parent / "static" / f"emoji-{name}.svg").is_file()
 
 
 def test_plain_text_keeps_line_breaks_and_shows_emoji_names_as_emoji() -> None:
