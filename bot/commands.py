@@ -94,8 +94,11 @@ def socket_mode(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _stop_on_signals(stop: Any) -> None:
+    """Stop on SIGTERM/SIGINT, in a thread the interpreter waits for at exit: the server's loop
+    returns as soon as the stop closes it, and the process must not end before the stop has
+    let the workers finish (a worker still starting would lose its queues with the parent)."""
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: threading.Thread(target=stop, daemon=True).start())
+        signal.signal(sig, lambda *_: threading.Thread(target=stop, name="stop", daemon=False).start())
 
 
 def run_scan(settings: Settings, args: argparse.Namespace) -> int:
