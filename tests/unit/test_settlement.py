@@ -1,4 +1,3 @@
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -10,25 +9,8 @@ from domain.reconciliation import reconcile
 from domain.records import Outcome
 from domain.settlement import Option, change_card_expiry, prepare_settlement, settle
 from payments.sandbox import MemoryLedger, SandboxGateway
-from tests.fakes import FakeClock, FakeUnitOfWork
+from tests.fakes import FakeUnitOfWork
 from tests.unit.builders import ADMIN, OTHER, OWNER, READER, STRANGER, TODAY, seed, shown
-
-
-@pytest.fixture
-def uow() -> FakeUnitOfWork:
-    u = FakeUnitOfWork()
-    seed(u)
-    return u
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(dt.datetime(2026, 11, 25, 15, 0, tzinfo=dt.UTC))
-
-
-@pytest.fixture
-def ledger() -> MemoryLedger:
-    return MemoryLedger()
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from domain.reconciliation import reconcile
 from domain.records import Outcome
 from domain.settlement import SettlementResult, settle, subscription_of_key
 from domain.settlement_commit import record_outcome
-from payments.sandbox import MemoryLedger, SandboxGateway
-from tests.fakes import FakeClock, FakeUnitOfWork
+from payments.sandbox import SandboxGateway
+from tests.fakes import FakeUnitOfWork
 from tests.unit.builders import OWNER, TODAY, seed, shown
 
 GRACE = dt.timedelta(seconds=60)
@@ -45,23 +45,6 @@ class DiesAfterCharge(SandboxGateway):
     def charge(self, **kwargs):
         super().charge(**kwargs)
         raise SystemExit("killed between charge and commit")
-
-
-@pytest.fixture
-def uow() -> FakeUnitOfWork:
-    u = FakeUnitOfWork()
-    seed(u)
-    return u
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(dt.datetime(2026, 11, 25, 15, 0, tzinfo=dt.UTC))
-
-
-@pytest.fixture
-def ledger() -> MemoryLedger:
-    return MemoryLedger()
 
 
 def add_invoice(uow: FakeUnitOfWork, invoice_id: str, amount: str) -> None:
