@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +35,13 @@ def make_engine(url: str, *, busy_timeout: float = 30.0, **kwargs: Any) -> Engin
         return engine
     connect_args = {"timeout": busy_timeout, **kwargs.pop("connect_args", {})}
     engine = create_engine(url, connect_args=connect_args, **kwargs)
-    _serialise_sqlite(engine)
+    _serialise_sqlite(engine, WriteGate(busy_timeout))
     return engine
+
+
+def write_gate(engine: Engine) -> WriteGate | None:
+    """The SQLite engine's in-process write gate (None on PostgreSQL)."""
+    return _GATES.get(engine.dialect)
 
 
 def _hide_row_values(engine: Engine) -> None:
@@ -53,7 +60,50 @@ def _hide_row_values(engine: Engine) -> None:
             wrapped.args = (wrapped.args[0].replace(full, first), *wrapped.args[1:])
 
 
-def _serialise_sqlite(engine: Engine) -> None:
+class WriteGate:
+    """One SQLite write transaction at a time within this process, the waiting threads woken in
+    turn when it ends.
+
+    SQLite lets one writer in at a time; a connection that finds the lock taken sleeps in its busy
+    handler in growing steps (up to 100 ms) and tries again, so under contention a writer can lose
+    the race many times while others come and go: the tail of a busy process's writes was seconds
+    where the median was tens of milliseconds. Threads of one process now queue here first and are
+    woken as soon as the writer before them has committed or rolled back; SQLite's own lock still
+    serialises writers of different processes. A thread that waits longer than the busy timeout
+    (a transaction left open by mistake) goes on to SQLite's busy handler as before, so the gate
+    never turns what was a timeout into a hang.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        self._lock = threading.Lock()
+        self._timeout = timeout
+        self._holder: Any = None  # the DBAPI connection whose transaction holds the gate
+
+    @property
+    def held(self) -> bool:
+        return self._lock.locked()
+
+    def enter(self, connection: Any) -> None:
+        if self._lock.acquire(timeout=self._timeout):
+            self._holder = _raw(connection)
+
+    def leave(self, connection: Any) -> None:
+        raw = _raw(connection)
+        if raw is not None and self._holder is raw:
+            self._holder = None
+            self._lock.release()
+
+
+def _raw(connection: Any) -> Any:
+    """The driver's connection, also when SQLAlchemy hands over the pool's proxy of it."""
+    return getattr(connection, "dbapi_connection", connection)
+
+
+_GATES: weakref.WeakKeyDictionary[Any, WriteGate] = weakref.WeakKeyDictionary()  # by dialect instance
+
+
+def _serialise_sqlite(engine: Engine, gate: WriteGate) -> None:
+    _GATES[engine.dialect] = gate
     # SQLAlchemy's documented recipe (SQLite dialect docs, "Enabling Non-Legacy SQLite
     # Transactional Modes"): take BEGIN away from the sqlite3 driver and emit our own.
     # PRAGMAs and BEGIN have no SQL expression construct, hence the driver-level strings.
@@ -71,7 +121,45 @@ def _serialise_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Connection) -> None:
         # Read-only units of work begin DEFERRED: in WAL mode they never wait for writers
         # nor make writers wait (they cannot upgrade: they never write).
-        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+            return
+        gate.enter(conn.connection)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            gate.leave(conn.connection)
+            raise
+
+    _leave_after(engine, gate)
+
+
+def _leave_after(engine: Engine, gate: WriteGate) -> None:
+    """The gate opens once the transaction has ended in SQLite (its COMMIT or ROLLBACK done, or
+    its connection closed): the engine's `commit`/`rollback` events come before the statement, so
+    the dialect's own calls are wrapped (the engine has a dialect instance of its own)."""
+    dialect = engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(dbapi_connection: Any) -> None:
+        try:
+            commit(dbapi_connection)
+        finally:
+            gate.leave(dbapi_connection)
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        try:
+            rollback(dbapi_connection)
+        finally:
+            gate.leave(dbapi_connection)
+
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+
+    @event.listens_for(engine, "close")
+    @event.listens_for(engine, "invalidate")
+    def _on_gone(dbapi_connection: Any, *_args: Any) -> None:
+        gate.leave(dbapi_connection)
 
 
 def read_only_engine(engine: Engine) -> Engine:

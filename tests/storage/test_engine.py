@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.alert_delivery import deliver
-from storage.db import make_engine, make_session_factory, read_only_engine
+from storage.db import make_engine, make_session_factory, read_only_engine, write_gate
 from storage.models import AccountRow, CardLinkRow, CardRow
 from storage.seen_requests import replay_record_engine
 from storage.uow import SqlUnitOfWork
@@ -196,3 +196,90 @@ class _NoSlack:
 
     def __getattr__(self, name: str) -> Any:
         raise AssertionError(f"Slack called: {name}")
+
+
+def test_sqlite_writers_of_one_process_queue_at_the_gate_and_go_in_when_the_one_before_commits(
+    sqlite_url: str,
+) -> None:
+    engine = make_engine(sqlite_url)
+    gate = write_gate(engine)
+    assert gate is not None and not gate.held
+    done: list[str] = []
+
+    def late_writer() -> None:
+        with engine.begin() as conn:
+            conn.execute(insert(AccountRow), [{"id": "acc_late", "name": "L", "currency": "USD"}])
+        done.append("late")
+
+    try:
+        with engine.begin() as conn:
+            assert gate.held
+            thread = threading.Thread(target=late_writer)
+            thread.start()
+            time.sleep(0.2)
+            assert done == []  # waiting at the gate, not inside SQLite
+            conn.execute(insert(AccountRow), [{"id": "acc_first", "name": "F", "currency": "USD"}])
+        thread.join(10)
+        assert done == ["late"] and not gate.held
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("ending", ["commit", "rollback", "error", "invalidate", "session"])
+def test_the_sqlite_write_gate_is_free_however_a_transaction_ends(sqlite_url: str, ending: str) -> None:
+    engine = make_engine(sqlite_url)
+    gate = write_gate(engine)
+    assert gate is not None
+    try:
+        if ending == "session":
+            with SqlUnitOfWork(make_session_factory(engine)) as uow:
+                uow.session.execute(insert(AccountRow), [{"id": "acc_s", "name": "S", "currency": "USD"}])
+                assert gate.held
+                uow.commit()
+        else:
+            conn = engine.connect()
+            conn.execute(select(func.count()).select_from(AccountRow))
+            assert gate.held
+            if ending == "commit":
+                conn.commit()
+            elif ending == "rollback":
+                conn.rollback()
+            elif ending == "invalidate":
+                conn.invalidate()
+            else:
+                with pytest.raises(DBAPIError):
+                    conn.exec_driver_sql("SELECT * FROM no_such_table")
+                conn.rollback()
+            conn.close()
+        assert not gate.held
+        with engine.begin() as conn:  # the next writer goes in
+            conn.execute(select(func.count()).select_from(AccountRow))
+    finally:
+        engine.dispose()
+
+
+def test_a_sqlite_writer_waiting_for_a_transaction_left_open_gives_up_instead_of_hanging(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url, busy_timeout=0.3)
+    outcome: list[BaseException] = []
+
+    def late_writer() -> None:
+        try:
+            with engine.begin() as conn:
+                conn.execute(select(func.count()).select_from(AccountRow))
+        except OperationalError as error:
+            outcome.append(error)
+
+    try:
+        with engine.begin() as conn:
+            conn.execute(select(func.count()).select_from(AccountRow))
+            thread = threading.Thread(target=late_writer)
+            thread.start()
+            thread.join(10)
+            assert not thread.is_alive()
+        assert len(outcome) == 1 and "locked" in str(outcome[0])
+    finally:
+        engine.dispose()
+
+
+def test_postgresql_engines_have_no_write_gate(engine: Engine) -> None:
+    assert (write_gate(engine) is None) == (engine.dialect.name != "sqlite")
