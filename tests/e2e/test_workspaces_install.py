@@ -15,6 +15,7 @@ from handlers.workspaces import WorkspaceGone
 from sandbox.driver import SlackDriver
 from sandbox.fake_slack import FakeSlack
 from sandbox.signing import SlackRequester
+from storage.installation import InstallationRecord
 from tests.e2e.harness import BILLING_CHANNEL, SIGNING_SECRET, AppProcess, Inspector, cli, cli_json, wait_until
 from tests.e2e.installing import approve, finish, get, install, installed, send_events
 
@@ -176,4 +177,20 @@ def test_an_uninstalled_workspaces_data_is_listed_as_kept_and_removed_by_the_ope
     listed_after = {row["workspace"] for row in cli_json(install_env, "workspaces", "list")}
     assert listed_after == {"T0ALPHA001"}
     assert workspaces.client_for("T0ALPHA001").auth_test()["team_id"] == "T0ALPHA001"  # still installed
+    db.close()
+
+
+def test_a_record_of_an_uninstall_left_by_one_token_mode_never_pauses_installation_mode(
+    fake_slack: FakeSlack, install_env: dict[str, str], installing_app: AppProcess, database_url: str
+) -> None:
+    db = Inspector(database_url)
+    InstallationRecord(db.engine).mark_gone("T0OLDTEAM1", "app_uninstalled", dt.datetime.now(dt.UTC))
+    data = demo_data(dt.datetime.now(dt.UTC).date())
+    for account in data["accounts"]:
+        account["team_id"] = "T0ALPHA001"
+    import_billing_data(db.uow(), data)
+    install(installing_app.url, fake_slack, "T0ALPHA001")
+    cli(install_env, "scan")
+    posts = fake_slack.calls_to("chat.postMessage", ok=True)
+    assert posts and {fake_slack.oauth.tokens[c.token or ""].team.id for c in posts} == {"T0ALPHA001"}
     db.close()
