@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from bot.bootstrap import build_services
 from bot.settings import Settings
@@ -74,7 +75,7 @@ def _when(value: dt.datetime | None) -> str:
     return value.isoformat(timespec="seconds") if value is not None else "-"
 
 
-def _row(line: WorkspaceLine, one_token: bool) -> dict[str, object]:
+def _row(line: WorkspaceLine, one_token: bool) -> dict[str, Any]:
     i: Installed | None = line.installed
     return {
         "workspace": line.workspace_id, "enterprise_id": line.enterprise_id,
@@ -86,20 +87,25 @@ def _row(line: WorkspaceLine, one_token: bool) -> dict[str, object]:
     }  # fmt: skip
 
 
+HEADER = ("WORKSPACE", "ENTERPRISE", "NAME", "STATUS", "ACCOUNTS", "PAST DUE", "INSTALLED AT", "TOKEN EXPIRES",
+          "SCOPES")  # fmt: skip
+
+
+def _cells(row: dict[str, Any]) -> tuple[str, ...]:
+    texts = (row["workspace"] or "(none)", row["enterprise_id"], row["name"], row["status"], row["accounts"],
+             row["past_due_subscriptions"], row["installed_at"], row["token_expires_at"],
+             ",".join(row["scopes"]))  # fmt: skip
+    return tuple(str(t) if t not in (None, "") else "-" for t in texts)
+
+
 def print_workspaces(lines: Sequence[WorkspaceLine], *, one_token: bool, as_json: bool) -> None:
+    """Aligned columns (the scopes last, unpadded), or ``--json``; never a token."""
     rows = [_row(line, one_token) for line in lines]
     if as_json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    header = ("WORKSPACE", "ENTERPRISE", "NAME", "STATUS", "ACCOUNTS", "PAST DUE", "INSTALLED AT", "TOKEN EXPIRES",
-              "SCOPES")  # fmt: skip
-    table = [header] + [
-        (str(r["workspace"] or "(none)"), str(r["enterprise_id"] or "-"), str(r["name"] or "-"), str(r["status"]),
-         str(r["accounts"]), str(r["past_due_subscriptions"]), str(r["installed_at"] or "-"),
-         str(r["token_expires_at"] or "-"), ",".join(r["scopes"]) or "-")  # type: ignore[arg-type]
-        for r in rows
-    ]  # fmt: skip
-    widths = [max(len(row[n]) for row in table) for n in range(len(header) - 1)]
+    table = [HEADER, *(_cells(r) for r in rows)]
+    widths = [max(len(row[n]) for row in table) for n in range(len(HEADER) - 1)]
     for row in table:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1])
 

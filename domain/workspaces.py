@@ -31,7 +31,7 @@ class Installed:
         """Whether requests of ``workspace_id`` (a team, of org ``enterprise_id``, or an org) reach the app."""
         if self.team_id is not None:
             return self.team_id == workspace_id
-        return self.enterprise_id in (workspace_id, enterprise_id)
+        return self.enterprise_id is not None and self.enterprise_id in (workspace_id, enterprise_id)
 
 
 @dataclass(frozen=True, slots=True)
