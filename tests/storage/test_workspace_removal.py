@@ -76,6 +76,8 @@ def test_removing_a_workspace_deletes_what_hangs_on_its_accounts_and_keeps_the_m
     assert _count(engine, SettlementAttemptRow.subscription_id, "sub_a") == 1  # kept, its subscription gone
     assert _count(engine, PaymentRow.subscription_id, "sub_a") == 1
     uow = SqlUnitOfWork(make_session_factory(engine))
+    with uow:  # a customer imported again under the same ids never reuses the removed one's keys
+        assert uow.attempts.count_for_key_prefix("settle:sub_a:") == 1
     with uow:  # the other workspace, whole
         assert uow.accounts.get("acc_b") is not None and uow.cards.get("card_b") is not None
         assert uow.alerts.get("al_b") is not None and len(uow.invoices.for_subscriptions(["sub_b"])["sub_b"]) == 2
