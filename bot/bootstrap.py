@@ -32,7 +32,7 @@ from payments.stripe.gateway import StripeGateway
 from payments.stripe.sync_reader import StripeReader
 from storage.card_links import CardLinkStore
 from storage.db import make_engine, read_only_engine
-from storage.installation import InstallationRecord
+from storage.installation import InstallationGoneRow, InstallationRecord
 from storage.ledger import SqlLedger
 from storage.locks import DeliveryLock
 from storage.uow import SqlUnitOfWork
@@ -91,6 +91,12 @@ class Services:
             self.installed.forget(team_id, enterprise_id, reason)
         else:
             self.installation.mark_gone(team_id or "", reason, dt.datetime.now(dt.UTC))
+
+    def delivery_paused(self) -> InstallationGoneRow | None:
+        """One-token mode: the record of its installation gone (uninstalled, token revoked), while it
+        stands. Installation mode never pauses as a whole: a workspace whose installation is gone has
+        no token (``WorkspaceGone``), and a record left by an earlier one-token run concerns no one."""
+        return self.installation.gone() if self.installed is None else None
 
     def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
         """A fresh unit of work (one per request or job; they are not shared across threads).

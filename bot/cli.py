@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot import billing_commands, commands
+from bot import billing_commands, commands, workspace_commands
 from bot.logs import configure_logging
 from bot.settings import ConfigError
 
@@ -36,6 +36,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("demo-data", help="load a small realistic data set (dated from today)")
     sub.add_parser("reconcile", help="complete settlements left pending by a crash")
     billing_commands.add_parsers(sub)
+    workspace_commands.add_parsers(sub)
     return p
 
 
@@ -47,7 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"settlebot: configuration error: {error}", file=sys.stderr)
         return 2
-    except (commands.CommandError, billing_commands.BillingCommandError) as error:
+    except (commands.CommandError, billing_commands.BillingCommandError,
+            workspace_commands.WorkspaceCommandError) as error:
         print(f"settlebot: {error}", file=sys.stderr)
         return 1
 

@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from bot import billing_commands
+from bot import billing_commands, workspace_commands
 from bot.bootstrap import Services, build_services
 from bot.clock import FixedClock
 from bot.demo import demo_data
@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
         "serve": serve, "socket": socket_mode, "scheduler": scheduler_only, "scan": run_scan, "import": run_import,
         "balances": show_balances, "charges": show_charges, "db": run_db,
         "demo-data": load_demo, "reconcile": run_reconcile, **billing_commands.HANDLERS,
+        **workspace_commands.HANDLERS,
     }[args.command]  # fmt: skip
     return int(handler(settings, args) or 0)
 

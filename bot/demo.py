@@ -60,6 +60,46 @@ def demo_data(today: dt.date) -> dict[str, Any]:
     }
 
 
+# The sandbox's second workspace (``make run``): another customer's own Slack, its own people.
+SECOND_TEAM = ("T0TAILSPN2", "Tailspin Toys")
+SECOND_CHANNEL = "C0TAILBILL"
+SECOND_USERS = {
+    "U0DEMOTA7": ("Tariq Adeyemi (global admin, owns the cards)", "en-GB"),
+    "U0DEMOLI8": ("李娜 Li Na (billing admin, zh-CN)", "zh-CN"),
+}
+
+
+def two_workspaces_demo_data(today: dt.date, first_team: str) -> dict[str, Any]:
+    """``demo_data`` with its accounts in ``first_team``, and a second workspace's customer
+    (Tailspin Toys, in ``SECOND_TEAM``, alerts in ``SECOND_CHANNEL``)."""
+    data = demo_data(today)
+    for account in data["accounts"]:
+        account["team_id"] = first_team
+    data["accounts"].append({
+        "id": "acc_tailspin", "name": "Tailspin Toys Ltd", "currency": "GBP", "channel": SECOND_CHANNEL,
+        "team_id": SECOND_TEAM[0], "admins": [
+            {"slack_user_id": "U0DEMOTA7", "role": "global_admin"},
+            {"slack_user_id": "U0DEMOLI8", "role": "billing_admin"}]})  # fmt: skip
+    data["payment_methods"] += [
+        _card("card_tail_visa", "acc_tailspin", "visa", "1881", 5, today.year + 2, "U0DEMOTA7", "tok_visa"),
+        _card("card_tail_mc", "acc_tailspin", "mastercard", "5100", 9, today.year + 1, "U0DEMOLI8",
+              "tok_mastercard"),
+    ]  # fmt: skip
+    data["subscriptions"] += [
+        _sub("sub_tail_dynamics", "acc_tailspin", "Dynamics 365 Sales", "card_tail_visa"),
+        _sub("sub_tail_copilot", "acc_tailspin", "Microsoft 365 Copilot", "card_tail_mc"),
+    ]
+    data["invoices"] += [
+        _inv("inv_tail_dyn_nov", "sub_tail_dynamics", "195.00", "GBP", day_of(today, -6), "open"),
+        _inv("inv_tail_cop_nov", "sub_tail_copilot", "24.70", "GBP", day_of(today, -2), "open"),
+    ]
+    return data
+
+
+def day_of(today: dt.date, offset: int) -> str:
+    return (today + dt.timedelta(days=offset)).isoformat()
+
+
 def _card(cid: str, account: str, brand: str, last4: str, month: int, year: int, owner: str,
           token: str) -> dict[str, Any]:  # fmt: skip
     return {"id": cid, "account_id": account, "brand": brand, "last4": last4, "exp_month": month,

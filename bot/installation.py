@@ -15,8 +15,8 @@ log = logging.getLogger(__name__)
 def confirm_installation(services: Services) -> bool:
     """While the record says the installation is gone, ask ``auth.test`` with the configured
     token; if Slack accepts it, clear the record (posting resumes). True when installed."""
-    gone = services.installation.gone()
-    if gone is None:
+    gone = services.delivery_paused()
+    if gone is None:  # installed, or installation mode (where no one token can tell)
         return True
     if services.client is None:
         return False

@@ -36,9 +36,11 @@ SANDBOX_LOG = "sandbox.log"
 CHANNEL_NAME = "billing"
 # Where the demo people live, so that Slack's date tokens show each of them their own time.
 ZONES = {"U0DEMOGA1": "America/New_York", "U0DEMOBA2": "America/Los_Angeles", "U0DEMORD3": "Europe/London",
-         "U0DEMOZH4": "Asia/Shanghai", "U0DEMOOT5": "Europe/Berlin", "U0DEMONO6": "UTC"}  # fmt: skip
+         "U0DEMOZH4": "Asia/Shanghai", "U0DEMOOT5": "Europe/Berlin", "U0DEMONO6": "UTC",
+         "U0DEMOTA7": "Europe/London", "U0DEMOLI8": "Asia/Shanghai"}  # fmt: skip
 HINTS = """  It runs the real settlebot against a simulated Slack, with a sandbox payment gateway:
-  no real money moves. Switch people at the top right; "+1 day" ... "+14 days" run the daily
+  no real money moves. It is installed in two workspaces ("Add to Slack"): switch workspace on
+  the left, people at the top right; "+1 day" ... "+14 days" run the daily
   scan later on, for reminders. Fresh data on every run (./sandbox.db); logs in ./sandbox.log.
   Ctrl-C stops everything.
 
@@ -48,15 +50,17 @@ HINTS = """  It runs the real settlebot against a simulated Slack, with a sandbo
 """
 
 
-def demo_people() -> list[Person]:
-    """The people of the demo (``bot.demo.DEMO_USERS``) as the sandbox shows them."""
-    from bot.demo import DEMO_USERS
+def demo_people(first_team: str) -> list[Person]:
+    """The people of the demo as the sandbox shows them: ``bot.demo.DEMO_USERS`` in ``first_team``,
+    ``SECOND_USERS`` in the second workspace."""
+    from bot.demo import DEMO_USERS, SECOND_TEAM, SECOND_USERS
     from sandbox.page import Person
 
     people = []
-    for user_id, (label, locale) in DEMO_USERS.items():
-        name, _, title = label.partition(" (")
-        people.append(Person(user_id, name, title.removesuffix(")"), locale, ZONES.get(user_id, "UTC")))
+    for team, users in ((first_team, DEMO_USERS), (SECOND_TEAM[0], SECOND_USERS)):
+        for user_id, (label, locale) in users.items():
+            name, _, title = label.partition(" (")
+            people.append(Person(user_id, name, title.removesuffix(")"), locale, ZONES.get(user_id, "UTC"), team))
     return people
 
 
@@ -83,17 +87,26 @@ class LocalSandbox:
     """
 
     def __init__(self, base: Settings, *, database: Path, page_port: int = 0) -> None:
+        from bot.demo import SECOND_CHANNEL, SECOND_TEAM
         from sandbox.fake_slack import FakeSlack
-        from sandbox.page import PageInfo, SandboxPage
+        from sandbox.ids import Identity
+        from sandbox.page import PageInfo, SandboxPage, WorkspaceInfo
 
         self.base, self.database, self.page_port = base, database, page_port
-        self._token = "xoxb-sandbox-" + secrets.token_hex(12)
         self._secret = secrets.token_hex(16)
-        self.people = demo_people()
-        self.fake = FakeSlack(users={p.id: p.slack_fields() for p in self.people}, token=self._token)
-        self.fake.add_channel(base.billing_channel, CHANNEL_NAME)
-        info = PageInfo(base.billing_channel, CHANNEL_NAME, f"./{database.name}")
-        self.page = SandboxPage(self.fake, self.people, info)
+        first = Identity()
+        self.people = demo_people(first.team_id)
+        # Installation mode: only the tokens its "Add to Slack" issues are accepted (none is configured).
+        self.fake = FakeSlack(users={p.id: p.slack_fields() for p in self.people}, identity=first,
+                              token="xoxb-none-" + secrets.token_hex(12))  # fmt: skip
+        self.fake.add_team(*SECOND_TEAM)
+        self.workspaces = (
+            WorkspaceInfo(first.team_id, first.team_name, base.billing_channel, CHANNEL_NAME),
+            WorkspaceInfo(SECOND_TEAM[0], SECOND_TEAM[1], SECOND_CHANNEL, CHANNEL_NAME),
+        )
+        for workspace in self.workspaces:
+            self.fake.add_channel(workspace.channel_id, workspace.channel_name)
+        self.page = SandboxPage(self.fake, self.people, PageInfo(self.workspaces, f"./{database.name}"))
         self.runtime: Runtime | None = None
         self.url = ""
         self._page_server: ServerThread | None = None
@@ -104,12 +117,17 @@ class LocalSandbox:
     def start(self) -> str:
         """Serve the page and the app, load the demo data, scan once; the page's URL."""
         from sandbox.driver import SlackDriver
+        from sandbox.installing import install
         from sandbox.signing import SlackRequester
 
         self.url = self._serve_page()
         runtime = self.runtime = self._start_app(f"{self.url}api/")
+        for workspace in self.workspaces:  # through the app's own "Add to Slack" pages, as an admin would
+            install(runtime.url, workspace.team_id)
         self._load_demo_data(runtime)
-        driver = SlackDriver(self.fake, SlackRequester(runtime.url, self._secret), hooks_url=self.url)
+        teams = {p.id: p.team_id for p in self.people}
+        driver = SlackDriver(self.fake, SlackRequester(runtime.url, self._secret), hooks_url=self.url,
+                             team_of=teams.get)  # fmt: skip
         self.page.connect(driver, self.scan)
         self.page.memory.last_scan = self.scan(0)
         return self.url
@@ -129,8 +147,10 @@ class LocalSandbox:
         """The app's settings: the environment's, with the sandbox's Slack, database and address."""
         from bot.settings import load_settings
 
+        oauth = self.fake.oauth
         return load_settings(
-            slack_bot_token=self._token, slack_signing_secret=self._secret, slack_app_token=None,
+            slack_bot_token=None, slack_client_id=oauth.client_id, slack_client_secret=oauth.client_secret,
+            slack_signing_secret=self._secret, slack_app_token=None,
             slack_api_url=api_url, database_url=database_url, host="127.0.0.1", port=port,
             public_url=f"http://127.0.0.1:{port}", http_threads=8, workers=0, worker_threads=8,
         )  # fmt: skip
@@ -162,11 +182,12 @@ class LocalSandbox:
                 raise
 
     def _load_demo_data(self, runtime: Runtime) -> None:
-        from bot.demo import demo_data
+        from bot.demo import two_workspaces_demo_data
         from domain.importing import import_billing_data
 
         services = runtime.services
-        import_billing_data(services.uow(), demo_data(services.clock.today()))
+        first_team = self.workspaces[0].team_id
+        import_billing_data(services.uow(), two_workspaces_demo_data(services.clock.today(), first_team))
 
     def _running(self) -> Runtime:
         if self.runtime is None:

@@ -82,8 +82,8 @@ class Jobs:
         """Drain the outbox, holding the delivery lock (another run, e.g. one a webhook started,
         finishes first; one that keeps it longer than ``wait`` leaves this run to the next tick)."""
         s = self.services
-        gone = s.installation.gone()
-        if gone is not None:  # uninstalled or token revoked: alerts wait in the outbox
+        gone = s.delivery_paused()
+        if gone is not None:  # one-token mode, uninstalled or token revoked: alerts wait in the outbox
             log.info("delivery paused: %s since %s (cleared by a start-up whose auth.test succeeds)",
                      gone.reason, gone.since.isoformat())  # fmt: skip
             return DeliveryReport()

@@ -85,7 +85,7 @@ def card_added(deps: Deps, event: EventRef) -> None:
 def deliver_now(deps: Deps) -> None:
     """Post or update what the outbox holds now, holding the delivery lock (never beside another run)."""
     services = deps.services
-    if services.installation.gone() is not None or services.delivery_lock is None:
+    if services.delivery_paused() is not None or services.delivery_lock is None:
         return  # uninstalled: the outbox waits for the scheduler after a start-up clears it
     with services.delivery_lock.hold(DELIVERY_WAIT_SECONDS) as held:
         if not held:

@@ -10,6 +10,7 @@ the app's later answer (through its response URL, or a modal opened), as its use
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,14 +28,21 @@ class SlackDriver:
         requester: sends signed requests to the app.
         hooks_url: where the fake is served, for the response URLs it issues (default: its server).
         reply_timeout: how long ``slash`` waits for the app's answer after an empty ack.
+        team_of: the workspace (team id) each person acts in; None: the fake's own team for all.
     """
 
     def __init__(self, fake: FakeSlack, requester: SlackRequester, hooks_url: str | None = None,
-                 reply_timeout: float = 10.0) -> None:  # fmt: skip
+                 reply_timeout: float = 10.0, team_of: Callable[[str], str | None] | None = None) -> None:  # fmt: skip
         self.fake = fake
         self.requester = requester
         self.hooks_url = hooks_url
         self.reply_timeout = reply_timeout
+        self.team_of = team_of or (lambda _user: None)
+
+    def _team(self, user: str) -> dict[str, str]:
+        """The payload's ``team_id`` argument for ``user`` (none: the payload's default team)."""
+        team = self.team_of(user)
+        return {} if team is None else {"team_id": team}
 
     def slash(self, user: str, text: str = "", channel: str = "C0BILLING1", team_id: str | None = None) -> AppResponse:
         """Type ``/settle TEXT`` and wait for the answer, as a person would.
@@ -45,7 +53,7 @@ class SlackDriver:
         """
         trigger = self.fake.issue_trigger_id(user)
         response_url = self.fake.issue_response_url(user, channel, self.hooks_url)
-        team = {} if team_id is None else {"team_id": team_id}  # ``team_id``: a workspace other than the fake's
+        team = self._team(user) if team_id is None else {"team_id": team_id}  # another workspace than the fake's
         payload = payloads.slash_command(
             text=text, user_id=user, channel_id=channel, trigger_id=trigger, response_url=response_url, **team
         )
@@ -84,7 +92,7 @@ class SlackDriver:
             raise LookupError(f"no message {ts} in {channel}")
         payload = payloads.block_actions(
             user_id=user, action_id=action_id, value=value, block_id=block_id, channel_id=channel,
-            message=message, trigger_id=self.fake.issue_trigger_id(user),
+            message=message, trigger_id=self.fake.issue_trigger_id(user), **self._team(user),
         )  # fmt: skip
         return self.requester.send(payload)
 
@@ -97,7 +105,7 @@ class SlackDriver:
         payload = payloads.block_actions(
             user_id=user, action_id=action_id, value=value, block_id=block_id,
             channel_id=message["channel"], message=message, is_ephemeral=True,
-            trigger_id=self.fake.issue_trigger_id(user),
+            trigger_id=self.fake.issue_trigger_id(user), **self._team(user),
         )  # fmt: skip
         return self.requester.send(payload)
 
@@ -112,7 +120,7 @@ class SlackDriver:
         values = None if answers is None else state_values(view, answers)
         payload = payloads.block_actions(
             user_id=user, action_id=action_id, value=value, block_id=block_id, view=dict(view),
-            trigger_id=self.fake.issue_trigger_id(user), state_values=values,
+            trigger_id=self.fake.issue_trigger_id(user), state_values=values, **self._team(user),
         )  # fmt: skip
         return self.requester.send(payload)
 
@@ -123,7 +131,7 @@ class SlackDriver:
             raise LookupError(f"no view {view_id}")
         payload = payloads.view_submission(
             user_id=user, view=dict(view), state_values=state_values(view, answers or {}),
-            trigger_id=self.fake.issue_trigger_id(user),
+            trigger_id=self.fake.issue_trigger_id(user), **self._team(user),
         )  # fmt: skip
         response = self.requester.send(payload)
         if response.status == 200:
@@ -138,12 +146,13 @@ class SlackDriver:
         self.fake.close_view(user)
         if not view.get("notify_on_close"):
             return None
-        return self.requester.send(payloads.view_closed(user_id=user, view=dict(view)))
+        return self.requester.send(payloads.view_closed(user_id=user, view=dict(view), **self._team(user)))
 
     def open_home(self, user: str, tab: str = "home") -> AppResponse:
         """Open the app's Home tab (or, with ``tab="messages"``, its Messages tab)."""
         home = self.fake.home_view(user) if tab == "home" else None
-        payload = payloads.app_home_opened(user_id=user, tab=tab, view=dict(home) if home else None)
+        payload = payloads.app_home_opened(user_id=user, tab=tab, view=dict(home) if home else None,
+                                           **self._team(user))  # fmt: skip
         return self.requester.send(payload)
 
 

@@ -35,7 +35,7 @@ class Workspace:
         self.users = Directory(identity, users)
         self.messages = MessageStore(identity, self.ids, clock, self.users, self.lock,
                                      strict_channels)  # fmt: skip
-        self.views = ViewStore(identity, self.ids, clock, self.lock)
+        self.views = ViewStore(identity, self.ids, clock, self.lock, self.users.team_of)
         self._problems: list[Problem] = []
         self.socket_urls: Callable[[], str] | None = None  # apps.connections.open: Socket Mode's URLs
 

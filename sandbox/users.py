@@ -45,11 +45,12 @@ def user_object(
     user_id: str, fields: Mapping[str, Any], identity: Identity, now: float, locale: bool
 ) -> dict[str, Any]:
     """The `user` of a `users.info` answer; `locale` only when `include_locale` was asked."""
+    team_id = fields.get("team_id") or identity.team_id  # a person of another workspace has their own
     user = {
-        "id": user_id, "team_id": identity.team_id, "name": fields["name"], "deleted": False,
+        "id": user_id, "team_id": team_id, "name": fields["name"], "deleted": False,
         "color": "9f69e7", "real_name": fields.get("real_name", fields["name"]),
         **_tz_fields(fields.get("tz", "America/Los_Angeles"), now),
-        "profile": _profile(user_id, fields, identity.team_id),
+        "profile": _profile(user_id, fields, team_id),
         "is_admin": bool(fields.get("is_admin", False)), "is_owner": False,
         "is_primary_owner": False, "is_restricted": False, "is_ultra_restricted": False,
         "is_bot": bool(fields.get("is_bot", False)), "is_app_user": False,
@@ -79,6 +80,12 @@ class Directory:
         with self._lock:
             found = self._users.get(user_id)
             return dict(found) if found is not None else None
+
+    def team_of(self, user_id: str | None) -> str | None:
+        """The workspace of a person given one (``team_id``), else None (the fake's own)."""
+        found = self.get(user_id) if user_id else None
+        team = found.get("team_id") if found else None
+        return team if isinstance(team, str) else None
 
     def ids(self) -> list[str]:
         with self._lock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,8 +27,10 @@ class _Trigger:
 class ViewStore:
     """Trigger ids, open modals (a stack per user) and published Home tabs."""
 
-    def __init__(self, identity: Identity, ids: IdFactory, clock: Clock, lock: threading.RLock):
+    def __init__(self, identity: Identity, ids: IdFactory, clock: Clock, lock: threading.RLock,
+                 team_of: Callable[[str | None], str | None] = lambda _user: None) -> None:  # fmt: skip
         self._me, self._ids, self._clock, self._lock = identity, ids, clock, lock
+        self._team_of = team_of  # a view is of its owner's workspace (the fake's own by default)
         self._triggers: dict[str, _Trigger] = {}
         self._views: dict[str, View] = {}
         self._owners: dict[str, str | None] = {}
@@ -52,14 +55,15 @@ class ViewStore:
         trigger.used = True
         return trigger.user_id
 
-    def _build(self, payload: View, view_id: str, root: str, previous: str | None) -> View:
+    def _build(self, payload: View, view_id: str, root: str, previous: str | None, owner: str | None) -> View:
         me = self._me
+        team = self._team_of(owner) or me.team_id
         view = {
             "private_metadata": "", "callback_id": "", "external_id": "",
             "clear_on_close": False, "notify_on_close": False, **copy.deepcopy(payload),
-            "id": view_id, "team_id": me.team_id, "state": {"values": {}},
+            "id": view_id, "team_id": team, "state": {"values": {}},
             "hash": self._ids.view_hash(), "previous_view_id": previous, "root_view_id": root,
-            "app_id": me.app_id, "app_installed_team_id": me.team_id, "bot_id": me.bot_id,
+            "app_id": me.app_id, "app_installed_team_id": team, "bot_id": me.bot_id,
         }  # fmt: skip
         view["blocks"] = self._ids.with_block_ids(view.get("blocks") or [])
         return view
@@ -82,7 +86,7 @@ class ViewStore:
             owner = self._exchange(trigger_id)
             view_id = self._ids.prefixed("V")
             self._stacks[owner] = [view_id]
-            return self._store(self._build(payload, view_id, view_id, None), owner)
+            return self._store(self._build(payload, view_id, view_id, None, owner), owner)
 
     def push(self, trigger_id: str, payload: View) -> View:
         """views.push: a modal on top of the user's stack (at most 3 deep)."""
@@ -95,7 +99,7 @@ class ViewStore:
             view_id = self._ids.prefixed("V")
             root, previous = (stack[0], stack[-1]) if stack else (view_id, None)
             stack.append(view_id)
-            return self._store(self._build(payload, view_id, root, previous), owner)
+            return self._store(self._build(payload, view_id, root, previous, owner), owner)
 
     def update(self, payload: View, view_id: str | None, external_id: str | None,
                hash_: str | None) -> View:  # fmt: skip
@@ -105,9 +109,9 @@ class ViewStore:
             if hash_ is not None and hash_ != current["hash"]:
                 raise ApiError("hash_conflict")
             self._check_external_id(payload, current["id"])
-            view = self._build(payload, current["id"], current["root_view_id"],
-                               current["previous_view_id"])  # fmt: skip
-            return self._store(view, self._owners[current["id"]])
+            owner = self._owners[current["id"]]
+            view = self._build(payload, current["id"], current["root_view_id"], current["previous_view_id"], owner)
+            return self._store(view, owner)
 
     def _lookup(self, view_id: str | None, external_id: str | None) -> View:
         if view_id is not None:
@@ -126,7 +130,7 @@ class ViewStore:
                 raise ApiError("hash_conflict")
             view_id = current["id"] if current else self._ids.prefixed("V")
             self._homes[user_id] = view_id
-            return self._store(self._build(payload, view_id, view_id, None), user_id)
+            return self._store(self._build(payload, view_id, view_id, None, user_id), user_id)
 
     def get(self, view_id: str) -> View | None:
         with self._lock:

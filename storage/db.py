@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -179,14 +182,39 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade(url: str) -> None:
+def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` to the newest schema (a no-op when it is there)."""
     engine = make_engine(url)
     try:
-        with engine.begin() as connection:
-            migrate(connection)
+        with engine.connect() as connection, _foreign_keys_checked_at_the_end(connection), connection.begin():
+            migrate(connection, revision)
     finally:
         engine.dispose()
+
+
+@contextmanager
+def _foreign_keys_checked_at_the_end(connection: Connection) -> Iterator[None]:
+    """SQLite rebuilds a table to change its constraints (Alembic's batch mode); with foreign keys
+    enforced, dropping the old copy of a table that others refer to fails. SQLite's own recipe
+    (ALTER TABLE, "other kinds of table schema changes"): enforcement off around the transaction
+    (it cannot change inside one), and every reference checked before the commit."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            raise RuntimeError(f"the migration left {len(broken)} rows referring to nothing (table {broken[0][0]})")
 
 
 def migrate(connection: Connection, revision: str = "head") -> None:
@@ -195,7 +223,14 @@ def migrate(connection: Connection, revision: str = "head") -> None:
         connection.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
     config = alembic_config()
     config.attributes["connection"] = connection
+    before = _revision(connection)
     command.upgrade(config, revision)
+    if _revision(connection) != before:  # the check reads every table: only after a change
+        _check_foreign_keys(connection)
+
+
+def _revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
 
 
 def new_installation_id(url: str) -> str:

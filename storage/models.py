@@ -117,9 +117,11 @@ class InvoiceRow(Base):
 class SettlementAttemptRow(Base):
     __tablename__ = "settlement_attempts"
     id: Mapped[str] = mapped_column(primary_key=True)
-    subscription_id: Mapped[str] = mapped_column(ForeignKey("subscriptions.id"), index=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
-    card_id: Mapped[str]  # no foreign key: the audit record outlives a removed card
+    # No foreign keys to the subscription, account or card: the money trail outlives a removed
+    # card and an uninstalled workspace's removed billing data (migration 0015).
+    subscription_id: Mapped[str] = mapped_column(index=True)
+    account_id: Mapped[str]
+    card_id: Mapped[str]
     actor: Mapped[str]
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
@@ -142,7 +144,7 @@ class PaymentRow(Base):
     __tablename__ = "payments"
     __table_args__ = (Index("ix_payments_subscription_paid", "subscription_id", "paid_at"),)
     id: Mapped[str] = mapped_column(primary_key=True)
-    subscription_id: Mapped[str] = mapped_column(ForeignKey("subscriptions.id"))
+    subscription_id: Mapped[str]  # no foreign key, as the attempt's (migration 0015)
     attempt_id: Mapped[str] = mapped_column(ForeignKey("settlement_attempts.id"), index=True, unique=True)
     card_id: Mapped[str]
     actor: Mapped[str]

@@ -13,7 +13,7 @@ Modules:
 """
 
 from sandbox.page.app import SandboxPage
-from sandbox.page.frame import PageInfo
+from sandbox.page.frame import PageInfo, WorkspaceInfo
 from sandbox.page.viewer import Person, Viewer
 
-__all__ = ["PageInfo", "Person", "SandboxPage", "Viewer"]
+__all__ = ["PageInfo", "Person", "SandboxPage", "Viewer", "WorkspaceInfo"]

@@ -3,7 +3,8 @@
 Routes: ``GET /`` the page; ``GET /frame`` its regions as JSON (polled about once a second; ``known=name:sig,...``
 leaves out the regions the page already shows);
 ``POST /act`` a person's click, submission, slash command or scan; ``/static/…``; ``/api/…``
-the `FakeSlack` Web API the app calls (``SLACK_API_URL``). Served on loopback only: requests
+the `FakeSlack` Web API the app calls (``SLACK_API_URL``), ``/oauth/v2/authorize`` its "Add to Slack".
+Served on loopback only: requests
 naming another host are refused (DNS rebinding), and ``/act`` takes JSON from this page only.
 """
 
@@ -58,11 +59,11 @@ class SandboxPage:
 
     def place(self, user_id: str, pane: str) -> str:
         """The conversation a slash command typed in ``pane`` belongs to (opening the DM if needed)."""
-        return self.info.channel_id if pane == "channel" else self.fake.dm_channel_id(user_id)
+        return self.frame.workspace_of(user_id).channel_id if pane == "channel" else self.fake.dm_channel_id(user_id)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path.startswith(("/api/", "/hooks/")):
+        if path.startswith(("/api/", "/hooks/", "/oauth/")):  # the fake Slack (its authorize page too)
             return self.fake.wsgi_app(environ, start_response)
         request = Request(environ)
         return self.respond(request)(environ, start_response)

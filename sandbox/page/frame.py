@@ -44,12 +44,30 @@ class Location:
 
 
 @dataclass(frozen=True)
-class PageInfo:
-    """What the page says about the sandbox itself."""
+class WorkspaceInfo:
+    """One Slack workspace of the sandbox: its team, and the channel the app posts alerts in."""
 
+    team_id: str
+    name: str
     channel_id: str
     channel_name: str
+
+    @property
+    def initials(self) -> str:
+        """``ST`` for Settlebot Sandbox, as Slack's workspace rail shows a workspace without an icon."""
+        return "".join(word[0] for word in self.name.split()[:2]).upper() or self.team_id[:1]
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """What the page says about the sandbox itself: its workspaces (a person belongs to one)."""
+
+    workspaces: tuple[WorkspaceInfo, ...]
     database: str  # shown on the page: where the sandbox keeps its data
+
+    def workspace(self, team_id: str) -> WorkspaceInfo:
+        """The workspace ``team_id``; the first one for a person of none."""
+        return next((w for w in self.workspaces if w.team_id == team_id), self.workspaces[0])
 
 
 class Frame:
@@ -70,14 +88,24 @@ class Frame:
         person = self._by_id[user_id]
         names = {p.id: p.name for p in self.people}
         names[self.fake.identity.bot_user_id] = self.fake.identity.bot_name
-        channels = {self.info.channel_id: self.info.channel_name}
+        channels = {w.channel_id: w.channel_name for w in self.info.workspaces}
         return Viewer(user_id, person.locale, ZoneInfo(person.tz), names, channels, dt.datetime.now(dt.UTC))
 
     def conversation(self, user_id: str, pane: str) -> str | None:
         """The conversation behind a pane: the channel, or the app's DM with the user (if any)."""
         if pane == "channel":
-            return self.info.channel_id
+            return self.workspace_of(user_id).channel_id
         return self.fake.workspace.messages.dm_channel(user_id)
+
+    def workspace_of(self, user_id: str) -> WorkspaceInfo:
+        return self.info.workspace(self._by_id[user_id].team_id)
+
+    def rail(self, where: Location) -> list[tuple[WorkspaceInfo, Person, bool]]:
+        """Slack's workspace rail: each workspace, who is shown on switching to it (the person
+        looking if theirs, else its first person), and whether it is the one shown."""
+        mine = self.workspace_of(where.user)
+        return [(w, next(p for p in self.people if self.workspace_of(p.id) == w), w == mine)
+                for w in self.info.workspaces if any(self.workspace_of(p.id) == w for p in self.people)]  # fmt: skip
 
     def regions(self, where: Location) -> dict[str, str]:
         viewer = self.viewer(where.user)
@@ -85,13 +113,16 @@ class Frame:
 
     def page(self, where: Location) -> str:
         parts = self.regions(where)
+        ws = self.workspace_of(where.user)
         return templates.get_template("page.html").render(
-            where=where, people=self.people, me=self._by_id[where.user], regions=parts,
-            sigs={k: signature(v) for k, v in parts.items()}, info=self.info,
+            where=where, people=[p for p in self.people if self.workspace_of(p.id) == ws], me=self._by_id[where.user],
+            regions=parts, sigs={k: signature(v) for k, v in parts.items()}, info=self.info, ws=ws,
+            rail=self.rail(where),
         )  # fmt: skip
 
     def _render(self, name: str, where: Location, **values: Any) -> str:
-        return templates.get_template(name).render(where=where, info=self.info, **values).strip()
+        ws = self.workspace_of(where.user)
+        return templates.get_template(name).render(where=where, info=self.info, ws=ws, **values).strip()
 
     def _sidebar(self, where: Location, viewer: Viewer) -> str:
         dm = self.timeline.raw(viewer, self.conversation(where.user, "messages"))
@@ -124,8 +155,9 @@ class Frame:
         messages = self.timeline.thread(viewer, conversation, where.thread)
         if not messages:
             return ""
+        channel_name = self.workspace_of(where.user).channel_name if where.pane == "channel" else None
         return self._render("thread.html", where, parent=messages[0], replies=messages[1:],
-                            channel_name=self.info.channel_name if where.pane == "channel" else None)  # fmt: skip
+                            channel_name=channel_name)  # fmt: skip
 
     def _modal(self, where: Location, viewer: Viewer) -> str:
         view = self.fake.current_view(where.user)

@@ -20,6 +20,7 @@ class Person:
         title: what they are in the demo ("global admin, owns the cards").
         locale: their Slack locale (``en-US``, ``zh-CN``...).
         tz: their IANA time zone, in which Slack shows them times.
+        team_id: their workspace ("": the sandbox's first).
     """
 
     id: str
@@ -27,6 +28,7 @@ class Person:
     title: str
     locale: str = "en-US"
     tz: str = "UTC"
+    team_id: str = ""
 
     @property
     def initials(self) -> str:
@@ -39,8 +41,9 @@ class Person:
     def slack_fields(self) -> dict[str, str]:
         """The fields `FakeSlack(users=...)` takes for this person."""
         handle = self.name.split()[0].lower() if self.name.isascii() else self.id.lower()
-        return {"name": handle, "real_name": self.name, "display_name": self.name,
-                "locale": self.locale, "tz": self.tz}  # fmt: skip
+        fields = {"name": handle, "real_name": self.name, "display_name": self.name,
+                  "locale": self.locale, "tz": self.tz}  # fmt: skip
+        return {**fields, "team_id": self.team_id} if self.team_id else fields
 
 
 @dataclass(frozen=True)

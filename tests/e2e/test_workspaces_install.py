@@ -4,15 +4,19 @@ untouched; a reinstall with new scopes."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
 
+from bot.demo import demo_data
+from domain.importing import import_billing_data
 from handlers.workspaces import WorkspaceGone
 from sandbox.driver import SlackDriver
 from sandbox.fake_slack import FakeSlack
 from sandbox.signing import SlackRequester
-from tests.e2e.harness import BILLING_CHANNEL, SIGNING_SECRET, AppProcess, wait_until
+from storage.installation import InstallationRecord
+from tests.e2e.harness import BILLING_CHANNEL, SIGNING_SECRET, AppProcess, Inspector, cli, cli_json, wait_until
 from tests.e2e.installing import approve, finish, get, install, installed, send_events
 
 TEAMS = {"T0ALPHA001": "Alpha Co", "T0BRAVO002": "Bravo Inc", "T0CHARL003": "Charlie Ltd"}
@@ -142,3 +146,51 @@ def test_a_malformed_redirect_installs_nothing_and_never_fails(
         answer = get(f"{installing_app.url}/slack/oauth_redirect?{query}")
         assert answer.status == status and "settlebot was not installed" in answer.body, query
     assert installed(database_url, fake_slack).workspaces() == []
+
+
+def test_an_uninstalled_workspaces_data_is_listed_as_kept_and_removed_by_the_operator_only(
+    fake_slack: FakeSlack, install_env: dict[str, str], installing_app: AppProcess, database_url: str
+) -> None:
+    data = demo_data(dt.datetime.now(dt.UTC).date())
+    for account, team_id in zip(data["accounts"], ("T0ALPHA001", "T0BRAVO002"), strict=True):
+        account["team_id"] = team_id  # Contoso in Alpha, Fabrikam in Bravo
+    db = Inspector(database_url)
+    import_billing_data(db.uow(), data)
+    install(installing_app.url, fake_slack, "T0ALPHA001")
+    install(installing_app.url, fake_slack, "T0BRAVO002")
+    send_events(installing_app.url, fake_slack.uninstall("T0BRAVO002"))
+    workspaces = installed(database_url, fake_slack)
+    wait_until(lambda: "T0BRAVO002" not in {w.team_id for w in workspaces.workspaces()})
+
+    listed = {row["workspace"]: row for row in cli_json(install_env, "workspaces", "list")}
+    assert (listed["T0ALPHA001"]["status"], listed["T0ALPHA001"]["name"]) == ("installed", "Alpha Co")
+    assert (listed["T0BRAVO002"]["status"], listed["T0BRAVO002"]["accounts"]) == ("uninstalled, data kept", 1)
+    refused = cli(install_env, "workspaces", "remove", "T0ALPHA001", "--yes", check=False)
+    assert refused.returncode == 1 and "uninstall the app there first" in refused.stderr
+    removed = cli(install_env, "workspaces", "remove", "T0BRAVO002", "--yes")
+    assert "removed the billing data of T0BRAVO002: " in removed.stdout and "1 accounts" in removed.stdout
+
+    with db.uow() as uow:
+        assert uow.accounts.get("acc_fabrikam") is None and uow.subscriptions.get("sub_teams") is None
+        assert uow.accounts.get("acc_contoso") is not None and uow.cards.get("card_visa") is not None
+        assert len(uow.subscriptions.for_accounts(["acc_contoso"])) == 4
+    listed_after = {row["workspace"] for row in cli_json(install_env, "workspaces", "list")}
+    assert listed_after == {"T0ALPHA001"}
+    assert workspaces.client_for("T0ALPHA001").auth_test()["team_id"] == "T0ALPHA001"  # still installed
+    db.close()
+
+
+def test_a_record_of_an_uninstall_left_by_one_token_mode_never_pauses_installation_mode(
+    fake_slack: FakeSlack, install_env: dict[str, str], installing_app: AppProcess, database_url: str
+) -> None:
+    db = Inspector(database_url)
+    InstallationRecord(db.engine).mark_gone("T0OLDTEAM1", "app_uninstalled", dt.datetime.now(dt.UTC))
+    data = demo_data(dt.datetime.now(dt.UTC).date())
+    for account in data["accounts"]:
+        account["team_id"] = "T0ALPHA001"
+    import_billing_data(db.uow(), data)
+    install(installing_app.url, fake_slack, "T0ALPHA001")
+    cli(install_env, "scan")
+    posts = fake_slack.calls_to("chat.postMessage", ok=True)
+    assert posts and {fake_slack.oauth.tokens[c.token or ""].team.id for c in posts} == {"T0ALPHA001"}
+    db.close()

@@ -79,10 +79,16 @@ def test_regions_the_page_already_shows_are_not_sent_again(client: Client) -> No
     assert all("html" not in part for part in again.values())
 
 
-def test_the_fake_slack_web_api_is_served_under_api(client: Client, running: LocalSandbox) -> None:
-    token = running.runtime.settings.secret("slack_bot_token")
-    answer = client.post("/api/auth.test", headers={"Authorization": f"Bearer {token}"}).get_json()
-    assert answer["ok"] and answer["user_id"] == running.fake.identity.bot_user_id
+def test_the_fake_slack_web_api_is_served_under_api_with_a_bot_token_per_workspace(
+    client: Client, running: LocalSandbox
+) -> None:
+    installed = running.runtime.services.installed
+    tokens = {w.team_id: installed.bot(w.team_id).bot_token for w in running.workspaces}
+    assert len(set(tokens.values())) == 2  # each workspace installed the app through "Add to Slack"
+    for team_id, token in tokens.items():
+        answer = client.post("/api/auth.test", headers={"Authorization": f"Bearer {token}"}).get_json()
+        assert answer["ok"] and answer["user_id"] == running.fake.identity.bot_user_id
+        assert answer["team_id"] == team_id
     assert client.post("/api/auth.test").get_json()["error"] == "not_authed"
     running.fake.reset()  # that refusal was the point; forget it
 

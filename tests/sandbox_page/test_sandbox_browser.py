@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from tests.sandbox_page.ui import BA, GA, READER, ZH, SandboxUI
+from tests.sandbox_page.ui import BA, GA, READER, TAILSPIN_GA, TAILSPIN_ZH, ZH, SandboxUI
 
 pytestmark = pytest.mark.browser
 
@@ -108,7 +108,8 @@ def test_slash_commands_from_the_message_box(ui: SandboxUI) -> None:
 def test_a_later_scan_posts_reminders_in_the_alerts_thread(ui: SandboxUI) -> None:
     ui.open(BA)
     ui.css("#scan-7")[0].click()
-    ui.wait(lambda: "4 thread replies" in ui.text("#last-scan"), what="the scan's summary")
+    # 4 in this workspace's #billing, 2 in Tailspin's: the scan is the app's, for every workspace
+    ui.wait(lambda: "6 thread replies" in ui.text("#last-scan"), what="the scan's summary")
     replies = ui.wait(lambda: ui.css(".replies", ui.message("Past-due payment: Microsoft 365 E3")), what="a reply")
     alert = ui.message("Past-due payment: Microsoft 365 E3")
     assert "12 days" in alert.text and "(edited)" in alert.text and "1 reply" in replies[0].text
@@ -153,3 +154,40 @@ def test_a_settlement_started_in_the_apps_messages_tab_sends_the_receipt_by_dire
     ui.shot("dm-receipt")
     ui.go("channel")
     assert "Settled: Microsoft 365 E3" in ui.message("Settled: Microsoft 365 E3").text
+
+
+def test_each_workspace_shows_only_its_own_alerts_people_home_and_settle(ui: SandboxUI) -> None:
+    ui.open(BA)
+    ui.message("Past-due payment: Microsoft 365 Business Premium")
+    assert "active" in (ui.css("#rail-T0SETTLE01")[0].get_attribute("class") or "")
+    ui.switch_workspace("T0TAILSPN2", "Tailspin Toys")
+    alert = ui.message("Past-due payment: Dynamics 365 Sales")
+    channel = ui.text("#r-body")
+    assert "Microsoft 365 Copilot" in channel
+    assert "Business Premium" not in channel and "Teams Essentials" not in channel
+    assert "active" in (ui.css("#rail-T0TAILSPN2")[0].get_attribute("class") or "")
+    people = [o.get_attribute("value") for o in ui.css("#user-switch option")]
+    assert people == [TAILSPIN_GA, TAILSPIN_ZH]  # the other workspace's people are not in this one
+    ui.show(alert)
+    ui.shot("workspace-tailspin")
+    ui.type("/settle")
+    listing = ui.message("Past-due subscriptions")
+    assert "Dynamics 365 Sales" in listing.text and "Microsoft 365 E3" not in listing.text
+    ui.click("Settle balance", ui.message("Past-due payment: Dynamics 365 Sales"))
+    ui.modal("Dynamics 365 Sales")
+    ui.save()
+    assert "£195.00" in ui.modal("Balance settled").text
+    ui.close_modal()
+    ui.go("home")
+    home = ui.wait(lambda: "Microsoft 365 Copilot" in ui.text("#r-body .home") and ui.text("#r-body .home"),
+                   what="Tailspin's Home tab")  # fmt: skip
+    assert "Power BI" not in home and "Teams Essentials" not in home
+    ui.switch_workspace("T0SETTLE01", "Settlebot Sandbox")
+    assert ui.message("Past-due payment: Power BI Pro") and "Dynamics 365" not in ui.text("#r-body")
+
+
+def test_the_second_workspace_in_chinese(ui: SandboxUI) -> None:
+    ui.open(TAILSPIN_ZH, "home")
+    home = ui.wait(lambda: "你的产品" in ui.text("#r-body .home") and ui.text("#r-body .home"), what="the Home tab")
+    assert "Dynamics 365 Sales" in home and "Microsoft 365 E3" not in home
+    ui.shot("workspace-tailspin-zh-CN")

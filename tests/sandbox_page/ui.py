@@ -10,6 +10,7 @@ from tests.e2e.harness import ROOT
 
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
 GA, BA, READER, ZH, OTHER, NOBODY = "U0DEMOGA1", "U0DEMOBA2", "U0DEMORD3", "U0DEMOZH4", "U0DEMOOT5", "U0DEMONO6"
+TAILSPIN_GA, TAILSPIN_ZH = "U0DEMOTA7", "U0DEMOLI8"  # the second workspace's people
 T = TypeVar("T")
 
 
@@ -73,6 +74,11 @@ class SandboxUI:
     def open(self, user: str, pane: str = "channel") -> None:
         self.driver.get(f"{self.url}?user={user}&pane={pane}")
         self.wait(lambda: self.css("#r-body .msg, #r-body .home"), what=f"the {pane} pane")
+
+    def switch_workspace(self, team_id: str, name: str) -> None:
+        """Click a workspace on the rail (the page reloads as that workspace's person)."""
+        self.css(f"#rail-{team_id}")[0].click()
+        self.wait(lambda: name in self.text("#ws-name") and self.css("#r-body .msg"), what=f"the workspace {name}")
 
     def go(self, pane: str) -> None:
         self.css(f"#nav-{pane}")[0].click()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,11 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, select
 
-from storage.db import alembic_config, make_engine, new_installation_id, upgrade
+from domain.records import Outcome
+from storage.db import alembic_config, make_engine, make_session_factory, new_installation_id, upgrade
 from storage.models import Base, InstallationRow
+from storage.uow import SqlUnitOfWork
+from tests.storage.builders import NOW, alert, attempt, payment, seed_billing
 from tests.storage.conftest import PG_URL, POSTGRES, reset_postgres
 
 TABLES = {
@@ -173,5 +177,32 @@ def test_payments_hold_one_row_per_attempt(blank_url: str) -> None:
     try:
         unique = {i["name"] for i in inspect(engine).get_indexes("payments") if i["unique"]}
         assert "ix_payments_attempt_id" in unique
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_to_0015_keeps_every_attempt_payment_and_alert_and_detaches_the_money_trail(
+    blank_url: str,
+) -> None:
+    upgrade(blank_url, "0014")
+    engine = make_engine(blank_url)
+    try:
+        uow = SqlUnitOfWork(make_session_factory(engine))
+        seed_billing(uow)
+        done = attempt().finish(Outcome.SUCCEEDED, NOW, "ch_1", None)
+        with uow:
+            uow.attempts.add(done)
+            uow.payments.add(payment("pay_1"))
+            uow.alerts.add([replace(alert(), settled_attempt_id="att_1")])
+            uow.commit()
+        upgrade(blank_url)
+        inspector = inspect(engine)
+        referred = {(t, fk["referred_table"]) for t in ("settlement_attempts", "payments")
+                    for fk in inspector.get_foreign_keys(t)}  # fmt: skip
+        assert referred == {("payments", "settlement_attempts")}
+        with uow:
+            assert uow.attempts.get("att_1") == done
+            assert uow.payments.last_for("sub_1") == payment("pay_1")
+            assert uow.alerts.get("al_1") is not None
     finally:
         engine.dispose()

@@ -1,62 +1,65 @@
-"""The workspace a request came from, read from Slack's genuine payloads (org-wide installs too),
-and the one-token mode's ``SingleWorkspace``."""
+"""``domain.workspaces``: which workspaces are listed as what, and when a removal is refused."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qsl
+import datetime as dt
 
 import pytest
-from slack_sdk import WebClient
 
-from domain.tenancy import Tenant
-from handlers import payloads
-from handlers.workspaces import SingleWorkspace, Workspace
-from sandbox.fake_slack import FakeSlack
+from domain.errors import DomainError
+from domain.workspaces import Footprint, Installed, Removal, list_workspaces, remove_workspace
 
-CORPUS = Path(__file__).parents[1] / "corpus"
+TODAY = dt.date(2026, 12, 7)
 
 
-def corpus_body(name: str) -> dict[str, Any]:
-    """A body of the in-house corpus (tests/corpus), as Bolt parses it."""
-    entry = json.loads((CORPUS / name).read_text(encoding="utf-8"))
-    raw = entry["body"]
-    fields = raw if isinstance(raw, dict) else dict(parse_qsl(raw, keep_blank_values=True))
-    payload = fields.get("payload")
-    if payload is None:
-        return dict(fields)
-    return json.loads(payload) if isinstance(payload, str) else dict(payload)
+class FakeWorkspaceData:
+    def __init__(self, *footprints: Footprint) -> None:
+        self.kept = list(footprints)
+        self.removed: list[str] = []
+
+    def footprints(self, today: dt.date) -> list[Footprint]:
+        return self.kept
+
+    def remove(self, workspace_id: str) -> Removal:
+        gone = [f for f in self.kept if (f.team_id or f.enterprise_id) == workspace_id]
+        self.kept = [f for f in self.kept if f not in gone]
+        self.removed.append(workspace_id)
+        return Removal({"accounts": sum(f.accounts for f in gone)}, {"payments": 0})
 
 
-@pytest.mark.parametrize("unassigned", [True, False])
-def test_a_click_from_an_org_wide_install_acts_in_the_users_workspace_of_its_org(unassigned: bool) -> None:
-    body = corpus_body("view_submission_org_wide_team_null.json")
-    org = body["enterprise"]["id"]
-    assert body["team"] is None and body["is_enterprise_install"] is True
-    body["user"] = {k: v for k, v in body["user"].items() if k != "team_id"}  # no workspace named at all
-    body["view"] = {k: v for k, v in body["view"].items() if k != "app_installed_team_id"}
-    assert payloads.tenant(body, unassigned=unassigned) == Tenant(None, org, unassigned)
-    body["user"] = {**body["user"], "team_id": "T0WS00001"}  # the user's own workspace in the org
-    assert payloads.tenant(body, unassigned=unassigned) == Tenant("T0WS00001", org, unassigned)
+def installed(team: str | None, org: str | None = None) -> Installed:
+    return Installed(team, org, "Name", ("chat:write",), None, None)
 
 
-def test_a_slash_command_acts_in_its_team_and_enterprise() -> None:
-    body = corpus_body("slash_command_enterprise.json")
-    actor = payloads.command(body, unassigned=False).user_id
-    assert actor == body["user_id"] and actor.tenant == Tenant(body["team_id"], body["enterprise_id"])
+def test_installed_and_uninstalled_workspaces_are_listed_with_their_accounts() -> None:
+    data = FakeWorkspaceData(Footprint("T0ALPHA001", None, 2, 1), Footprint("T0GONE0001", None, 1, 1),
+                             Footprint(None, None, 3, 0))  # fmt: skip
+    lines = list_workspaces([installed("T0ALPHA001"), installed("T0EMPTY001")], data, TODAY)
+    assert [(w.workspace_id, w.status, w.accounts, w.past_due) for w in lines] == [
+        ("T0ALPHA001", "installed", 2, 1), ("T0EMPTY001", "installed", 0, 0),
+        ("T0GONE0001", "uninstalled, data kept", 1, 1), (None, "unassigned", 3, 0),
+    ]  # fmt: skip
 
 
-def test_a_workspace_id_that_is_not_one_is_not_believed() -> None:
-    body = {"team": {"id": "T0GOOD001"}, "enterprise": {"id": "not an org"}}
-    assert payloads.tenant(body, unassigned=False) == Tenant("T0GOOD001", None)
+def test_a_team_of_an_org_installed_org_wide_counts_as_installed() -> None:
+    data = FakeWorkspaceData(Footprint("T0ORGTEAM1", "E0GRIDORG1", 1, 0))
+    (org, team) = list_workspaces([installed(None, "E0GRIDORG1")], data, TODAY)
+    assert (org.workspace_id, team.workspace_id, team.status) == ("E0GRIDORG1", "T0ORGTEAM1", "installed")
+    with pytest.raises(DomainError, match="still_installed"):
+        remove_workspace("T0ORGTEAM1", [installed(None, "E0GRIDORG1")], data, TODAY)
+    assert data.removed == []
 
 
-def test_the_one_token_mode_gives_its_client_to_every_workspace_and_names_its_own() -> None:
-    with FakeSlack(token="xoxb-one") as fake:
-        client = WebClient(token="xoxb-one", base_url=fake.url)
-        single = SingleWorkspace(client)
-        assert single.client_for("T0ANY0001") is client and single.client_for(None, "E0ORG0001") is client
-        assert single.workspaces() == [Workspace(fake.identity.team_id, None, fake.identity.team_name)]
-        assert SingleWorkspace(client, "T0SET0001").workspaces()[0].team_id == "T0SET0001"
+@pytest.mark.parametrize("workspace, key", [("T0ALPHA001", "still_installed"), ("T0NOBODY01", "no_such_workspace"),
+                                             ("alpha; drop", "invalid_workspace")])  # fmt: skip
+def test_a_removal_is_refused_while_installed_unknown_or_malformed(workspace: str, key: str) -> None:
+    data = FakeWorkspaceData(Footprint("T0ALPHA001", None, 2, 1))
+    with pytest.raises(DomainError) as refused:
+        remove_workspace(workspace, [installed("T0ALPHA001")], data, TODAY)
+    assert refused.value.key == key and data.kept == [Footprint("T0ALPHA001", None, 2, 1)]
+
+
+def test_an_uninstalled_workspace_is_removed_and_the_others_stay() -> None:
+    data = FakeWorkspaceData(Footprint("T0ALPHA001", None, 2, 1), Footprint("T0GONE0001", None, 1, 1))
+    assert remove_workspace("T0GONE0001", [installed("T0ALPHA001")], data, TODAY).removed == {"accounts": 1}
+    assert data.kept == [Footprint("T0ALPHA001", None, 2, 1)]
