@@ -8,7 +8,7 @@ from bot.bootstrap import Services, build_services
 from bot.settings import Settings
 from domain.admins import add_admin, list_admins, remove_admin
 from domain.billing import BillingReader, BillingUnavailable
-from domain.billing_sync import link_customer, sync, unlink_customer
+from domain.billing_sync import link_customer, unlink_customer
 from domain.errors import DomainError
 
 MESSAGES = {
@@ -104,13 +104,25 @@ def run_admins(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_sync(settings: Settings, args: argparse.Namespace) -> int:
-    services = build_services(settings, with_slack=settings.slack_bot_token is not None)  # to find card owners
+    """Sync, then deliver the alerts its events changed (with a bot token; else the scheduler does)."""
+    from bot.scheduler import Jobs, sync_once
+
+    services = build_services(settings, with_slack=settings.slack_bot_token is not None)  # card owners, alerts
+    _reader(services)
     try:
-        report = sync(services.uow(), _reader(services), services.clock, full=args.full, people=services.people)
+        report = sync_once(services, full=args.full)
     except BillingUnavailable as error:
         raise BillingCommandError(f"Stripe is unavailable ({error}); nothing changed, try again") from None
     print(f"{report.mode} sync: {report.customers} linked customers, {report.read_whole} read whole, "
-          f"{report.changes} changes, {report.applied} objects written")  # fmt: skip
+          f"{report.changes} changes, {report.applied} objects written, {report.alerts} alerts changed")  # fmt: skip
+    if report.alerts and services.clients is not None:
+        delivered = Jobs(services, services.notifier()).deliver()
+        print(f"posted {delivered.posted}, updated {delivered.updated}, failed {delivered.failed}")
+    elif report.alerts:
+        print("the scheduler posts them (no SLACK_BOT_TOKEN here)")
+    if report.read_whole:
+        print("past-due subscriptions of the customers read whole are alerted by the scan "
+              "(the scheduler's sync runs it; here: `settlebot scan`)")  # fmt: skip
     return 0
 
 

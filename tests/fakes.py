@@ -461,6 +461,12 @@ class FakeLinks(_Repo):
         if event_id in self.t.events:
             self.t.events[event_id] = at
 
+    def claim_event(self, event_id: str, type_: str, at: dt.datetime) -> bool:
+        if self.t.events.get(event_id) is not None:
+            return False
+        self.t.events[event_id] = at
+        return True
+
 
 def _stage(claim: Claim, row: PastDueRow) -> int:
     return ReminderPolicy(claim.stage_days, claim.every).stage_for((claim.today - row.oldest_overdue).days)

@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 
 from domain.billing import BillingUnavailable, CardGone, EventRef, RemoteCustomer
+from domain.billing_events import handle_event, receive_event
 from domain.billing_mirror import card_id_for
-from domain.billing_sync import handle_event, link_customer, receive_event, sync, unlink_customer
+from domain.billing_sync import link_customer, sync, unlink_customer
 from domain.errors import InvalidInput, NotFound
 from domain.model import NO_OWNER, InvoiceStatus
 from domain.money import Money
