@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 
 from bot.bootstrap import Services, build_services
+from bot.printing import print_invoice_charges
 from bot.settings import Settings
 from domain.admins import add_admin, list_admins, remove_admin
 from domain.billing import BillingReader, BillingUnavailable
 from domain.billing_sync import link_customer, unlink_customer
+from domain.charges import checked, invoice_charges
 from domain.errors import DomainError
 
 MESSAGES = {
@@ -124,6 +126,20 @@ def run_sync(settings: Settings, args: argparse.Namespace) -> int:
         print("past-due subscriptions of the customers read whole are alerted by the scan "
               "(the scheduler's sync runs it; here: `settlebot scan`)")  # fmt: skip
     return 0
+
+
+def run_charges(settings: Settings, args: argparse.Namespace) -> int:
+    """What settlebot paid through Stripe, invoice by invoice, from its own records; ``--check``
+    reads each invoice back from Stripe (exit code 1 when one differs)."""
+    services = build_services(settings, with_slack=False)
+    charges = invoice_charges(services.uow(read_only=True))
+    if args.check:
+        try:
+            charges = checked(charges, _reader(services))
+        except BillingUnavailable as error:
+            raise BillingCommandError(f"Stripe is unavailable ({error}); nothing checked, try again") from None
+    print_invoice_charges(charges, as_json=args.json)
+    return 1 if any(c.remote is not None and c.remote.differs for c in charges) else 0
 
 
 HANDLERS = {"link": run_link, "unlink": run_unlink, "admins": run_admins, "sync": run_sync}

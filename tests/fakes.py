@@ -241,6 +241,9 @@ class FakeAttempts(_Repo):
             key=lambda a: a.created_at,
         )
 
+    def all(self) -> list[SettlementAttempt]:
+        return sorted(self.t.attempts.values(), key=lambda a: (a.created_at, a.id))
+
 
 class FakePayments(_Repo):
     def add(self, payment: Payment) -> None:
