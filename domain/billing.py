@@ -168,8 +168,6 @@ class LinkRepository(Protocol):
         """Remember a delivered event; False when it was seen before (it is then not handled again)."""
         ...
 
-    def event_handled(self, event_id: str, at: dt.datetime) -> None: ...
-
     def claim_event(self, event_id: str, type_: str, at: dt.datetime) -> bool:
         """Take an event to act on it (a webhook's job or the sync, whichever comes first): True
         when this call takes it (not recorded yet, or recorded by a webhook and not handled); False

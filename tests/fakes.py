@@ -460,10 +460,6 @@ class FakeLinks(_Repo):
         self.t.events[event_id] = None
         return True
 
-    def event_handled(self, event_id: str, at: dt.datetime) -> None:
-        if event_id in self.t.events:
-            self.t.events[event_id] = at
-
     def claim_event(self, event_id: str, type_: str, at: dt.datetime) -> bool:
         if self.t.events.get(event_id) is not None:
             return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache
 
-from sqlalchemy import Executable, delete, select, update
+from sqlalchemy import Executable, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.billing import Link, LinkedVia
@@ -49,12 +49,6 @@ class SqlLinks(SqlRepository):
     def record_event(self, event_id: str, type_: str, at: dt.datetime) -> bool:
         values = {"id": event_id, "type": type_, "received_at": at, "handled_at": None}
         return self.session.execute(_record_event(self.session.get_bind().dialect.name), values).first() is not None
-
-    def event_handled(self, event_id: str, at: dt.datetime) -> None:
-        self.session.execute(
-            update(StripeEventRow).where(StripeEventRow.id == event_id).values(handled_at=at),
-            execution_options={"synchronize_session": False},
-        )
 
     def claim_event(self, event_id: str, type_: str, at: dt.datetime) -> bool:
         values = {"id": event_id, "type": type_, "received_at": at, "handled_at": at}
