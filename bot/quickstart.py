@@ -27,6 +27,7 @@ from bot.settings import ConfigError, Settings
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
+    from bot.sandbox_stripe import SandboxStripe
     from sandbox.page import Person
     from sandbox.server import ServerThread
 
@@ -37,7 +38,7 @@ CHANNEL_NAME = "billing"
 # Where the demo people live, so that Slack's date tokens show each of them their own time.
 ZONES = {"U0DEMOGA1": "America/New_York", "U0DEMOBA2": "America/Los_Angeles", "U0DEMORD3": "Europe/London",
          "U0DEMOZH4": "Asia/Shanghai", "U0DEMOOT5": "Europe/Berlin", "U0DEMONO6": "UTC"}  # fmt: skip
-HINTS = """  It runs the real settlebot against a simulated Slack, with a sandbox payment gateway:
+HINTS = """  It runs the real settlebot against a simulated Slack, with a {paying}:
   no real money moves. Switch people at the top right; "+1 day" ... "+14 days" run the daily
   scan later on, for reminders. Fresh data on every run (./sandbox.db); logs in ./sandbox.log.
   Ctrl-C stops everything.
@@ -45,6 +46,12 @@ HINTS = """  It runs the real settlebot against a simulated Slack, with a sandbo
   To use a real Slack workspace instead: create an app from app_manifest.yml (README,
   "Connect to Slack"), put SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (and SLACK_APP_TOKEN for
   Socket Mode) in .env, set BILLING_CHANNEL, and run `make run` again.
+"""
+STRIPE_HINTS = """
+  Billing is Stripe's here: a fake Stripe API runs in this process (test mode, no account,
+  no real money), holding the demo customers, cards, subscriptions and invoices; settlebot
+  synced them, pays with invoices.pay and hears Stripe's webhooks. "Add a new card" in the
+  settle modal opens the fake's Checkout page: pick a test card (Visa 9995 declines).
 """
 
 
@@ -80,9 +87,10 @@ class LocalSandbox:
         base: the settings read from the environment (time zone, reminder days, channel...).
         database: the sandbox's SQLite file, emptied at `start`.
         page_port: the page's port; 0, or a port in use, lets the OS choose.
+        billing: "sandbox" (the sandbox gateway) or "stripe" (a fake Stripe in this process).
     """
 
-    def __init__(self, base: Settings, *, database: Path, page_port: int = 0) -> None:
+    def __init__(self, base: Settings, *, database: Path, page_port: int = 0, billing: str = "sandbox") -> None:
         from sandbox.fake_slack import FakeSlack
         from sandbox.page import PageInfo, SandboxPage
 
@@ -95,6 +103,11 @@ class LocalSandbox:
         info = PageInfo(base.billing_channel, CHANNEL_NAME, f"./{database.name}")
         self.page = SandboxPage(self.fake, self.people, info)
         self.runtime: Runtime | None = None
+        self.stripe: SandboxStripe | None = None
+        if billing == "stripe":
+            from bot.sandbox_stripe import SandboxStripe
+
+            self.stripe = SandboxStripe()
         self.url = ""
         self._page_server: ServerThread | None = None
         self._scan_lock = threading.Lock()
@@ -107,6 +120,8 @@ class LocalSandbox:
         from sandbox.signing import SlackRequester
 
         self.url = self._serve_page()
+        if self.stripe is not None:
+            self.stripe.start()
         runtime = self.runtime = self._start_app(f"{self.url}api/")
         self._load_demo_data(runtime)
         driver = SlackDriver(self.fake, SlackRequester(runtime.url, self._secret), hooks_url=self.url)
@@ -133,6 +148,7 @@ class LocalSandbox:
             slack_bot_token=self._token, slack_signing_secret=self._secret, slack_app_token=None,
             slack_api_url=api_url, database_url=database_url, host="127.0.0.1", port=port,
             public_url=f"http://127.0.0.1:{port}", http_threads=8, workers=0, worker_threads=8,
+            **(self.stripe.settings() if self.stripe is not None else {}),
         )  # fmt: skip
 
     def _start_app(self, api_url: str) -> Runtime:
@@ -166,7 +182,11 @@ class LocalSandbox:
         from domain.importing import import_billing_data
 
         services = runtime.services
-        import_billing_data(services.uow(), demo_data(services.clock.today()))
+        data = demo_data(services.clock.today())
+        if self.stripe is not None:
+            self.stripe.load_demo(services, data, self.base.billing_channel, runtime.url)
+            return
+        import_billing_data(services.uow(), data)
 
     def _running(self) -> Runtime:
         if self.runtime is None:
@@ -206,6 +226,8 @@ class LocalSandbox:
         if self._page_server is not None:
             self._page_server.stop()
             self._page_server = None
+        if self.stripe is not None:
+            self.stripe.stop()
 
 
 def _log_to_file(path: Path) -> None:
@@ -217,18 +239,19 @@ def _log_to_file(path: Path) -> None:
     logging.basicConfig(level=logging.INFO, handlers=[console, detail], force=True)
 
 
-def run_sandbox(settings: Settings) -> int:
+def run_sandbox(settings: Settings, billing: str = "sandbox") -> int:
     """Start the sandbox, print the one URL to open, run until SIGINT or SIGTERM."""
     _log_to_file(Path(SANDBOX_LOG).resolve())
-    print("No Slack tokens set: starting settlebot in a local Slack sandbox (SQLite, sandbox gateway).",
-          flush=True)  # fmt: skip
-    sandbox = LocalSandbox(settings, database=Path(SANDBOX_DB).resolve(), page_port=settings.port)
+    paying = "fake Stripe" if billing == "stripe" else "sandbox payment gateway"
+    print(f"No Slack tokens set: starting settlebot in a local Slack sandbox (SQLite, {paying}).", flush=True)
+    sandbox = LocalSandbox(settings, database=Path(SANDBOX_DB).resolve(), page_port=settings.port, billing=billing)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     try:
         url = sandbox.start()
-        print(f"\nOpen {url} in your browser\n\n{HINTS}", flush=True)
+        hints = HINTS.format(paying=paying) + (STRIPE_HINTS if billing == "stripe" else "")
+        print(f"\nOpen {url} in your browser\n\n{hints}", flush=True)
         while not stop.wait(0.5):
             pass
         print("Stopping the sandbox...", flush=True)
@@ -238,9 +261,15 @@ def run_sandbox(settings: Settings) -> int:
     return 0
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
     from bot.settings import load_settings
 
+    parser = argparse.ArgumentParser(prog="python -m bot.quickstart", description="make run: the bot, or a sandbox")
+    parser.add_argument("--billing", choices=["sandbox", "stripe"], default="sandbox",
+                        help="the sandbox's billing: its own gateway, or a fake Stripe in this process")  # fmt: skip
+    args = parser.parse_args(argv)
     try:
         settings = load_settings()
     except ConfigError as error:
@@ -248,7 +277,7 @@ def main() -> int:
         return 2
     if settings.slack_bot_token is not None:
         return cli(["socket" if settings.slack_app_token is not None else "serve"])
-    return run_sandbox(settings)
+    return run_sandbox(settings, args.billing)
 
 
 if __name__ == "__main__":
