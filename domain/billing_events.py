@@ -95,17 +95,16 @@ def act_on_changes(
     uow: UnitOfWork, changes: Iterable[tuple[Change, EventRef | None]], linked: set[str], now: dt.datetime,
     channel: str,
 ) -> tuple[int, int]:  # fmt: skip
-    """Inside the sync's transaction: the changes read from the events list, oldest first. An event
-    that alerts follow is acted on as a webhook's is, with its object as the newest change read holds
-    it (as a webhook reads it again), once: one a webhook acted on is skipped, its object too (that
-    webhook read it later than the event). Any other change is applied as it was then. Returns the
-    objects applied and the alerts changed."""
+    """Inside the sync's transaction: the changes read from the events list, oldest first, each
+    object as the newest change read holds it (as a webhook reads it again). An event that alerts
+    follow is acted on as a webhook's is, once: one a webhook acted on is skipped, its object too
+    (that webhook read it later than the event). Returns the objects applied and the alerts changed."""
     changes = list(changes)
     newest = {_key(change): change for change, _ in changes}
     applied, alerts = 0, 0
     for change, event in changes:
-        if event is None:
-            applied += apply(uow, change, linked)
+        if event is None:  # e.g. invoice.updated: no alert follows it
+            applied += apply(uow, newest[_key(change)], linked)
             continue
         done = act(uow, event, _with_parent(uow, newest, newest[_key(change)]), linked, now, channel)
         applied, alerts = applied + done.applied, alerts + done.alerts
