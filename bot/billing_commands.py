@@ -122,8 +122,8 @@ def run_sync(settings: Settings, args: argparse.Namespace) -> int:
         print(f"posted {delivered.posted}, updated {delivered.updated}, failed {delivered.failed}")
     elif report.alerts:
         print("the scheduler posts them (no SLACK_BOT_TOKEN here)")
-    if report.read_whole:
-        print("past-due subscriptions of the customers read whole are alerted by the scan "
+    if report.first_read:
+        print("past-due subscriptions of the customers read for the first time are alerted by the scan "
               "(the scheduler's sync runs it; here: `settlebot scan`)")  # fmt: skip
     return 0
 

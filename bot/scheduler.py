@@ -134,9 +134,9 @@ class Jobs:
 
     def sync_billing(self) -> None:
         """Bring the linked Stripe customers' copy up to date (incremental after the first) and
-        deliver the alerts its events changed. After reading customers whole (the first sync, a
-        customer linked since) the past-due scan runs as well, so their alerts need not wait for
-        the daily one."""
+        deliver the alerts its events changed. After reading customers for the first time (a first
+        install, a customer linked since) the past-due scan runs as well, so their alerts need not
+        wait for the daily one."""
         if self.services.billing is None:
             return
         try:
@@ -146,7 +146,7 @@ class Jobs:
             return
         log.info("stripe sync (%s): %d customers, %d changes, %d written, %d alerts changed", report.mode,
                  report.customers, report.changes, report.applied, report.alerts)  # fmt: skip
-        if report.read_whole:
+        if report.first_read:
             self.scan_and_deliver()
         elif report.alerts:
             self.deliver()

@@ -51,6 +51,7 @@ class SyncReport:
     changes: int = 0  # changes read (incremental)
     applied: int = 0  # objects written
     read_whole: int = 0  # customers whose billing was read whole
+    first_read: int = 0  # of them, read for the first time (a first install, a customer linked since)
     alerts: int = 0  # alerts opened, updated or closed (the outbox posts them)
 
 
@@ -150,7 +151,8 @@ def _full(uow: UnitOfWork, run: _Run, links: dict[str, Link]) -> SyncReport:
     ids = sorted(set(served) & set(customers))
     snapshot = snapshot_owners(reader.snapshot(ids), run.people)
     closed = _read_again(uow, reader, ids, {i.id for i in snapshot.invoices})
-    report = SyncReport("full", customers=len(ids), read_whole=len(ids))
+    first = sum(1 for cid in ids if served[cid].synced_at is None)
+    report = SyncReport("full", customers=len(ids), read_whole=len(ids), first_read=first)
     with uow:
         _apply_links(uow, links, served, customers)
         report.applied = _apply_snapshot(uow, snapshot, set(ids), whole=True)
@@ -167,7 +169,8 @@ def _incremental(uow: UnitOfWork, run: _Run, changes: Changes, links: dict[str, 
     served = _links_after(links, customers.values(), clock.now())
     fresh = sorted(cid for cid, link in served.items() if link.synced_at is None)
     snapshot = snapshot_owners(run.reader.snapshot(fresh), run.people) if fresh else Snapshot()
-    report = SyncReport("incremental", customers=len(served), changes=len(changes.items), read_whole=len(fresh))
+    report = SyncReport("incremental", customers=len(served), changes=len(changes.items), read_whole=len(fresh),
+                        first_read=len(fresh))  # fmt: skip
     with uow:
         _apply_links(uow, links, served, customers)
         report.applied, report.alerts = act_on_changes(uow, changes.each(), set(served), clock.now(), run.channel)
