@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint typecheck browser bench bench-quick clean
+.PHONY: run run-stripe test lint typecheck browser bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ browser:
 
 run: $(STAMP)
 	@$(VENV)/bin/python -m bot.quickstart
+
+run-stripe: $(STAMP)
+	@$(VENV)/bin/python -m bot.quickstart --billing stripe
 
 test: $(STAMP) browser
 	@$(PY) -m pytest $(PYTEST_ARGS)

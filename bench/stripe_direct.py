@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.bootstrap import Services, build_services
 from bot.settings import load_settings
-from domain.billing_sync import handle_event, receive_event
+from domain.billing_events import handle_event, receive_event
 from payments.stripe.sync_reader import event_ref
 from payments.stripe.webhooks import verify_event
 from sandbox.fake_stripe.webhooks import sign

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 
 from bot.bootstrap import Services, build_services
+from bot.printing import print_invoice_charges
 from bot.settings import Settings
 from domain.admins import add_admin, list_admins, remove_admin
 from domain.billing import BillingReader, BillingUnavailable
-from domain.billing_sync import link_customer, sync, unlink_customer
+from domain.billing_sync import link_customer, unlink_customer
+from domain.charges import checked, invoice_charges
 from domain.errors import DomainError
 
 MESSAGES = {
@@ -104,14 +106,40 @@ def run_admins(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_sync(settings: Settings, args: argparse.Namespace) -> int:
-    services = build_services(settings, with_slack=settings.slack_bot_token is not None)  # to find card owners
+    """Sync, then deliver the alerts its events changed (with a bot token; else the scheduler does)."""
+    from bot.scheduler import Jobs, sync_once
+
+    services = build_services(settings, with_slack=settings.slack_bot_token is not None)  # card owners, alerts
+    _reader(services)
     try:
-        report = sync(services.uow(), _reader(services), services.clock, full=args.full, people=services.people)
+        report = sync_once(services, full=args.full)
     except BillingUnavailable as error:
         raise BillingCommandError(f"Stripe is unavailable ({error}); nothing changed, try again") from None
     print(f"{report.mode} sync: {report.customers} linked customers, {report.read_whole} read whole, "
-          f"{report.changes} changes, {report.applied} objects written")  # fmt: skip
+          f"{report.changes} changes, {report.applied} objects written, {report.alerts} alerts changed")  # fmt: skip
+    if report.alerts and services.clients is not None:
+        delivered = Jobs(services, services.notifier()).deliver()
+        print(f"posted {delivered.posted}, updated {delivered.updated}, failed {delivered.failed}")
+    elif report.alerts:
+        print("the scheduler posts them (no SLACK_BOT_TOKEN here)")
+    if report.first_read:
+        print("past-due subscriptions of the customers read for the first time are alerted by the scan "
+              "(the scheduler's sync runs it; here: `settlebot scan`)")  # fmt: skip
     return 0
+
+
+def run_charges(settings: Settings, args: argparse.Namespace) -> int:
+    """What settlebot paid through Stripe, invoice by invoice, from its own records; ``--check``
+    reads each invoice back from Stripe (exit code 1 when one differs)."""
+    services = build_services(settings, with_slack=False)
+    charges = invoice_charges(services.uow(read_only=True))
+    if args.check:
+        try:
+            charges = checked(charges, _reader(services))
+        except BillingUnavailable as error:
+            raise BillingCommandError(f"Stripe is unavailable ({error}); nothing checked, try again") from None
+    print_invoice_charges(charges, as_json=args.json)
+    return 1 if any(c.remote is not None and c.remote.differs for c in charges) else 0
 
 
 HANDLERS = {"link": run_link, "unlink": run_unlink, "admins": run_admins, "sync": run_sync}

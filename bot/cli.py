@@ -27,8 +27,9 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     bal = sub.add_parser("balances", help="outstanding balances per subscription")
     bal.add_argument("--json", action="store_true")
-    charges = sub.add_parser("charges", help="the sandbox gateway's ledger of charges")
+    charges = sub.add_parser("charges", help="what settlebot charged: the sandbox's ledger, or its Stripe payments")
     charges.add_argument("--json", action="store_true")
+    charges.add_argument("--check", action="store_true", help="(Stripe) read each invoice back and flag differences")
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade", "new-installation-id"],
                     help="upgrade: create or upgrade the schema; new-installation-id: for a copy of a "

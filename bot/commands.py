@@ -176,6 +176,11 @@ def run_db(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def show_charges(settings: Settings, args: argparse.Namespace) -> int:
+    """The sandbox gateway's own ledger; with Stripe, what settlebot paid through it (its records)."""
+    if settings.uses_stripe:
+        return billing_commands.run_charges(settings, args)
+    if args.check:
+        raise CommandError("--check reads invoices back from Stripe: it needs BILLING_BACKEND=stripe")
     services = build_services(settings, with_slack=False)
     print_charges(SqlLedger(services.engine).entries(), as_json=args.json)
     return 0

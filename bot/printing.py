@@ -7,11 +7,13 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from domain.alerts import ScanReport
+from domain.charges import InvoiceCharge
 from domain.listing import ProductLine
 from domain.model import Account
 from domain.settlement import subscription_of_key
 from handlers.i18n import translator
 from payments.sandbox import LedgerEntry
+from payments.stripe.gateway import line_key
 
 
 def print_dry_run(report: ScanReport) -> None:
@@ -74,3 +76,39 @@ def print_charges(entries: Sequence[LedgerEntry], *, as_json: bool) -> None:
         print(f"{i['created_at']}  {i['id']}  {i['subscription_id']}  {i['amount']} {i['currency']}  "
               f"{i['outcome']}  {i['idempotency_key']}")  # fmt: skip
     print(f"{len(items)} charges")
+
+
+def invoice_charge_rows(charges: Sequence[InvoiceCharge]) -> list[dict[str, object]]:
+    """What settlebot paid through Stripe as plain rows (``settlebot charges --json`` with Stripe)."""
+    rows = []
+    for c in charges:
+        a = c.attempt
+        row: dict[str, object] = {
+            "attempt_id": a.id, "created_at": a.created_at.isoformat(),
+            "completed_at": a.completed_at.isoformat() if a.completed_at else None, "actor": a.actor,
+            "account_id": a.account_id, "subscription_id": a.subscription_id, "invoice_id": c.invoice_id,
+            "amount": str(c.amount.amount) if c.amount else None, "currency": a.amount.currency,
+            "card_id": a.card_id, "card": c.card, "outcome": c.outcome, "decline_code": c.decline_code,
+            "idempotency_key": line_key(a.idempotency_key, c.invoice_id),
+        }  # fmt: skip
+        if c.remote is not None:
+            due = c.remote.amount_due
+            row.update(stripe_status=c.remote.status, stripe_amount_due=str(due.amount) if due else None,
+                       differs=c.remote.differs)  # fmt: skip
+        rows.append(row)
+    return rows
+
+
+def print_invoice_charges(charges: Sequence[InvoiceCharge], *, as_json: bool) -> None:
+    items = invoice_charge_rows(charges)
+    if as_json:
+        print(json.dumps(items, indent=2, ensure_ascii=False))
+        return
+    for i in items:
+        checked = f"  stripe: {i['stripe_status']} {i['stripe_amount_due']}" if "stripe_status" in i else ""
+        checked += "  DIFFERS" if i.get("differs") else ""
+        outcome = f"{i['outcome']}/{i['decline_code']}" if i["decline_code"] else i["outcome"]
+        print(f"{i['created_at']}  {i['invoice_id']}  {i['subscription_id']}  {i['amount']} {i['currency']}  "
+              f"{i['card'] or i['card_id']}  {i['actor']}  {outcome}  {i['idempotency_key']}{checked}")  # fmt: skip
+    differing = sum(1 for i in items if i.get("differs"))
+    print(f"{len(items)} invoice payments by settlebot" + (f", {differing} differ from Stripe" if differing else ""))

@@ -27,6 +27,7 @@ from bot.settings import ConfigError, Settings
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
+    from bot.sandbox_stripe import SandboxStripe
     from sandbox.page import Person
     from sandbox.server import ServerThread
 
@@ -38,7 +39,7 @@ CHANNEL_NAME = "billing"
 ZONES = {"U0DEMOGA1": "America/New_York", "U0DEMOBA2": "America/Los_Angeles", "U0DEMORD3": "Europe/London",
          "U0DEMOZH4": "Asia/Shanghai", "U0DEMOOT5": "Europe/Berlin", "U0DEMONO6": "UTC",
          "U0DEMOTA7": "Europe/London", "U0DEMOLI8": "Asia/Shanghai"}  # fmt: skip
-HINTS = """  It runs the real settlebot against a simulated Slack, with a sandbox payment gateway:
+HINTS = """  It runs the real settlebot against a simulated Slack, with a {paying}:
   no real money moves. It is installed in two workspaces ("Add to Slack"): switch workspace on
   the left, people at the top right; "+1 day" ... "+14 days" run the daily
   scan later on, for reminders. Fresh data on every run (./sandbox.db); logs in ./sandbox.log.
@@ -47,6 +48,12 @@ HINTS = """  It runs the real settlebot against a simulated Slack, with a sandbo
   To use a real Slack workspace instead: create an app from app_manifest.yml (README,
   "Connect to Slack"), put SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (and SLACK_APP_TOKEN for
   Socket Mode) in .env, set BILLING_CHANNEL, and run `make run` again.
+"""
+STRIPE_HINTS = """
+  Billing is Stripe's here: a fake Stripe API runs in this process (test mode, no account,
+  no real money), holding the demo customers, cards, subscriptions and invoices; settlebot
+  synced them, pays with invoices.pay and hears Stripe's webhooks. "Add a new card" in the
+  settle modal opens the fake's Checkout page: pick a test card (Visa 9995 declines).
 """
 
 
@@ -84,9 +91,10 @@ class LocalSandbox:
         base: the settings read from the environment (time zone, reminder days, channel...).
         database: the sandbox's SQLite file, emptied at `start`.
         page_port: the page's port; 0, or a port in use, lets the OS choose.
+        billing: "sandbox" (the sandbox gateway) or "stripe" (a fake Stripe in this process).
     """
 
-    def __init__(self, base: Settings, *, database: Path, page_port: int = 0) -> None:
+    def __init__(self, base: Settings, *, database: Path, page_port: int = 0, billing: str = "sandbox") -> None:
         from bot.demo import SECOND_CHANNEL, SECOND_TEAM
         from sandbox.fake_slack import FakeSlack
         from sandbox.ids import Identity
@@ -108,6 +116,11 @@ class LocalSandbox:
             self.fake.add_channel(workspace.channel_id, workspace.channel_name)
         self.page = SandboxPage(self.fake, self.people, PageInfo(self.workspaces, f"./{database.name}"))
         self.runtime: Runtime | None = None
+        self.stripe: SandboxStripe | None = None
+        if billing == "stripe":
+            from bot.sandbox_stripe import SandboxStripe
+
+            self.stripe = SandboxStripe()
         self.url = ""
         self._page_server: ServerThread | None = None
         self._scan_lock = threading.Lock()
@@ -121,6 +134,8 @@ class LocalSandbox:
         from sandbox.signing import SlackRequester
 
         self.url = self._serve_page()
+        if self.stripe is not None:
+            self.stripe.start()
         runtime = self.runtime = self._start_app(f"{self.url}api/")
         for workspace in self.workspaces:  # through the app's own "Add to Slack" pages, as an admin would
             install(runtime.url, workspace.team_id)
@@ -153,6 +168,7 @@ class LocalSandbox:
             slack_signing_secret=self._secret, slack_app_token=None,
             slack_api_url=api_url, database_url=database_url, host="127.0.0.1", port=port,
             public_url=f"http://127.0.0.1:{port}", http_threads=8, workers=0, worker_threads=8,
+            **(self.stripe.settings() if self.stripe is not None else {}),
         )  # fmt: skip
 
     def _start_app(self, api_url: str) -> Runtime:
@@ -186,8 +202,11 @@ class LocalSandbox:
         from domain.importing import import_billing_data
 
         services = runtime.services
-        first_team = self.workspaces[0].team_id
-        import_billing_data(services.uow(), two_workspaces_demo_data(services.clock.today(), first_team))
+        data = two_workspaces_demo_data(services.clock.today(), self.workspaces[0].team_id)
+        if self.stripe is not None:
+            self.stripe.load_demo(services, data, self.base.billing_channel, runtime.url)
+            return
+        import_billing_data(services.uow(), data)
 
     def _running(self) -> Runtime:
         if self.runtime is None:
@@ -227,6 +246,8 @@ class LocalSandbox:
         if self._page_server is not None:
             self._page_server.stop()
             self._page_server = None
+        if self.stripe is not None:
+            self.stripe.stop()
 
 
 def _log_to_file(path: Path) -> None:
@@ -238,18 +259,19 @@ def _log_to_file(path: Path) -> None:
     logging.basicConfig(level=logging.INFO, handlers=[console, detail], force=True)
 
 
-def run_sandbox(settings: Settings) -> int:
+def run_sandbox(settings: Settings, billing: str = "sandbox") -> int:
     """Start the sandbox, print the one URL to open, run until SIGINT or SIGTERM."""
     _log_to_file(Path(SANDBOX_LOG).resolve())
-    print("No Slack tokens set: starting settlebot in a local Slack sandbox (SQLite, sandbox gateway).",
-          flush=True)  # fmt: skip
-    sandbox = LocalSandbox(settings, database=Path(SANDBOX_DB).resolve(), page_port=settings.port)
+    paying = "fake Stripe" if billing == "stripe" else "sandbox payment gateway"
+    print(f"No Slack tokens set: starting settlebot in a local Slack sandbox (SQLite, {paying}).", flush=True)
+    sandbox = LocalSandbox(settings, database=Path(SANDBOX_DB).resolve(), page_port=settings.port, billing=billing)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     try:
         url = sandbox.start()
-        print(f"\nOpen {url} in your browser\n\n{HINTS}", flush=True)
+        hints = HINTS.format(paying=paying) + (STRIPE_HINTS if billing == "stripe" else "")
+        print(f"\nOpen {url} in your browser\n\n{hints}", flush=True)
         while not stop.wait(0.5):
             pass
         print("Stopping the sandbox...", flush=True)
@@ -259,9 +281,15 @@ def run_sandbox(settings: Settings) -> int:
     return 0
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
     from bot.settings import load_settings
 
+    parser = argparse.ArgumentParser(prog="python -m bot.quickstart", description="make run: the bot, or a sandbox")
+    parser.add_argument("--billing", choices=["sandbox", "stripe"], default="sandbox",
+                        help="the sandbox's billing: its own gateway, or a fake Stripe in this process")  # fmt: skip
+    args = parser.parse_args(argv)
     try:
         settings = load_settings()
     except ConfigError as error:
@@ -269,7 +297,7 @@ def main() -> int:
         return 2
     if settings.slack_bot_token is not None:
         return cli(["socket" if settings.slack_app_token is not None else "serve"])
-    return run_sandbox(settings)
+    return run_sandbox(settings, args.billing)
 
 
 if __name__ == "__main__":

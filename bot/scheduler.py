@@ -18,7 +18,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.bootstrap import Services
 from domain.alerts import DeliveryReport, Notifier, ScanReport, deliver, scan
 from domain.billing import BillingUnavailable
-from domain.billing_sync import sync
+from domain.billing_sync import SyncReport, sync
 from domain.reconciliation import PayerNotifier, reconcile
 from storage.errors import ConflictError
 from storage.locks import LeaderLock
@@ -133,17 +133,23 @@ class Jobs:
                 self.purge()
 
     def sync_billing(self) -> None:
-        """Bring the linked Stripe customers' copy up to date (incremental after the first)."""
-        s = self.services
-        if s.billing is None:
+        """Bring the linked Stripe customers' copy up to date (incremental after the first) and
+        deliver the alerts its events changed. After reading customers for the first time (a first
+        install, a customer linked since) the past-due scan runs as well, so their alerts need not
+        wait for the daily one."""
+        if self.services.billing is None:
             return
         try:
-            report = sync(s.uow(), s.billing, s.clock, people=s.people)
+            report = sync_once(self.services)
         except BillingUnavailable as error:
             log.warning("stripe sync: Stripe unavailable (%s); nothing written, tried again next time", error)
             return
-        log.info("stripe sync (%s): %d customers, %d changes, %d written", report.mode, report.customers,
-                 report.changes, report.applied)  # fmt: skip
+        log.info("stripe sync (%s): %d customers, %d changes, %d written, %d alerts changed", report.mode,
+                 report.customers, report.changes, report.applied, report.alerts)  # fmt: skip
+        if report.first_read:
+            self.scan_and_deliver()
+        elif report.alerts:
+            self.deliver()
 
     def refresh_tokens_if_leading(self) -> None:
         """Installation mode: refresh the bot tokens that expire soon, with no request needed."""
@@ -161,6 +167,22 @@ class Jobs:
         with self._busy:
             if self._lead()[0]:
                 self.reconcile()
+
+
+def sync_once(services: Services, *, full: bool = False) -> SyncReport:
+    """One sync of the linked Stripe customers and of the alerts their events change (raises
+    BillingUnavailable, having written nothing)."""
+    billing = services.billing
+    assert billing is not None
+
+    def run() -> SyncReport:
+        return sync(services.uow(), billing, services.clock, full=full, people=services.people,
+                    default_channel=services.settings.billing_channel)  # fmt: skip
+
+    try:
+        return run()
+    except ConflictError:  # a webhook's job opened the same subscription's alert first: update that one
+        return run()
 
 
 def _count_scan(seconds: float, report: ScanReport) -> None:

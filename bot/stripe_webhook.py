@@ -8,7 +8,7 @@ import logging
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Request, Response
 
-from domain.billing_sync import receive_event
+from domain.billing_events import receive_event
 from domain.ports import StorageUnavailable
 from handlers.billing_events import stripe_event
 from handlers.context import Deps

@@ -94,16 +94,9 @@ class Snapshot:
 
 
 @dataclass(frozen=True, slots=True)
-class Changes:
-    """What changed since a cursor, oldest first, and the cursor after the newest."""
-
-    items: Sequence[Change]
-    cursor: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class EventRef:
-    """A webhook's event, reduced to what handling it needs: which object to read again."""
+    """An event (a webhook's, or one the sync read from the events list), reduced to what acting
+    on it needs: which object it concerns, and who caused it."""
 
     id: str
     type: str
@@ -112,6 +105,21 @@ class EventRef:
     customer: str | None  # None for a detached card
     automatic: bool = False  # no API request caused it: Stripe's own work (e.g. its automatic retry)
     by_settlebot: bool = False  # caused by a request under settlebot's own settlement key
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What changed since a cursor, oldest first, and the cursor after the newest. ``events[i]``
+    is the event that brought ``items[i]`` (its object as it was then), or None for an event no
+    alert follows (a customer's, an invoice's edit)."""
+
+    items: Sequence[Change]
+    cursor: str | None
+    events: Sequence[EventRef | None]
+
+    def each(self) -> list[tuple[Change, EventRef | None]]:
+        """Each change with the event that brought it, oldest first."""
+        return list(zip(self.items, self.events, strict=True))
 
 
 class CursorExpired(Exception):
@@ -160,4 +168,8 @@ class LinkRepository(Protocol):
         """Remember a delivered event; False when it was seen before (it is then not handled again)."""
         ...
 
-    def event_handled(self, event_id: str, at: dt.datetime) -> None: ...
+    def claim_event(self, event_id: str, type_: str, at: dt.datetime) -> bool:
+        """Take an event to act on it (a webhook's job or the sync, whichever comes first): True
+        when this call takes it (not recorded yet, or recorded by a webhook and not handled); False
+        when it was handled before. Held until the transaction ends, so a concurrent taker waits."""
+        ...

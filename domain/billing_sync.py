@@ -1,5 +1,7 @@
-"""Use cases over the billing system of record: link and unlink customers, sync (full, then
-incremental through the changes since the last one seen), and handle a webhook's event.
+"""Use cases over the billing system of record: link and unlink customers, and sync (full, then
+incremental through the changes since the last one seen). An incremental sync opens, updates and
+closes alerts from the events it reads as the webhooks do (``domain.billing_events``); what a sync
+reads whole is alerted by the past-due scan (``domain.alerts.scan``), as imported data is.
 
 Every read of the billing system happens before the transaction that writes what it read, so
 no database lock is held while waiting on Stripe; one sync is one transaction.
@@ -12,25 +14,21 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from domain import billing_alerts
 from domain.billing import (
     BillingReader,
-    CardGone,
-    Change,
     Changes,
     CursorExpired,
-    EventRef,
     Link,
     LinkedVia,
     RemoteCustomer,
     RemoteInvoice,
     Snapshot,
 )
+from domain.billing_events import act_on_changes
 from domain.billing_mirror import (
     CHANNEL,
     LOCALES,
     account_for,
-    apply,
     apply_card,
     apply_invoice,
     apply_subscription,
@@ -53,6 +51,8 @@ class SyncReport:
     changes: int = 0  # changes read (incremental)
     applied: int = 0  # objects written
     read_whole: int = 0  # customers whose billing was read whole
+    first_read: int = 0  # of them, read for the first time (a first install, a customer linked since)
+    alerts: int = 0  # alerts opened, updated or closed (the outbox posts them)
 
 
 def link_customer(
@@ -109,27 +109,39 @@ def unlink_customer(uow: UnitOfWork, customer_id: str) -> None:
         uow.commit()
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What one sync works with."""
+
+    reader: BillingReader
+    clock: Clock
+    people: People | None
+    channel: str  # for an alert whose account names none
+
+
 def sync(
-    uow: UnitOfWork, reader: BillingReader, clock: Clock, *, full: bool = False, people: People | None = None
+    uow: UnitOfWork, reader: BillingReader, clock: Clock, *, full: bool = False, people: People | None = None,
+    default_channel: str = "",
 ) -> SyncReport:  # fmt: skip
     """Bring the linked customers' copy up to date: everything the first time (or with ``full``),
-    then only the changes since the last one seen. Raises BillingUnavailable, writing nothing.
-    ``people``: finds a card's owner by its billing email (``domain.card_owners``)."""
+    then only the changes since the last one seen, and their alerts with it. Raises
+    BillingUnavailable, writing nothing. ``people``: finds a card's owner by its billing email
+    (``domain.card_owners``); ``default_channel``: for an alert whose account names none."""
+    run = _Run(reader, clock, people, default_channel)
     with uow:
         cursor, links = uow.links.cursor(), uow.links.all()
     if not full and cursor is not None:
         try:
             changes = reader.changes_since(cursor)
-            changes = Changes(owners_of(changes.items, people), changes.cursor)
-            return _incremental(uow, reader, clock, changes, links, people)
+            changes = Changes(owners_of(changes.items, people), changes.cursor, changes.events)
+            return _incremental(uow, run, changes, links)
         except CursorExpired:
             log.warning("sync: the changes since %s are no longer kept; reading everything", cursor)
-    return _full(uow, reader, clock, links, people)
+    return _full(uow, run, links)
 
 
-def _full(
-    uow: UnitOfWork, reader: BillingReader, clock: Clock, links: dict[str, Link], people: People | None
-) -> SyncReport:  # fmt: skip
+def _full(uow: UnitOfWork, run: _Run, links: dict[str, Link]) -> SyncReport:
+    reader, clock = run.reader, run.clock
     cursor = reader.latest_cursor()  # first: what changes while reading is replayed next time
     customers = {c.id: c for c in reader.customers()}
     served = _links_after(links, customers.values(), clock.now())
@@ -137,9 +149,10 @@ def _full(
     if missing:
         log.warning("sync: %d linked customers no longer exist in Stripe (%s...)", len(missing), missing[0])
     ids = sorted(set(served) & set(customers))
-    snapshot = snapshot_owners(reader.snapshot(ids), people)
+    snapshot = snapshot_owners(reader.snapshot(ids), run.people)
     closed = _read_again(uow, reader, ids, {i.id for i in snapshot.invoices})
-    report = SyncReport("full", customers=len(ids), read_whole=len(ids))
+    first = sum(1 for cid in ids if served[cid].synced_at is None)
+    report = SyncReport("full", customers=len(ids), read_whole=len(ids), first_read=first)
     with uow:
         _apply_links(uow, links, served, customers)
         report.applied = _apply_snapshot(uow, snapshot, set(ids), whole=True)
@@ -150,19 +163,17 @@ def _full(
     return report
 
 
-def _incremental(
-    uow: UnitOfWork, reader: BillingReader, clock: Clock, changes: Changes, links: dict[str, Link],
-    people: People | None,
-) -> SyncReport:  # fmt: skip
+def _incremental(uow: UnitOfWork, run: _Run, changes: Changes, links: dict[str, Link]) -> SyncReport:
+    clock = run.clock
     customers = {c.id: c for c in changes.items if isinstance(c, RemoteCustomer)}
     served = _links_after(links, customers.values(), clock.now())
     fresh = sorted(cid for cid, link in served.items() if link.synced_at is None)
-    snapshot = snapshot_owners(reader.snapshot(fresh), people) if fresh else Snapshot()
-    report = SyncReport("incremental", customers=len(served), changes=len(changes.items), read_whole=len(fresh))
+    snapshot = snapshot_owners(run.reader.snapshot(fresh), run.people) if fresh else Snapshot()
+    report = SyncReport("incremental", customers=len(served), changes=len(changes.items), read_whole=len(fresh),
+                        first_read=len(fresh))  # fmt: skip
     with uow:
         _apply_links(uow, links, served, customers)
-        linked = set(served)
-        report.applied = sum(apply(uow, change, linked) for change in changes.items)
+        report.applied, report.alerts = act_on_changes(uow, changes.each(), set(served), clock.now(), run.channel)
         report.applied += _apply_snapshot(uow, snapshot, set(fresh), whole=True)  # newer than the changes
         _mark_synced(uow, clock, fresh)
         uow.links.set_cursor(changes.cursor, clock.now())
@@ -241,67 +252,3 @@ def _mark_synced(uow: UnitOfWork, clock: Clock, customers: Iterable[str]) -> Non
         link = uow.links.get(cid)
         if link is not None:
             uow.links.save(Link(cid, link.via, link.linked_at, now))
-
-
-def receive_event(uow: UnitOfWork, clock: Clock, event_id: str, type_: str) -> bool:
-    """Record a delivered webhook event; False when it was delivered before (handle it only once)."""
-    with uow:
-        first = uow.links.record_event(event_id, type_, clock.now())
-        uow.commit()
-    return first
-
-
-@dataclass(frozen=True)
-class Handled:
-    """What handling an event did: objects applied to the copy, and alerts opened, updated or
-    closed (``domain.billing_alerts``; the outbox then posts them). Truthy when anything applied."""
-
-    applied: bool = False
-    alerts: int = 0
-
-    def __bool__(self) -> bool:
-        return self.applied
-
-
-def handle_event(
-    uow: UnitOfWork, reader: BillingReader, clock: Clock, event: EventRef, *, default_channel: str = "",
-    people: People | None = None,
-) -> Handled:  # fmt: skip
-    """Bring the event's object up to date by reading it again from Stripe, so that events handled
-    in any order leave the latest state, and the subscription's alert with it (opened by a failed
-    payment, closed when paid, voided or written off in Stripe). Falsy when it concerns no linked
-    customer (nothing done). ``default_channel``: for an alert whose account names none."""
-    with uow:
-        linked = set(uow.links.all())
-        known_card = event.kind == "card" and uow.cards.get(card_id_for(event.object_id)) is not None
-    if event.customer not in linked and not known_card:
-        return Handled()
-    current = owners_of(_current(uow, reader, event), people)
-    with uow:
-        was = billing_alerts.before(uow, event)
-        done = [apply(uow, change, linked) for change in current]
-        alerts = billing_alerts.react(uow, event, was, clock.now(), default_channel) if any(done) else 0
-        uow.links.event_handled(event.id, clock.now())
-        uow.commit()
-    return Handled(any(done), alerts)
-
-
-def _current(uow: UnitOfWork, reader: BillingReader, event: EventRef) -> list[Change]:
-    """The event's object as Stripe holds it now (an invoice with its subscription when settlebot
-    does not have that yet)."""
-    if event.kind == "card":
-        card = reader.card(event.object_id)
-        return [card if card is not None else CardGone(event.object_id)]
-    if event.kind == "subscription":
-        subscription = reader.subscription(event.object_id)
-        return [subscription] if subscription is not None else []
-    invoice = reader.invoice(event.object_id)
-    if invoice is None:
-        return []
-    if invoice.subscription:
-        with uow:
-            known = uow.subscriptions.get(invoice.subscription) is not None
-        parent = None if known else reader.subscription(invoice.subscription)
-        if parent is not None:
-            return [parent, invoice]
-    return [invoice]

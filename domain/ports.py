@@ -93,6 +93,10 @@ class AttemptRepository(Protocol):
     def pending(self) -> list[SettlementAttempt]: ...
     def for_subscription(self, subscription_id: str) -> list[SettlementAttempt]: ...
 
+    def all(self) -> list[SettlementAttempt]:
+        """Every attempt, oldest first (ties by id)."""
+        ...
+
 
 class InstallationRepository(Protocol):
     def id(self) -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from domain.alerts import deliver
 from domain.billing import BillingUnavailable, EventRef
-from domain.billing_sync import Handled, handle_event
+from domain.billing_events import Handled, handle_event
 from domain.card_checkout import complete_checkout
 from handlers.modal_flow import refresh_after_card
 from handlers.work import task

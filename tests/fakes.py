@@ -241,6 +241,9 @@ class FakeAttempts(_Repo):
             key=lambda a: a.created_at,
         )
 
+    def all(self) -> list[SettlementAttempt]:
+        return sorted(self.t.attempts.values(), key=lambda a: (a.created_at, a.id))
+
 
 class FakePayments(_Repo):
     def add(self, payment: Payment) -> None:
@@ -457,9 +460,11 @@ class FakeLinks(_Repo):
         self.t.events[event_id] = None
         return True
 
-    def event_handled(self, event_id: str, at: dt.datetime) -> None:
-        if event_id in self.t.events:
-            self.t.events[event_id] = at
+    def claim_event(self, event_id: str, type_: str, at: dt.datetime) -> bool:
+        if self.t.events.get(event_id) is not None:
+            return False
+        self.t.events[event_id] = at
+        return True
 
 
 def _stage(claim: Claim, row: PastDueRow) -> int:

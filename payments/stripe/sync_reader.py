@@ -120,8 +120,8 @@ class StripeReader:
             events = _call(lambda: list(reading.events_since(self._client, cursor, list(SYNC_EVENTS))), expired=True)
         except StripeNotFound as error:
             raise CursorExpired(cursor) from error
-        changes = [change for e in events if (change := self.change(e)) is not None]
-        return Changes(changes, events[-1].id if events else cursor)
+        read = [(change, event_ref(e)) for e in events if (change := self.change(e)) is not None]
+        return Changes([c for c, _ in read], events[-1].id if events else cursor, [ref for _, ref in read])
 
     def change(self, event: models.Event) -> Change | None:
         """What an event says changed (its object as it was then), or None for other events."""
@@ -161,7 +161,8 @@ class StripeReader:
 
 
 def event_ref(event: models.Event) -> EventRef | None:
-    """What handling a webhook's event needs, or None when settlebot does nothing with its type."""
+    """What acting on an event needs (a webhook's, or one the sync read), or None when settlebot
+    does nothing with its type beyond copying its object."""
     if event.type not in WEBHOOK_EVENTS:
         return None
     obj = event.object

@@ -18,7 +18,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from sandbox.fake_stripe import forms, routes
+from sandbox.fake_stripe import forms, hosted, routes
 from sandbox.fake_stripe.context import Context
 from sandbox.fake_stripe.errors import StripeFailure, unauthorized
 from sandbox.fake_stripe.faults import BEFORE_WORK, Fault, Faults
@@ -96,6 +96,9 @@ class StripeApi:
         return self.respond(Request(environ))(environ, start_response)
 
     def respond(self, request: Request) -> Response:
+        page = hosted.respond(self.ctx, request)  # Checkout's hosted page: the customer's, no API key
+        if page is not None:
+            return page
         found = routes.match(request.method, request.path)
         params = _params(request)
         request_id = "req_" + self.ctx.account.new_id("event")[4:18]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache
 
-from sqlalchemy import Executable, delete, select, update
+from sqlalchemy import Executable, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.billing import Link, LinkedVia
@@ -50,12 +50,9 @@ class SqlLinks(SqlRepository):
         values = {"id": event_id, "type": type_, "received_at": at, "handled_at": None}
         return self.session.execute(_record_event(self.session.get_bind().dialect.name), values).first() is not None
 
-    def event_handled(self, event_id: str, at: dt.datetime) -> None:
-        self.session.execute(
-            update(StripeEventRow).where(StripeEventRow.id == event_id).values(handled_at=at),
-            execution_options={"synchronize_session": False},
-        )
-
+    def claim_event(self, event_id: str, type_: str, at: dt.datetime) -> bool:
+        values = {"id": event_id, "type": type_, "received_at": at, "handled_at": at}
+        return self.session.execute(_claim_event(self.session.get_bind().dialect.name), values).first() is not None
 
 
 @cache
@@ -64,3 +61,15 @@ def _record_event(dialect: str) -> Executable:
     table = table_of(StripeEventRow)
     insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
     return insert.on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+
+
+@cache
+def _claim_event(dialect: str) -> Executable:
+    """INSERT the event as handled, or mark it handled if a webhook recorded it and it is not yet;
+    returns its id only when this statement did either (the row stays locked until the commit)."""
+    table = table_of(StripeEventRow)
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    handled = {"handled_at": insert.excluded.handled_at}
+    return insert.on_conflict_do_update(
+        index_elements=["id"], set_=handled, where=table.c.handled_at.is_(None)
+    ).returning(table.c.id)

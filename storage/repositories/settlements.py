@@ -72,6 +72,9 @@ class SqlAttempts(SqlRepository):
         )  # fmt: skip
         return [mapping.attempt(row) for row in self._all(stmt)]
 
+    def all(self) -> list[SettlementAttempt]:
+        return [mapping.attempt(row) for row in self._all(select(Attempt).order_by(Attempt.created_at, Attempt.id))]
+
 
 class SqlPayments(SqlRepository):
     def add(self, payment: Payment) -> None:

@@ -121,18 +121,24 @@ def test_a_declined_card_is_shown_in_the_modal_with_its_next_step_and_nothing_is
     assert invoice_status(db, made["invoices"][0]["id"]) is InvoiceStatus.OPEN
 
 
+def saved_in_part(env: dict[str, str], fake: FakeStripe, slack: SlackDriver) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A Save by BA that pays the first of two invoices and is declined on the second (insufficient
+    funds): the customer made, and the modal's result view."""
+    made = customer_with_cards(fake)
+    fake.seed.invoice_metadata(made["invoices"][1]["id"], fake_decline="insufficient_funds")
+    linked_and_alerted(env, made)
+    modal_id = save_with(slack, BA, made["subscription"]["id"], made["owned"])
+    return made, wait_until(lambda: view_with(slack, modal_id, "Paid in part"), timeout=20)
+
+
 def test_first_invoice_paid_and_second_declined_is_shown_truthfully(
     stripe_env: dict[str, str], fake_stripe: FakeStripe, db: Inspector, served: tuple[AppProcess, SlackDriver]
 ) -> None:
-    made = customer_with_cards(fake_stripe)
-    first, second = (i["id"] for i in made["invoices"])
-    fake_stripe.seed.invoice_metadata(second, fake_decline="insufficient_funds")
-    linked_and_alerted(stripe_env, made)
     _, slack = served
 
-    modal_id = save_with(slack, BA, made["subscription"]["id"], made["owned"])
+    made, result = saved_in_part(stripe_env, fake_stripe, slack)
 
-    result = wait_until(lambda: view_with(slack, modal_id, "Paid in part"), timeout=20)
+    first, second = (i["id"] for i in made["invoices"])
     text = json.dumps(result["blocks"])
     assert "$42.50 of $85.00" in text and "insufficient funds" in text
     assert [p.invoice for p in fake_stripe.payments] == [first]
@@ -198,3 +204,48 @@ def test_stripe_rate_limiting_is_told_in_the_modal_writes_nothing_and_is_retried
     assert {invoice_status(db, i) for i in invoices} == {InvoiceStatus.PAID}
     key = attempt_key(db, made["subscription"]["id"])
     assert {p.idempotency_key for p in fake_stripe.payments} == {f"{key}:{i}" for i in invoices}
+
+
+def test_charges_lists_what_settlebot_paid_through_stripe_from_its_records_and_check_reads_it_back(
+    stripe_env: dict[str, str], fake_stripe: FakeStripe, db: Inspector, served: tuple[AppProcess, SlackDriver]
+) -> None:
+    made, _ = saved_in_part(stripe_env, fake_stripe, served[1])
+    first, second = (i["id"] for i in made["invoices"])
+    key = attempt_key(db, made["subscription"]["id"])
+    fake_stripe.reset_log()
+
+    rows = json.loads(cli(stripe_env, "charges", "--json").stdout)
+    asked = len(fake_stripe.requests)
+    checked = cli(stripe_env, "charges", "--check", "--json")
+
+    assert asked == 0  # settlebot's own records only
+    assert [(r["invoice_id"], r["amount"], r["currency"], r["card"], r["actor"], r["outcome"], r["idempotency_key"])
+            for r in rows] == [(first, "42.50", "USD", "visa 4242", BA, "paid", f"{key}:{first}"),
+                               (second, "42.50", "USD", "visa 4242", BA, "not_paid", f"{key}:{second}")]  # fmt: skip
+    assert rows[1]["decline_code"] == "insufficient_funds" and rows[0]["decline_code"] is None
+    assert [(r["stripe_status"], r["differs"]) for r in json.loads(checked.stdout)] == [("paid", False),
+                                                                                       ("open", False)]  # fmt: skip
+    assert sorted(r.endpoint for r in fake_stripe.requests) == ["invoices.retrieve"] * 2
+    assert made["owned"]["id"] not in checked.stdout  # the payment method id is only a token
+
+
+def test_charges_check_flags_an_invoice_stripe_paid_while_settlebots_attempt_is_pending_until_reconciled(
+    stripe_env: dict[str, str], fake_stripe: FakeStripe, db: Inspector, served: tuple[AppProcess, SlackDriver]
+) -> None:
+    made = customer_with_cards(fake_stripe)
+    linked_and_alerted(stripe_env, made)
+    _, slack = served
+    fake_stripe.fail_next(50, "lost", endpoint="invoices.pay")  # paid in Stripe, the answers lost
+
+    modal_id = save_with(slack, BA, made["subscription"]["id"], made["owned"])
+
+    wait_until(lambda: view_with(slack, modal_id, "didn't answer in time"), timeout=30)
+    pending = cli(stripe_env, "charges", "--check", check=False)
+    assert pending.returncode == 1 and "1 differ from Stripe" in pending.stdout
+    first, second = pending.stdout.splitlines()[:2]  # the first paid in Stripe, the second never asked
+    assert "  pending  " in first and first.endswith("stripe: paid 42.50  DIFFERS")
+    assert "  pending  " in second and second.endswith("stripe: open 42.50")
+    fake_stripe.clear_faults()
+    cli({**stripe_env, "RECONCILE_GRACE_SECONDS": "0"}, "reconcile")
+    reconciled = cli(stripe_env, "charges", "--check")
+    assert "DIFFERS" not in reconciled.stdout and reconciled.stdout.count("  paid  ") == 2

@@ -40,8 +40,28 @@ def test_an_event_is_recorded_once(uow: UnitOfWork) -> None:
         uow.commit()
     with uow:
         assert not uow.links.record_event("evt_1", "invoice.paid", NOW)
-        uow.links.event_handled("evt_1", NOW)
         uow.commit()
+
+
+def test_an_event_is_claimed_once_whether_a_webhook_recorded_it_first_or_not(uow: UnitOfWork) -> None:
+    with uow:
+        uow.links.record_event("evt_hook", "invoice.paid", NOW)  # received, its job not run yet
+        uow.commit()
+    with uow:
+        assert uow.links.claim_event("evt_hook", "invoice.paid", NOW)
+        assert uow.links.claim_event("evt_synced", "invoice.voided", NOW)  # read by the sync, never delivered
+        uow.commit()
+    with uow:
+        assert not uow.links.claim_event("evt_hook", "invoice.paid", NOW)
+        assert not uow.links.claim_event("evt_synced", "invoice.voided", NOW)
+        assert not uow.links.record_event("evt_synced", "invoice.voided", NOW)  # a late webhook: a duplicate
+
+
+def test_a_claim_rolled_back_leaves_the_event_to_claim_again(uow: UnitOfWork) -> None:
+    with uow:
+        assert uow.links.claim_event("evt_1", "invoice.paid", NOW)  # no commit: e.g. the handling failed
+    with uow:
+        assert uow.links.claim_event("evt_1", "invoice.paid", NOW)
 
 
 def test_sync_writes_and_unlink_drops_the_open_invoices_on_every_backend(uow: UnitOfWork) -> None:

@@ -107,6 +107,17 @@ def test_pending_lists_pending_attempts_oldest_first(uow: UnitOfWork) -> None:
         assert uow.attempts.pending_for("sub_3") is None
 
 
+def test_all_lists_every_attempt_oldest_first(uow: UnitOfWork) -> None:
+    seed_billing(uow, "sub_1", "sub_2", "sub_3")
+    with uow:
+        uow.attempts.add(attempt("att_late", "sub_1", minutes=5))
+        uow.attempts.add(attempt("att_b", "sub_2", minutes=1, outcome=Outcome.DECLINED))
+        uow.attempts.add(attempt("att_a", "sub_3", minutes=1, outcome=Outcome.SUCCEEDED))
+        uow.commit()
+    with uow:
+        assert [a.id for a in uow.attempts.all()] == ["att_a", "att_b", "att_late"]
+
+
 def test_last_payment_is_the_latest_paid(uow: UnitOfWork) -> None:
     seed_billing(uow)
     with uow:

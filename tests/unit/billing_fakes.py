@@ -14,6 +14,7 @@ from domain.billing import (
     Change,
     Changes,
     CursorExpired,
+    EventRef,
     RemoteCard,
     RemoteCustomer,
     RemoteInvoice,
@@ -31,14 +32,16 @@ class FakeReader:
         self.cards: dict[str, RemoteCard] = {}
         self.subscriptions: dict[str, RemoteSubscription] = {}
         self.invoices: dict[str, RemoteInvoice] = {}
-        self.log: list[tuple[str, Change]] = []
+        self.log: list[tuple[str, Change, EventRef | None]] = []
         self.forgotten = 0  # changes older than this many are no longer kept
         self.calls: Counter[str] = Counter()
         self.down = False
 
     # -- Stripe's side -----------------------------------------------------------------------
 
-    def put(self, obj: Change) -> Change:
+    def put(self, obj: Change, event: str | None = None, *, automatic: bool = False, ours: bool = False) -> EventRef:
+        """Change an object, as Stripe's event ``event`` says (None: one no alert follows, e.g.
+        ``customer.updated``); returns the event as a webhook would deliver it."""
         if isinstance(obj, RemoteCustomer):
             self.customers_[obj.id] = obj
         elif isinstance(obj, RemoteCard):
@@ -49,8 +52,9 @@ class FakeReader:
             self.invoices[obj.id] = obj
         elif isinstance(obj, CardGone):
             self.cards[obj.id] = replace(self.cards[obj.id], customer=None)
-        self.log.append((f"evt_{len(self.log) + 1}", obj))
-        return obj
+        ref = _ref(f"evt_{len(self.log) + 1}", event or "", obj, automatic, ours)
+        self.log.append((ref.id, obj, ref if event else None))
+        return ref
 
     def customer_with_billing(self, cid: str, *, invoices: int = 1, channel: str | None = None) -> None:
         self.put(RemoteCustomer(cid, f"Customer {cid}", "USD", channel))
@@ -89,11 +93,11 @@ class FakeReader:
 
     def changes_since(self, cursor: str) -> Changes:
         self._call("changes_since")
-        ids = [event_id for event_id, _ in self.log]
+        ids = [event_id for event_id, _, _ in self.log]
         if cursor not in ids or ids.index(cursor) < self.forgotten:
             raise CursorExpired(cursor)
         newer = self.log[ids.index(cursor) + 1 :]
-        return Changes([obj for _, obj in newer], newer[-1][0] if newer else cursor)
+        return Changes([obj for _, obj, _ in newer], newer[-1][0] if newer else cursor, [ref for _, _, ref in newer])
 
     def invoice(self, invoice_id: str) -> RemoteInvoice | None:
         self._call("invoice")
@@ -106,6 +110,13 @@ class FakeReader:
     def card(self, card_id: str) -> RemoteCard | None:
         self._call("card")
         return self.cards.get(card_id)
+
+
+def _ref(event_id: str, type_: str, obj: Change, automatic: bool, ours: bool) -> EventRef:
+    kind = {RemoteInvoice: "invoice", RemoteSubscription: "subscription", RemoteCustomer: "customer"}.get(
+        type(obj), "card")  # fmt: skip
+    customer = None if isinstance(obj, CardGone) else obj.customer if not isinstance(obj, RemoteCustomer) else obj.id
+    return EventRef(event_id, type_, kind, obj.id, customer, automatic, ours)
 
 
 def card(customer: str | None, pm: str, owner: str | None = None, exp: tuple[int, int] = (12, 2030)) -> RemoteCard:

@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 
 from domain.billing import BillingUnavailable, CardGone, EventRef, RemoteCustomer
+from domain.billing_events import handle_event, receive_event
 from domain.billing_mirror import card_id_for
-from domain.billing_sync import handle_event, link_customer, receive_event, sync, unlink_customer
+from domain.billing_sync import link_customer, sync, unlink_customer
 from domain.errors import InvalidInput, NotFound
 from domain.model import NO_OWNER, InvoiceStatus
 from domain.money import Money
@@ -47,6 +48,26 @@ def linked_and_synced(uow: FakeUnitOfWork, reader: FakeReader, clock: FakeClock,
     for customer in customers:
         link_customer(uow, reader, clock, customer, "C0ALERTS")
     sync(uow, reader, clock)
+
+
+def test_a_sync_says_which_customers_it_read_for_the_first_time(uow, reader, clock) -> None:
+    linked_and_synced(uow, reader, clock, "cus_A")
+    first = sync(uow, reader, clock, full=True)  # read whole again: not for the first time
+    link_customer(uow, reader, clock, "cus_B", "C0ALERTS")
+    reader.put(RemoteCustomer("cus_A", "Customer cus_A", "USD"))  # a change: the next sync is incremental
+
+    linked_since = sync(uow, reader, clock)
+
+    assert (first.mode, first.read_whole, first.first_read) == ("full", 1, 0)
+    assert (linked_since.mode, linked_since.read_whole, linked_since.first_read) == ("incremental", 1, 1)
+
+
+def test_the_first_sync_reads_its_customers_for_the_first_time(uow, reader, clock) -> None:
+    link_customer(uow, reader, clock, "cus_A", "C0ALERTS")
+
+    report = sync(uow, reader, clock)
+
+    assert (report.read_whole, report.first_read) == (1, 1)
 
 
 def test_first_sync_reads_the_linked_customers_whole_and_no_one_else(uow, reader, clock) -> None:
