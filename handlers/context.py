@@ -6,17 +6,17 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 
-from bot.bootstrap import Services
 from domain.tenancy import tenant_of
 from handlers.cardlinks import LinkSigner
 from handlers.people import Locales
 from handlers.replies import Replies
+from handlers.services import AppServices
 from handlers.work import JobQueue
 
 
 @dataclass(frozen=True)
 class Deps:
-    services: Services
+    services: AppServices
     client: WebClient
     locales: Locales
     links: LinkSigner

@@ -75,4 +75,4 @@ class ModalMeta:
             isinstance(e, str) and _EXPIRED.fullmatch(e) for e in expired
         ):
             raise InvalidInput("bad_request")
-        return cls(**values, expired=tuple(expired))
+        return cls(**values, expired=tuple(expired))  # type: ignore[arg-type]  # each value checked above
