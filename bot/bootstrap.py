@@ -59,7 +59,7 @@ class Services:
     failures: FailureLog = field(default_factory=FailureLog)
     billing: BillingReader | None = None  # the billing system of record (BILLING_BACKEND=stripe)
     delivery_lock: DeliveryLock | None = None  # held around each delivery run that may post
-    people: People | None = None  # a card's owner by its billing email (needs the Slack client)
+    people: People | None = None  # a card's owner by its billing email (needs Slack's clients)
     checkout: CardCheckout | None = None  # the billing system's hosted add-card page (Stripe Checkout)
     clients: SlackClients | None = None  # a Web API client per workspace (its own bot token)
     installed: InstalledWorkspaces | None = None  # installation mode ("Add to Slack"): the installations
@@ -67,10 +67,10 @@ class Services:
     def __post_init__(self) -> None:
         if self.delivery_lock is None:
             self.delivery_lock = DeliveryLock(self.engine)
-        if self.people is None and self.client is not None:
-            self.people = SlackPeople(self.client)
         if self.clients is None and self.client is not None:
             self.clients = SingleWorkspace(self.client, self.settings.slack_team_id)
+        if self.people is None and self.clients is not None:
+            self.people = SlackPeople(self.clients)  # each account's workspace, with its own token
 
     def notifier(self, pacer: ChannelPacer | None = None) -> SlackNotifier:
         """Posts to each account's workspace with that workspace's client."""

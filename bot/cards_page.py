@@ -20,7 +20,6 @@ from domain.cards import save_card, tokenize_card
 from domain.errors import DomainError, InvalidInput, LinkSpent
 from domain.model import Card
 from domain.ports import StorageUnavailable, TokenizedCard
-from domain.tenancy import Actor, Tenant
 from handlers.context import Deps
 from handlers.i18n import Translator, error_text, translator
 from handlers.modal_flow import refresh_after_card
@@ -81,17 +80,7 @@ class CardsPage:
         now = self.deps.services.clock.now()
         if not claims or not link or link.used_at is not None or link.expires_at <= now:
             return None, None
-        return claims, replace(link, slack_user_id=self._actor(link.slack_user_id, link.account_id))
-
-    def _actor(self, slack_user_id: str, account_id: str) -> Actor:
-        """The link's user, in the workspace of the account the link was made for (it was made
-        from a request of that workspace); the use cases check their role there again."""
-        single = self.deps.services.single_workspace
-        with self.deps.services.uow(read_only=True) as uow:
-            account = uow.accounts.get(account_id)
-        if account is None:
-            return Actor(slack_user_id, Tenant(None, None, unassigned=single))
-        return Actor(slack_user_id, Tenant(account.team_id, account.enterprise_id, unassigned=single))
+        return claims, replace(link, slack_user_id=self.deps.actor_on(link.slack_user_id, link.account_id))
 
     def get(self, request: Request) -> Response:
         token = request.args.get("t", "")[:1000]

@@ -53,7 +53,7 @@ def _returned(page: CardsPage, request: Request, token: str) -> Response:
     link = page.deps.services.card_links.get(claims.nonce) if claims else None
     if link is None:
         return page._gone(_translator_for(page.deps, None))
-    tr = _translator_for(page.deps, link.slack_user_id)
+    tr = _translator_for(page.deps, page.deps.actor_on(link.slack_user_id, link.account_id))  # its workspace's
     done = bool(request.args.get("done"))
     state = PageState(banner=tr("page.checkout_done" if done else "page.checkout_canceled"),
                       banner_level="success" if done else "error", show_form=False)  # fmt: skip

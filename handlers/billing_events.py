@@ -78,8 +78,8 @@ def card_added(deps: Deps, event: EventRef) -> None:
     log.info("stripe event %s (%s): card %s added by %s", event.id, event.type, card.id, done.owner)
     link = services.card_links.get(done.link) if done.link else None
     if link is not None and link.view_id and done.subscription_id:
-        tr = deps.locales.of(done.owner)
-        refresh_after_card(deps, tr, done.owner, done.subscription_id, link.view_id, card.id)
+        actor = deps.actor_on(done.owner, card.account_id)  # the modal is in the account's workspace
+        refresh_after_card(deps, deps.locales.of(actor), actor, done.subscription_id, link.view_id, card.id)
 
 
 def deliver_now(deps: Deps) -> None:

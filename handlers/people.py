@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from domain.card_owners import PeopleUnavailable
 from domain.tenancy import Tenant, tenant_of
 from handlers.i18n import Translator, translator
-from handlers.workspaces import WorkspaceGone
+from handlers.workspaces import SlackClients, WorkspaceGone
 
 log = logging.getLogger(__name__)
 
@@ -65,29 +65,38 @@ class Locales:
 
 
 class SlackPeople:
-    """``domain.card_owners.People`` on Slack: ``users.lookupByEmail`` (scope ``users:read.email``),
-    each answer (someone, or nobody) cached for ``ttl`` seconds; a failure is not cached."""
+    """``domain.card_owners.People`` on Slack: ``users.lookupByEmail`` (scope ``users:read.email``)
+    in the tenant's workspace, with that workspace's client (``SlackClients.client_for``), each
+    answer (someone, or nobody) cached per workspace for ``ttl`` seconds: an email found in one
+    workspace never answers for another's. A failure is not cached; a workspace settlebot cannot
+    reach (not installed, or none: an account linked to no workspace when installed in many) is
+    unavailable, so whom settlebot knew stays."""
 
-    def __init__(self, client: WebClient, ttl: float = 3600.0) -> None:
-        self._client, self._ttl = client, ttl
-        self._cache: dict[str, tuple[str | None, float]] = {}
+    def __init__(self, clients: SlackClients, ttl: float = 3600.0) -> None:
+        self._clients, self._ttl = clients, ttl
+        self._cache: dict[tuple[str | None, str | None, str], tuple[str | None, float]] = {}
         self._lock = threading.Lock()
 
-    def user_by_email(self, email: str) -> str | None:
-        key = email.strip().lower()
+    def user_by_email(self, email: str, tenant: Tenant) -> str | None:
+        key = (tenant.team_id, tenant.enterprise_id, email.strip().lower())
         now = time.monotonic()
         with self._lock:
             cached = self._cache.get(key)
         if cached and cached[1] > now:
             return cached[0]
-        found = self._ask(key)
+        found = self._ask(tenant, key[2])
         with self._lock:
             self._cache[key] = (found, now + self._ttl)
         return found
 
-    def _ask(self, email: str) -> str | None:
+    def _ask(self, tenant: Tenant, email: str) -> str | None:
         try:
-            user = self._client.users_lookupByEmail(email=email).get("user") or {}
+            client = self._clients.client_for(tenant.team_id, tenant.enterprise_id)
+            user = client.users_lookupByEmail(email=email).get("user") or {}
+        except WorkspaceGone:
+            log.warning("card owner lookup by email: no installation for team %s, enterprise %s",
+                        tenant.team_id, tenant.enterprise_id)  # fmt: skip
+            raise PeopleUnavailable("workspace_gone") from None
         except SlackApiError as exc:
             error = exc.response.get("error")
             if error == "users_not_found":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox import team_scope
 from sandbox.errors import ApiError
 from sandbox.messages import Channel
 from sandbox.params import Params, bool_arg, required_arg, text_arg
@@ -29,12 +30,13 @@ def users_info(ws: Workspace, params: Params) -> dict[str, Any]:
     return {"ok": True, "user": user_object(user_id, fields, ws.identity, ws.clock(), locale)}
 
 
-def users_lookup_by_email(ws: Workspace, params: Params) -> dict[str, Any]:
-    """The person with this email (as Slack: case-insensitive, needs the users:read.email scope)."""
+def users_lookup_by_email(ws: Workspace, params: Params, teams: frozenset[str] | None = None) -> dict[str, Any]:
+    """The person with this email (as Slack: case-insensitive, needs the users:read.email scope),
+    among the people of ``teams`` (the token's workspaces; None: everyone)."""
     if "users:read.email" not in ws.identity.scopes.split(","):
         raise ApiError("missing_scope")
     email = (required_arg(params, "email", "invalid_email") or "").strip().lower()
-    for user_id in ws.users.ids():
+    for user_id in team_scope.people_of(ws, teams):
         fields = ws.users.get(user_id) or {}
         if email_of(fields).lower() == email and not fields.get("is_bot"):
             return {"ok": True, "user": user_object(user_id, fields, ws.identity, ws.clock(), False)}

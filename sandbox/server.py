@@ -21,7 +21,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from sandbox import api_chat, api_misc, api_views, oauth, responses
+from sandbox import api_chat, api_misc, api_views, oauth, responses, team_scope
 from sandbox.errors import ApiError
 from sandbox.faults import Fault, Faults
 from sandbox.params import Params
@@ -214,6 +214,11 @@ class WebApi:
                 return self.oauth.call(call.method, call.params, call.token, basic)
             if self.oauth is not None and call.method == "auth.test" and self.oauth.knows(call.token or ""):
                 return self.oauth.auth_test(call.token or "")
+            teams = self._teams(call.token)
+            if teams is not None:
+                team_scope.check(self._ws, call.method, call.params, teams)
+            if call.method == "users.lookupByEmail":
+                return api_misc.users_lookup_by_email(self._ws, call.params, teams)
             return HANDLERS[call.method](self._ws, call.params)
         except ApiError as error:
             return error.body()
@@ -221,6 +226,12 @@ class WebApi:
             logger.exception("fake Slack failed on %s", call.method)
             self._ws.report(call.method, "fake_internal_error", repr(error))
             return {"ok": False, "error": "fatal_error"}
+
+    def _teams(self, token: str | None) -> frozenset[str] | None:
+        """The workspaces an installation's token speaks for; None for the fake's own token."""
+        if self.oauth is None or not token or not self.oauth.knows(token):
+            return None
+        return team_scope.teams_of(self.oauth.tokens[token], dict(self.oauth.teams))
 
     def _finish(self, call: Call, body: dict[str, Any]) -> Response:
         error = body.get("error")

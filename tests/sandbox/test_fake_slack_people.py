@@ -8,7 +8,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from domain.card_owners import PeopleUnavailable
+from domain.tenancy import UNASSIGNED
 from handlers.people import SlackPeople
+from handlers.workspaces import SingleWorkspace
 from sandbox.fake_slack import FakeSlack
 from sandbox.ids import Identity
 from tests.sandbox.conftest import ALICE
@@ -37,10 +39,10 @@ def test_without_the_users_read_email_scope_the_lookup_is_refused() -> None:
 
 def test_settlebot_asks_slack_once_per_email_while_cached_found_or_not(fake: FakeSlack, client: WebClient) -> None:
     fake.add_user(ALICE, email="alice@contoso.example")
-    people = SlackPeople(client)
+    people = SlackPeople(SingleWorkspace(client))
 
-    found = [people.user_by_email("alice@contoso.example"), people.user_by_email("ALICE@contoso.example")]
-    missing = [people.user_by_email("nobody@contoso.example"), people.user_by_email("nobody@contoso.example")]
+    found = [people.user_by_email(e, UNASSIGNED) for e in ("alice@contoso.example", "ALICE@contoso.example")]
+    missing = [people.user_by_email("nobody@contoso.example", UNASSIGNED) for _ in range(2)]
 
     assert found == [ALICE, ALICE] and missing == [None, None]
     assert len(fake.calls_to("users.lookupByEmail")) == 2
@@ -48,9 +50,9 @@ def test_settlebot_asks_slack_once_per_email_while_cached_found_or_not(fake: Fak
 
 def test_a_lookup_slack_cannot_answer_is_unavailable_and_not_cached(fake: FakeSlack, client: WebClient) -> None:
     fake.add_user(ALICE, email="alice@contoso.example")
-    people = SlackPeople(client)
+    people = SlackPeople(SingleWorkspace(client))
     fake.fail_next(1, "http_500", method="users.lookupByEmail")
 
     with pytest.raises(PeopleUnavailable):
-        people.user_by_email("alice@contoso.example")
-    assert people.user_by_email("alice@contoso.example") == ALICE
+        people.user_by_email("alice@contoso.example", UNASSIGNED)
+    assert people.user_by_email("alice@contoso.example", UNASSIGNED) == ALICE
