@@ -109,7 +109,7 @@ def run_sync(settings: Settings, args: argparse.Namespace) -> int:
     """Sync, then deliver the alerts its events changed (with a bot token; else the scheduler does)."""
     from bot.scheduler import Jobs, sync_once
 
-    services = build_services(settings, with_slack=settings.slack_bot_token is not None)  # card owners, alerts
+    services = build_services(settings, with_slack=settings.reaches_slack)  # card owners, alerts
     _reader(services)
     try:
         report = sync_once(services, full=args.full)

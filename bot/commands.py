@@ -187,12 +187,12 @@ def show_charges(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_reconcile(settings: Settings, args: argparse.Namespace) -> int:
-    services: Services = build_services(settings, with_slack=settings.slack_bot_token is not None)
+    services: Services = build_services(settings, with_slack=settings.reaches_slack)
     payer = None
-    if services.client is not None:  # with a bot token, payers are told, as by the scheduler
+    if services.clients is not None:  # payers are told (in their account's workspace), as by the scheduler
         from handlers.notifier import SlackNotifier
 
-        payer = SlackNotifier(services.clients or services.client)
+        payer = SlackNotifier(services.clients)
     done = reconcile(services.uow(), services.gateway, services.clock,
                      dt.timedelta(seconds=settings.reconcile_grace_seconds), payer)  # fmt: skip
     for attempt in done:

@@ -207,6 +207,11 @@ class Settings(BaseSettings):
         return bool(self.slack_client_id)
 
     @property
+    def reaches_slack(self) -> bool:
+        """A bot token (one-token mode) or installations (installation mode): commands may post."""
+        return self.slack_bot_token is not None or self.installs
+
+    @property
     def scopes(self) -> list[str]:
         return self.slack_scopes.split(",")
 
