@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from domain import billing_alerts
 from domain.billing import BillingReader, CardGone, Change, EventRef, RemoteCard, RemoteInvoice, RemoteSubscription
 from domain.billing_mirror import apply, card_id_for
-from domain.card_owners import People, owners_of, tenants_of
+from domain.card_owners import People, with_owners
 from domain.ports import Clock, UnitOfWork
 
 
@@ -63,8 +63,7 @@ def handle_event(
         known_card = event.kind == "card" and uow.cards.get(card_id_for(event.object_id)) is not None
     if event.customer not in linked and not known_card:
         return Handled()
-    found = _current(uow, reader, event)
-    current = owners_of(found, people, tenants_of(uow, found))  # each card's owner in its account's workspace
+    current = with_owners(uow, _current(uow, reader, event), people)  # owners in their account's workspace
     with uow:
         done = act(uow, event, current, linked, clock.now(), default_channel)
         uow.commit()

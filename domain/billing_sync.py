@@ -35,7 +35,7 @@ from domain.billing_mirror import (
     card_id_for,
     remove_card,
 )
-from domain.card_owners import People, owners_of, snapshot_owners, tenants_of
+from domain.card_owners import People, snapshot_owners, with_owners
 from domain.errors import InvalidInput, NotFound
 from domain.model import Account, InvoiceStatus
 from domain.ports import Clock, UnitOfWork
@@ -133,8 +133,7 @@ def sync(
     if not full and cursor is not None:
         try:
             changes = reader.changes_since(cursor)
-            owned = owners_of(changes.items, people, tenants_of(uow, changes.items))
-            changes = Changes(owned, changes.cursor, changes.events)
+            changes = Changes(with_owners(uow, changes.items, people), changes.cursor, changes.events)
             return _incremental(uow, run, changes, links)
         except CursorExpired:
             log.warning("sync: the changes since %s are no longer kept; reading everything", cursor)
@@ -150,7 +149,7 @@ def _full(uow: UnitOfWork, run: _Run, links: dict[str, Link]) -> SyncReport:
     if missing:
         log.warning("sync: %d linked customers no longer exist in Stripe (%s...)", len(missing), missing[0])
     ids = sorted(set(served) & set(customers))
-    snapshot = _owned(uow, run, reader.snapshot(ids))
+    snapshot = snapshot_owners(uow, reader.snapshot(ids), run.people)
     closed = _read_again(uow, reader, ids, {i.id for i in snapshot.invoices})
     first = sum(1 for cid in ids if served[cid].synced_at is None)
     report = SyncReport("full", customers=len(ids), read_whole=len(ids), first_read=first)
@@ -169,7 +168,7 @@ def _incremental(uow: UnitOfWork, run: _Run, changes: Changes, links: dict[str, 
     customers = {c.id: c for c in changes.items if isinstance(c, RemoteCustomer)}
     served = _links_after(links, customers.values(), clock.now())
     fresh = sorted(cid for cid, link in served.items() if link.synced_at is None)
-    snapshot = _owned(uow, run, run.reader.snapshot(fresh)) if fresh else Snapshot()
+    snapshot = snapshot_owners(uow, run.reader.snapshot(fresh), run.people) if fresh else Snapshot()
     report = SyncReport("incremental", customers=len(served), changes=len(changes.items), read_whole=len(fresh),
                         first_read=len(fresh))  # fmt: skip
     with uow:
@@ -180,11 +179,6 @@ def _incremental(uow: UnitOfWork, run: _Run, changes: Changes, links: dict[str, 
         uow.links.set_cursor(changes.cursor, clock.now())
         uow.commit()
     return report
-
-
-def _owned(uow: UnitOfWork, run: _Run, snapshot: Snapshot) -> Snapshot:
-    """The snapshot's cards with their owners, each looked up in its account's workspace."""
-    return snapshot_owners(snapshot, run.people, tenants_of(uow, snapshot.cards))
 
 
 def _links_after(links: dict[str, Link], customers: Iterable[RemoteCustomer], now: dt.datetime) -> dict[str, Link]:

@@ -8,7 +8,7 @@ People are looked up before the transaction that writes the cards, never while i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -55,8 +55,13 @@ def owners_of(changes: Iterable[Change], people: People | None, tenants: Tenants
     return [_owned(c, people, tenants) if isinstance(c, RemoteCard) else c for c in changes]
 
 
-def snapshot_owners(snapshot: Snapshot, people: People | None, tenants: Tenants) -> Snapshot:
-    cards = [_owned(c, people, tenants) for c in snapshot.cards]
+def with_owners(uow: UnitOfWork, changes: Sequence[Change], people: People | None) -> list[Change]:
+    """``changes`` with each card's owner, looked up in the workspace of the card's account."""
+    return owners_of(changes, people, tenants_of(uow, changes) if people is not None else {})
+
+
+def snapshot_owners(uow: UnitOfWork, snapshot: Snapshot, people: People | None) -> Snapshot:
+    cards = [c for c in with_owners(uow, snapshot.cards, people) if isinstance(c, RemoteCard)]
     return Snapshot(cards, snapshot.subscriptions, snapshot.invoices)
 
 
@@ -64,10 +69,13 @@ def tenants_of(uow: UnitOfWork, changes: Iterable[Change]) -> dict[str, Tenant]:
     """The workspace of each card's customer among ``changes`` that may need its owner looked up
     (its account's ``team_id``/``enterprise_id``; a customer with no account, or an account linked
     to no workspace: ``UNASSIGNED``). Reads in a transaction of its own, closed before any lookup."""
-    customers = {c.customer for c in changes if isinstance(c, RemoteCard) and c.customer and c.email}
+    customers = {c.customer for c in changes if isinstance(c, RemoteCard) and c.customer and c.email
+                 and not (c.owner and SLACK_USER.fullmatch(c.owner))}  # fmt: skip
+    if not customers:
+        return {}
     with uow:
-        accounts = {cid: uow.accounts.get(cid) for cid in sorted(customers)}
-    return {cid: account_tenant(a.team_id, a.enterprise_id) if a else UNASSIGNED for cid, a in accounts.items()}
+        accounts = uow.accounts.get_many(customers)
+    return {cid: account_tenant(a.team_id, a.enterprise_id) for cid, a in accounts.items()}
 
 
 def account_tenant(team_id: str | None, enterprise_id: str | None) -> Tenant:
