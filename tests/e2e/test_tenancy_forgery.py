@@ -51,7 +51,7 @@ def test_a_forged_button_value_naming_another_workspaces_subscription_opens_noth
     assert slack.requester.send(clicked).status == 200
     shown = wait_until(lambda: (slack.fake.modal_stack(BA) or [None])[-1] if slack.fake.calls_to("views.update")
                        else None)  # fmt: skip
-    text = json.dumps(shown)
+    text = json.dumps((shown or {}).get("blocks"))  # what a person sees (the view's hash is random)
     assert "Teams Essentials" not in text and "Fabrikam" not in text and "48" not in text
 
 
@@ -66,6 +66,6 @@ def test_forged_metadata_naming_another_workspaces_subscription_charges_nothing(
 def test_a_forged_option_naming_another_workspaces_card_charges_nothing(slack, two_workspaces):
     view = modal_of(slack, BA, "Microsoft 365 E3")
     forged_submit(slack, BA, view, values=pay_with(view, "card_amex"))
-    shown = json.dumps(settled_view(slack, view))
+    shown = json.dumps(settled_view(slack, view).get("blocks"))
     assert "Amex" not in shown and "0005" not in shown
     assert two_workspaces.charges() == []
