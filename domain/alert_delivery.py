@@ -25,7 +25,7 @@ from domain.alert_views import (
     in_digest,
     message_ts,
 )
-from domain.delivery_lanes import DeliveryReport, Send, run_lanes
+from domain.delivery_lanes import DeliveryReport, Recorder, Send, run_lanes
 from domain.errors import DomainError
 from domain.failures import FailureLog
 from domain.model import Account
@@ -68,8 +68,8 @@ def deliver(
         digests = _digests(source, pending, today, failures, report, aside)
         singles = [a for a in pending if not awaiting_digest(a)]
         views = _views(source, singles, today, failures, report, aside)
-    sends = [_digest_send(uow, notifier, d, members) for d, members in digests if members]
-    sends += [_alert_send(uow, notifier, a, views[a.id]) for a in singles if a.id in views]
+    sends = [_digest_send(notifier, d, members) for d, members in digests if members]
+    sends += [_alert_send(notifier, a, views[a.id]) for a in singles if a.id in views]
     run_lanes(uow, sends, report, workers, failures, aside)
     if not updates_only:
         reminders = _reminder_sends(uow, notifier, limit, now, today, failures, report, aside)
@@ -136,9 +136,9 @@ def _by_workspace(uow: UnitOfWork, alerts: list[Alert]) -> list[list[Alert]]:
     return list(groups.values())
 
 
-def _digest_send(uow: UnitOfWork, notifier: Notifier, digest: DigestView, members: list[Alert]) -> Send:
-    def record(ts: str) -> None:
-        uow.alerts.mark_posted([m.id for m in members], ts)
+def _digest_send(notifier: Notifier, digest: DigestView, members: list[Alert]) -> Send:
+    def record(recorder: Recorder, ts: str) -> None:
+        recorder.uow.alerts.mark_posted([m.id for m in members], ts)
 
     def call() -> str:
         return DIGEST_PREFIX + notifier.post_digest(digest.channel, digest)
@@ -146,7 +146,7 @@ def _digest_send(uow: UnitOfWork, notifier: Notifier, digest: DigestView, member
     return Send(digest.channel, digest.workspace, call, record, "digests", ("digest", digest.channel), tuple(members))
 
 
-def _alert_send(uow: UnitOfWork, notifier: Notifier, alert: Alert, view: AlertView) -> Send:
+def _alert_send(notifier: Notifier, alert: Alert, view: AlertView) -> Send:
     def call() -> str:
         if alert.ts is None:
             return notifier.post_alert(alert.channel, view)
@@ -158,8 +158,8 @@ def _alert_send(uow: UnitOfWork, notifier: Notifier, alert: Alert, view: AlertVi
         notifier.update_alert(alert.channel, alert.ts, view)
         return alert.ts
 
-    def record(ts: str) -> None:
-        uow.alerts.mark_delivered([(alert.id, ts, alert.version)])
+    def record(recorder: Recorder, ts: str) -> None:
+        recorder.delivered(alert.id, ts, alert.version)
 
     kind = "posted" if alert.ts is None else "updated"
     return Send(alert.channel, _workspace(view.account), call, record, kind, ("alert", alert.id), (alert,))
@@ -183,15 +183,13 @@ def _reminder_sends(
         parent = parents.get(reminder.alert_id)
         thread = message_ts(parent) if parent is not None else None
         if parent is not None and thread is not None and reminder.alert_id in views:
-            sends.append(_reply_send(uow, notifier, parent, thread, reminder, views[reminder.alert_id]))
+            sends.append(_reply_send(notifier, parent, thread, reminder, views[reminder.alert_id]))
     return sends
 
 
-def _reply_send(
-    uow: UnitOfWork, notifier: Notifier, parent: Alert, thread: str, reminder: Reminder, view: AlertView
-) -> Send:
-    def record(ts: str) -> None:
-        uow.alerts.save_reminder(replace(reminder, ts=ts, failures=0, retry_at=None))
+def _reply_send(notifier: Notifier, parent: Alert, thread: str, reminder: Reminder, view: AlertView) -> Send:
+    def record(recorder: Recorder, ts: str) -> None:
+        recorder.uow.alerts.save_reminder(replace(reminder, ts=ts, failures=0, retry_at=None))
 
     def call() -> str:
         return notifier.post_reminder(parent.channel, thread, view, reminder.stage)

@@ -41,10 +41,26 @@ class Send:
     channel: str
     workspace: tuple[str | None, str | None]  # its account's (team, Grid org): a channel id is a workspace's
     call: Callable[[], str]  # returns the ts to record
-    record: Callable[[str], None]  # writes the ts, inside the unit of work's open transaction
+    record: Callable[[Recorder, str], None]  # writes the ts, inside the recorder's open transaction
     kind: str  # the DeliveryReport counter it adds to
     what: tuple[str, str]  # the record it delivers, for the failure log: kind and id
     records: tuple[Alert | Reminder, ...]  # set aside if it fails
+
+
+class Recorder:
+    """One transaction's writes of what was posted; the alerts' marks go in one bulk write."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self._delivered: list[tuple[str, str, int]] = []
+
+    def delivered(self, alert_id: str, ts: str, version: int) -> None:
+        self._delivered.append((alert_id, ts, version))
+
+    def flush(self) -> None:
+        if self._delivered:
+            self.uow.alerts.mark_delivered(self._delivered)
+            self._delivered = []
 
 
 _Done = tuple[Send, str | Exception] | None  # the ts to record, or why it failed; None: a lane has finished
@@ -142,8 +158,10 @@ def _record(uow: UnitOfWork, posted: list[tuple[Send, str]]) -> None:
         return
     try:
         with uow:
+            recorder = Recorder(uow)
             for send, ts in posted:
-                send.record(ts)
+                send.record(recorder, ts)
+            recorder.flush()
             uow.commit()
     except Exception:
         if len(posted) == 1:

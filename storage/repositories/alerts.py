@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 import psycopg
@@ -17,6 +18,7 @@ from psycopg import sql
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Executable,
     Integer,
     Row,
     Select,
@@ -160,15 +162,10 @@ class SqlAlerts(SqlRepository):
 
     def mark_delivered(self, delivered: Iterable[tuple[str, str, int]]) -> None:
         """One ``UPDATE`` per alert, sent as one executemany per batch."""
-        table = table_of(AlertRow)
-        version = bindparam("b_version", type_=Integer())
-        stmt = (
-            update(table).where(table.c.id == bindparam("b_id"))
-            .values(ts=bindparam("b_ts"), failures=0, retry_at=None, delivered_version=case(
-                (table.c.delivered_version > version, table.c.delivered_version), else_=version))
-        )  # fmt: skip
         for batch in batches(delivered):
-            self.session.connection().execute(stmt, [{"b_id": i, "b_ts": ts, "b_version": v} for i, ts, v in batch])
+            self.session.connection().execute(
+                _mark_delivered(), [{"b_id": i, "b_ts": ts, "b_version": v} for i, ts, v in batch]
+            )
 
     def add_reminders(self, reminders: Iterable[Reminder]) -> None:
         """Bulk insert; a second reminder for the same alert and stage raises ConflictError."""
@@ -250,6 +247,17 @@ def _copy(connection: Connection, table: Table, names: list[str], rows: Iterable
                 copy.write_row(row)
     except psycopg.errors.IntegrityError as exc:  # as SQLAlchemy would have wrapped it
         raise IntegrityError(stmt.as_string(driver), None, exc) from exc
+
+
+@cache
+def _mark_delivered() -> Executable:
+    table = table_of(AlertRow)
+    version = bindparam("b_version", type_=Integer())
+    return (
+        update(table).where(table.c.id == bindparam("b_id"))
+        .values(ts=bindparam("b_ts"), failures=0, retry_at=None, delivered_version=case(
+            (table.c.delivered_version > version, table.c.delivered_version), else_=version))
+    )  # fmt: skip
 
 
 def _alert_tuple(a: Alert) -> tuple[Any, ...]:

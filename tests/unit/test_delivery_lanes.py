@@ -9,7 +9,7 @@ import queue
 
 import pytest
 
-from domain.delivery_lanes import DeliveryReport, Send, _collect
+from domain.delivery_lanes import DeliveryReport, Recorder, Send, _collect
 from domain.failures import FailureLog
 from domain.set_aside import Backoff, SetAside
 from tests.fakes import FakeUnitOfWork
@@ -18,7 +18,7 @@ NOW = dt.datetime(2026, 11, 25, 9, tzinfo=dt.UTC)
 
 
 def _send(uow: FakeUnitOfWork, name: str, recorded: list[str], *, broken: bool = False) -> Send:
-    def record(ts: str) -> None:
+    def record(recorder: Recorder, ts: str) -> None:
         if broken:
             raise RuntimeError("the database went away")
         recorded.append(f"{name}@{ts}")
