@@ -1,7 +1,8 @@
 """Part 5: many workspaces. Each of N workspaces has one account with 5 past-due subscriptions
 and its own alert channel; the real jobs (``Jobs.scan_and_deliver``) scan and deliver every alert
-through the real notifier, with one WebClient (its own bot token) per workspace, to the fake
-Slack, which answers HTTP 429 + Retry-After beyond one post a second per channel.
+through the real notifier in installation mode (each workspace installed in slack_sdk's store
+on settlebot's database, with its own bot token), to the fake Slack, which answers HTTP 429 +
+Retry-After beyond one post a second per channel.
 
 The fake Slack runs in a process of its own (``bench.fake_child``): Slack's servers are not on
 settlebot's machine, so this process's CPU is settlebot's alone (the scan and the delivery run
@@ -26,40 +27,32 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store.models.installation import Installation
 
 from bench import data
 from bench.config import RATE_PER_CHANNEL, Config
 from bench.fake_child import REPORT_PATH
-from bench.procs import BILLING_CHANNEL, BOT_TOKEN, SIGNING_SECRET, ChildServer
+from bench.procs import BILLING_CHANNEL, SIGNING_SECRET, ChildServer
 from bot.bootstrap import build_services
+from bot.installed import InstalledWorkspaces
 from bot.scheduler import Jobs
 from bot.settings import load_settings
 from handlers.notifier import ChannelPacer
-from handlers.slack_retry import retry_handlers
-from handlers.workspaces import Workspace, WorkspaceGone
 
 log = logging.getLogger(__name__)
 PAST_DUE_EACH = 5
 TICKS = os.sysconf("SC_CLK_TCK")
+CLIENT_ID, CLIENT_SECRET = "1234567890.1234567890", "bench-client-secret"  # installation mode ("Add to Slack")
 
 
-class TokenPerWorkspace:
-    """A ``SlackClients`` of one WebClient per workspace, each with its own bot token."""
-
-    def __init__(self, teams: list[str], api_url: str) -> None:
-        self.clients = {
-            team: WebClient(token=token_of(team), base_url=api_url, timeout=10, retry_handlers=retry_handlers())
-            for team in teams
-        }  # fmt: skip
-
-    def client_for(self, team_id: str | None, enterprise_id: str | None = None) -> WebClient:
-        if team_id not in self.clients:
-            raise WorkspaceGone(str(team_id))
-        return self.clients[team_id]
-
-    def workspaces(self) -> list[Workspace]:
-        return [Workspace(team, None, team) for team in self.clients]
+def install(installed: InstalledWorkspaces, teams: list[str]) -> None:
+    """Each workspace installed as "Add to Slack" leaves it: slack_sdk's installation store on
+    settlebot's database, the workspace's own bot token (not rotating)."""
+    for team in teams:
+        installed.store.save(Installation(
+            app_id="A0BENCH", team_id=team, team_name=team, bot_token=token_of(team), bot_id=f"B{team}",
+            bot_user_id=f"U{team}", user_id="U0INSTALLER", bot_scopes="chat:write", installed_at=time.time(),
+        ))  # fmt: skip
 
 
 def _peak_rss_mib() -> float:
@@ -113,10 +106,12 @@ def _run(workdir: Path, workspaces: int, *, limits: bool) -> dict[str, Any]:
 
 def _deliver(url: str, fake: ChildServer, channels: dict[str, str], limits: bool) -> dict[str, Any]:
     """Scan and deliver in this process, timed; CPU of this process and of the fake's, per message."""
-    settings = load_settings(database_url=url, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
-                             slack_api_url=fake.url, billing_channel=BILLING_CHANNEL)  # fmt: skip
+    settings = load_settings(database_url=url, slack_signing_secret=SIGNING_SECRET, slack_api_url=fake.url,
+                             billing_channel=BILLING_CHANNEL, slack_client_id=CLIENT_ID,
+                             slack_client_secret=CLIENT_SECRET)  # fmt: skip
     services = build_services(settings)
-    services.clients = TokenPerWorkspace(sorted(channels), fake.url)
+    assert services.installed is not None
+    install(services.installed, sorted(channels))
     notifier = services.notifier(None if limits else ChannelPacer(interval=0))
     cpu, fake_cpu, started = cpu_seconds(), cpu_seconds(fake.pid), time.perf_counter()
     report, delivered = Jobs(services, notifier).scan_and_deliver()
