@@ -3,8 +3,9 @@ every outcome recorded on the calling thread as it arrives.
 
 Only the calling thread touches the unit of work. The outcomes that have arrived by the time
 it is free are recorded together, in one transaction (a group commit): none waits for another
-to arrive, so a message posted is recorded at least as soon as if each had a transaction of
-its own, and never posted twice by the next run.
+to arrive, and one that arrives while others are being written no longer waits for a commit
+each (the first of a group waits only for the others' UPDATEs), so a message posted is
+recorded as soon as before, under load sooner, and never posted twice by the next run.
 """
 
 from __future__ import annotations
