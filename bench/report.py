@@ -219,7 +219,8 @@ def markdown(results: dict[str, Any], analysis: Path | None, profiles: Path | No
         ("throughput", "4. Settlement throughput, end to end", throughput_table),
         ("stripe", "5. Stripe: webhooks and sync (the fake Stripe over HTTP, a live-mode account)", stripe_table),
         ("workspaces", "6. Many workspaces: 5 past-due subscriptions each, scanned and delivered "
-         "(own token, own channel, 1 message/s/channel)", workspaces_table),
+         "(installation mode: own installation and token, own channel, 1 message/s/channel; "
+         "the fake Slack in a process of its own)", workspaces_table),
     )  # fmt: skip
     for key, title, table in sections:
         if results.get(key):
