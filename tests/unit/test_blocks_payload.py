@@ -43,4 +43,3 @@ def test_an_object_that_serialises_itself_its_own_way_is_left_to_it() -> None:
     rich: list[Block] = [RichTextBlock(elements=[RichTextSectionElement(elements=[])])]  # empty allowed there
     assert as_json(rich) == [block.to_dict() for block in rich]
     assert as_json([{"type": "divider"}, "text", 3, None]) == [{"type": "divider"}, "text", 3, None]
-
