@@ -105,14 +105,16 @@ def delivery_table(rows: list[dict[str, Any]]) -> list[str]:
 def workspaces_table(rows: list[dict[str, Any]]) -> list[str]:
     out = [
         "| workspaces | alerts | messages | wall s | ideal s (limits) | wall ÷ ideal | CPU floor s (no limits) "
-        "| wall ÷ max(ideal, floor) | peak RSS MiB | HTTP 429 | missing | duplicates | wrong token | failed |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| wall ÷ max(ideal, floor) | settlebot CPU s | settlebot CPU ms/message | fake Slack CPU ms/message "
+        "| peak RSS MiB | HTTP 429 | missing | duplicates | wrong token | failed |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         out.append(
             f"| {r['workspaces']} | {r['alerts']} | {r['messages']} | {r['wall_seconds']} | {r['ideal_seconds']} "
             f"| {r['ratio']} {mark(r['ratio'] is not None and r['ratio'] <= 1.5)} | {r.get('floor_seconds', '—')} "
-            f"| {r.get('ratio_to_bound', '—')} | {r['peak_mib']} | {r['http_429']} "
+            f"| {r.get('ratio_to_bound', '—')} | {r.get('cpu_seconds', '—')} | {r.get('cpu_ms_per_message', '—')} "
+            f"| {r.get('fake_cpu_ms_per_message', '—')} | {r['peak_mib']} | {r['http_429']} "
             f"| {r['missing']} | {r['duplicates']} | {r['wrong_token']} | {r['failed']} |"
         )
     return out
@@ -217,7 +219,8 @@ def markdown(results: dict[str, Any], analysis: Path | None, profiles: Path | No
         ("throughput", "4. Settlement throughput, end to end", throughput_table),
         ("stripe", "5. Stripe: webhooks and sync (the fake Stripe over HTTP, a live-mode account)", stripe_table),
         ("workspaces", "6. Many workspaces: 5 past-due subscriptions each, scanned and delivered "
-         "(own token, own channel, 1 message/s/channel)", workspaces_table),
+         "(installation mode: own installation and token, own channel, 1 message/s/channel; "
+         "the fake Slack in a process of its own)", workspaces_table),
     )  # fmt: skip
     for key, title, table in sections:
         if results.get(key):

@@ -1,66 +1,70 @@
 """Part 5: many workspaces. Each of N workspaces has one account with 5 past-due subscriptions
 and its own alert channel; the real jobs (``Jobs.scan_and_deliver``) scan and deliver every alert
-through the real notifier, with one WebClient (its own bot token) per workspace, to the fake
-Slack, which answers HTTP 429 + Retry-After beyond one post a second per channel.
+through the real notifier in installation mode (each workspace installed in slack_sdk's store
+on settlebot's database, with its own bot token), to the fake Slack, which answers HTTP 429 +
+Retry-After beyond one post a second per channel.
+
+The fake Slack runs in a process of its own (``bench.fake_child``): Slack's servers are not on
+settlebot's machine, so this process's CPU is settlebot's alone (the scan and the delivery run
+here), and the fake's is read apart from ``/proc``.
 
 Measured: every alert delivered exactly once (each with its own workspace's token), the wall time
 against the ideal the limits set (a channel's 5 messages need at least 4 seconds, whatever the
-number of workspaces), the process's peak resident memory, and how they grow from 10 to 1,000
-workspaces.
+number of workspaces), the CPU seconds per message of settlebot and of the fake, the process's
+peak resident memory, and how they grow from 10 to 1,000 workspaces.
 """
 
 from __future__ import annotations
 
 import collections
 import datetime as dt
-import io
 import json
 import logging
+import os
 import resource
 import time
-import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import Any
 
-from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store.models.installation import Installation
 
 from bench import data
 from bench.config import RATE_PER_CHANNEL, Config
-from bench.procs import BILLING_CHANNEL, BOT_TOKEN, SIGNING_SECRET
+from bench.fake_child import REPORT_PATH
+from bench.procs import BILLING_CHANNEL, SIGNING_SECRET, ChildServer
 from bot.bootstrap import build_services
+from bot.installed import InstalledWorkspaces
 from bot.scheduler import Jobs
 from bot.settings import load_settings
 from handlers.notifier import ChannelPacer
-from handlers.slack_retry import retry_handlers
-from handlers.workspaces import Workspace, WorkspaceGone
-from sandbox.fake_slack import FakeSlack
 
 log = logging.getLogger(__name__)
 PAST_DUE_EACH = 5
+TICKS = os.sysconf("SC_CLK_TCK")
+CLIENT_ID, CLIENT_SECRET = "1234567890.1234567890", "bench-client-secret"  # installation mode ("Add to Slack")
 
 
-class TokenPerWorkspace:
-    """A ``SlackClients`` of one WebClient per workspace, each with its own bot token."""
-
-    def __init__(self, teams: list[str], api_url: str) -> None:
-        self.clients = {
-            team: WebClient(token=token_of(team), base_url=api_url, timeout=10, retry_handlers=retry_handlers())
-            for team in teams
-        }  # fmt: skip
-
-    def client_for(self, team_id: str | None, enterprise_id: str | None = None) -> WebClient:
-        if team_id not in self.clients:
-            raise WorkspaceGone(str(team_id))
-        return self.clients[team_id]
-
-    def workspaces(self) -> list[Workspace]:
-        return [Workspace(team, None, team) for team in self.clients]
+def install(installed: InstalledWorkspaces, teams: list[str]) -> None:
+    """Each workspace installed as "Add to Slack" leaves it: slack_sdk's installation store on
+    settlebot's database, the workspace's own bot token (not rotating)."""
+    for team in teams:
+        installed.store.save(Installation(
+            app_id="A0BENCH", team_id=team, team_name=team, bot_token=token_of(team), bot_id=f"B{team}",
+            bot_user_id=f"U{team}", user_id="U0INSTALLER", bot_scopes="chat:write", installed_at=time.time(),
+        ))  # fmt: skip
 
 
 def _peak_rss_mib() -> float:
-    """The benchmark process's peak resident memory so far (the app's jobs and the fake Slack
-    share it; the scenarios run smallest first, so each row's peak is its own or an earlier one's)."""
+    """settlebot's (this process's) peak resident memory so far; the scenarios run smallest
+    first, so each row's peak is its own or an earlier one's."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def cpu_seconds(pid: int | str = "self") -> float:
+    """User + system CPU of a process so far, from ``/proc/PID/stat``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def token_of(team: str) -> str:
@@ -90,69 +94,54 @@ def _run(workdir: Path, workspaces: int, *, limits: bool) -> dict[str, Any]:
                        alerted=False, channel_every=1, channels=workspaces, workspaces=workspaces)  # fmt: skip
     url = data.sqlite_url(str(workdir / f"workspaces-{workspaces}-{limits}.db"))
     data.load(url, shape)
-    channels = {data.team_of(j, shape): shape.channel_of(j) for j in range(shape.accounts)}
-    fake = FakeSlack(token=None)
-    tokens = TokenLog(fake)
-    with fake:
-        for channel in channels.values():
-            fake.add_channel(str(channel))
-            if limits:
-                fake.rate_limit_channel(str(channel), RATE_PER_CHANNEL, retry_after=1)
-        settings = load_settings(database_url=url, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
-                                 slack_api_url=fake.url, billing_channel=BILLING_CHANNEL)  # fmt: skip
-        services = build_services(settings)
-        services.clients = TokenPerWorkspace(sorted(str(t) for t in channels), fake.url)
-        notifier = services.notifier(None if limits else ChannelPacer(interval=0))
-        started = time.perf_counter()
-        report, delivered = Jobs(services, notifier).scan_and_deliver()
-        wall = time.perf_counter() - started
-        row = _check(fake, tokens, channels, shape.past_due)
-        row.update(workspaces=workspaces, alerts=report.alerts, failed=delivered.failed, wall_seconds=round(wall, 2),
-                   digests=len(delivered.taken.digests), peak_mib=_peak_rss_mib())  # fmt: skip
-        services.close()
+    channels = {str(data.team_of(j, shape)): str(shape.channel_of(j)) for j in range(shape.accounts)}
+    setup = workdir / f"fake-{workspaces}-{limits}.json"
+    setup.write_text(json.dumps({"channels": sorted(channels.values()), "limits": limits, "rate": RATE_PER_CHANNEL}))
+    with ChildServer("bench.fake_child", [str(setup)], dict(os.environ)) as fake:
+        row = _deliver(url, fake, channels, limits)
+        row.update(_check(_report(fake.url), channels, shape.past_due))
+    row.update(workspaces=workspaces)
     return row
 
 
-def _check(fake: FakeSlack, tokens: TokenLog, channels: dict[str | None, str | None], expected: int) -> dict[str, Any]:
-    """Exactly once, each with its workspace's token, into its workspace's channel."""
-    posts = fake.calls_to("chat.postMessage", ok=True)
-    per_channel = collections.Counter(str(c.params.get("channel")) for c in posts)
-    shown = collections.Counter(
-        button["value"] for c in posts for block in c.params.get("blocks") or []
-        for button in [block.get("accessory") or {}, *block.get("elements", [])] if isinstance(button, dict)
-        and button.get("action_id") == "settle_open"
-    )  # fmt: skip
-    team_of = {channel: team for team, channel in channels.items()}
-    wrong_token = sum(1 for token, channel in tokens.posts if token != token_of(str(team_of.get(channel))))
-    ideal = max((n - 1) / RATE_PER_CHANNEL for n in per_channel.values()) if per_channel else 0.0
+def _deliver(url: str, fake: ChildServer, channels: dict[str, str], limits: bool) -> dict[str, Any]:
+    """Scan and deliver in this process, timed; CPU of this process and of the fake's, per message."""
+    settings = load_settings(database_url=url, slack_signing_secret=SIGNING_SECRET, slack_api_url=fake.url,
+                             billing_channel=BILLING_CHANNEL, slack_client_id=CLIENT_ID,
+                             slack_client_secret=CLIENT_SECRET)  # fmt: skip
+    services = build_services(settings)
+    assert services.installed is not None
+    install(services.installed, sorted(channels))
+    notifier = services.notifier(None if limits else ChannelPacer(interval=0))
+    cpu, fake_cpu, started = cpu_seconds(), cpu_seconds(fake.pid), time.perf_counter()
+    report, delivered = Jobs(services, notifier).scan_and_deliver()
+    wall = time.perf_counter() - started
+    cpu, fake_cpu = cpu_seconds() - cpu, cpu_seconds(fake.pid) - fake_cpu
+    services.close()
+    sent = max(1, delivered.posted + delivered.digests)
     return {
-        "messages": len(posts), "expected": expected, "ideal_seconds": round(ideal, 2),
-        "http_429": len(fake.calls_to("chat.postMessage", ok=False)),
-        "missing": expected - len(shown), "duplicates": sum(n - 1 for n in shown.values() if n > 1),
-        "wrong_token": wrong_token,
+        "alerts": report.alerts, "failed": delivered.failed, "wall_seconds": round(wall, 2),
+        "digests": len(delivered.taken.digests), "peak_mib": _peak_rss_mib(), "cpu_seconds": round(cpu, 2),
+        "cpu_ms_per_message": round(1000 * cpu / sent, 2), "fake_cpu_ms_per_message": round(1000 * fake_cpu / sent, 2),
     }  # fmt: skip
 
 
-class TokenLog:
-    """Which bot token each chat.postMessage reached the fake Slack with, and to which channel
-    (a WSGI layer in front of the fake, which does not record tokens)."""
-
-    def __init__(self, fake: FakeSlack) -> None:
-        self.posts: list[tuple[str, str]] = []
-        self._app = fake.wsgi_app
-        fake.wsgi_app = self
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        if environ.get("PATH_INFO", "").endswith("/chat.postMessage"):
-            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-            environ["wsgi.input"] = io.BytesIO(body)
-            token = environ.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer ")
-            channel = _channel(body, environ.get("CONTENT_TYPE", ""))
-            self.posts.append((token, channel))
-        return self._app(environ, start_response)
+def _report(api_url: str) -> dict[str, Any]:
+    with urllib.request.urlopen(api_url.rstrip("/") + REPORT_PATH, timeout=60) as response:
+        answer: dict[str, Any] = json.load(response)
+    return answer
 
 
-def _channel(body: bytes, kind: str) -> str:
-    if kind.startswith("application/json"):
-        return str(json.loads(body or b"{}").get("channel"))
-    return urllib.parse.parse_qs(body.decode()).get("channel", ["?"])[0]
+def _check(report: dict[str, Any], channels: dict[str, str], expected: int) -> dict[str, Any]:
+    """Exactly once, each with its workspace's token, into its workspace's channel."""
+    posts = report["posts"]
+    per_channel = collections.Counter(p["channel"] for p in posts)
+    shown = collections.Counter(value for p in posts for value in p["buttons"])
+    team_of = {channel: team for team, channel in channels.items()}
+    wrong_token = sum(1 for p in posts if p["token"] != token_of(str(team_of.get(p["channel"]))))
+    ideal = max((n - 1) / RATE_PER_CHANNEL for n in per_channel.values()) if per_channel else 0.0
+    return {
+        "messages": len(posts), "expected": expected, "ideal_seconds": round(ideal, 2),
+        "http_429": report["http_429"], "missing": expected - len(shown),
+        "duplicates": sum(n - 1 for n in shown.values() if n > 1), "wrong_token": wrong_token,
+    }  # fmt: skip

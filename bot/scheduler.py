@@ -20,6 +20,7 @@ from domain.alerts import DeliveryReport, Notifier, ScanReport, deliver, scan
 from domain.billing import BillingUnavailable
 from domain.billing_sync import SyncReport, sync
 from domain.reconciliation import PayerNotifier, reconcile
+from handlers.notifier import SlackNotifier
 from storage.errors import ConflictError
 from storage.locks import LeaderLock
 from telemetry.metrics import metrics
@@ -97,8 +98,9 @@ class Jobs:
     def _drain(self) -> DeliveryReport:
         s = self.services
         total = DeliveryReport()
+        notifier = self.notifier.for_run() if isinstance(self.notifier, SlackNotifier) else self.notifier
         while True:  # drain the outbox in batches; what fails is set aside, out of the next batch
-            batch = deliver(s.uow(), s.clock, self.notifier, limit=DELIVERY_BATCH, failures=s.failures,
+            batch = deliver(s.uow(), s.clock, notifier, limit=DELIVERY_BATCH, failures=s.failures,
                             backoff=s.backoff)  # fmt: skip
             for name in ("posted", "updated", "replies", "failed", "digests", "taken"):
                 setattr(total, name, getattr(total, name) + getattr(batch, name))

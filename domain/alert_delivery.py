@@ -3,20 +3,16 @@
 A run first takes the scans' claims (they become alerts and reminders in one transaction).
 
 Slack limits posting per channel (about one message a second), so each channel is a lane
-worked by one thread, in order, while the lanes overlap. Only the calling thread touches
-the unit of work: lanes hand back each message's ts and it is committed at once, so a
-message posted is recorded before the run ends and never posted twice by the next run.
+worked by one thread, in order, while the lanes overlap (``domain.delivery_lanes``). Only the
+calling thread touches the unit of work: lanes hand back each message's ts and it is committed
+as soon as that thread is free (with whatever else has arrived meanwhile), so a message posted
+is recorded before the run ends and never posted twice by the next run.
 """
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
-import queue
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from domain.alert_views import (
     DIGEST_PREFIX,
@@ -29,37 +25,15 @@ from domain.alert_views import (
     in_digest,
     message_ts,
 )
+from domain.delivery_lanes import DeliveryReport, Recorder, Send, run_lanes
 from domain.errors import DomainError
 from domain.failures import FailureLog
 from domain.model import Account
 from domain.ports import Clock, UnitOfWork
-from domain.records import Alert, Claimed, Reminder
+from domain.records import Alert, Reminder
 from domain.set_aside import Backoff, SetAside
 
 DELIVERY_WORKERS = 32  # channels posted to at the same time
-
-
-@dataclass(slots=True)
-class DeliveryReport:
-    posted: int = 0
-    updated: int = 0
-    replies: int = 0
-    failed: int = 0
-    digests: int = 0  # digest messages posted
-    taken: Claimed = field(default_factory=Claimed)  # what the scans' claims became (and their digests)
-
-
-@dataclass(frozen=True, slots=True)
-class _Send:
-    """One Slack call in a channel's lane, and how to record its outcome (on the caller's thread)."""
-
-    channel: str
-    workspace: tuple[str | None, str | None]  # its account's (team, Grid org): a channel id is a workspace's
-    call: Callable[[], str]  # returns the ts to record
-    record: Callable[[str], None]
-    kind: str  # the DeliveryReport counter it adds to
-    what: tuple[str, str]  # the record it delivers, for the failure log: kind and id
-    records: tuple[Alert | Reminder, ...]  # set aside if it fails
 
 
 def deliver(
@@ -94,12 +68,12 @@ def deliver(
         digests = _digests(source, pending, today, failures, report, aside)
         singles = [a for a in pending if not awaiting_digest(a)]
         views = _views(source, singles, today, failures, report, aside)
-    sends = [_digest_send(uow, notifier, d, members) for d, members in digests if members]
-    sends += [_alert_send(uow, notifier, a, views[a.id]) for a in singles if a.id in views]
-    _run(sends, report, workers, failures, aside)
+    sends = [_digest_send(notifier, d, members) for d, members in digests if members]
+    sends += [_alert_send(notifier, a, views[a.id]) for a in singles if a.id in views]
+    run_lanes(uow, sends, report, workers, failures, aside)
     if not updates_only:
         reminders = _reminder_sends(uow, notifier, limit, now, today, failures, report, aside)
-        _run(reminders, report, workers, failures, aside)
+        run_lanes(uow, reminders, report, workers, failures, aside)
     aside.save(uow)
     return report
 
@@ -162,19 +136,17 @@ def _by_workspace(uow: UnitOfWork, alerts: list[Alert]) -> list[list[Alert]]:
     return list(groups.values())
 
 
-def _digest_send(uow: UnitOfWork, notifier: Notifier, digest: DigestView, members: list[Alert]) -> _Send:
-    def record(ts: str) -> None:
-        with uow:
-            uow.alerts.mark_posted([m.id for m in members], ts)
-            uow.commit()
+def _digest_send(notifier: Notifier, digest: DigestView, members: list[Alert]) -> Send:
+    def record(recorder: Recorder, ts: str) -> None:
+        recorder.uow.alerts.mark_posted([m.id for m in members], ts)
 
     def call() -> str:
         return DIGEST_PREFIX + notifier.post_digest(digest.channel, digest)
 
-    return _Send(digest.channel, digest.workspace, call, record, "digests", ("digest", digest.channel), tuple(members))
+    return Send(digest.channel, digest.workspace, call, record, "digests", ("digest", digest.channel), tuple(members))
 
 
-def _alert_send(uow: UnitOfWork, notifier: Notifier, alert: Alert, view: AlertView) -> _Send:
+def _alert_send(notifier: Notifier, alert: Alert, view: AlertView) -> Send:
     def call() -> str:
         if alert.ts is None:
             return notifier.post_alert(alert.channel, view)
@@ -186,26 +158,21 @@ def _alert_send(uow: UnitOfWork, notifier: Notifier, alert: Alert, view: AlertVi
         notifier.update_alert(alert.channel, alert.ts, view)
         return alert.ts
 
-    def record(ts: str) -> None:
-        with uow:
-            current = uow.alerts.get(alert.id)
-            if current is not None:
-                done = max(current.delivered_version, alert.version)
-                uow.alerts.save(replace(current, ts=ts, delivered_version=done, failures=0, retry_at=None))
-                uow.commit()
+    def record(recorder: Recorder, ts: str) -> None:
+        recorder.delivered(alert.id, ts, alert.version)
 
     kind = "posted" if alert.ts is None else "updated"
-    return _Send(alert.channel, _workspace(view.account), call, record, kind, ("alert", alert.id), (alert,))
+    return Send(alert.channel, _workspace(view.account), call, record, kind, ("alert", alert.id), (alert,))
 
 
 def _reminder_sends(
     uow: UnitOfWork, notifier: Notifier, limit: int, now: dt.datetime, today: dt.date, failures: FailureLog,
     report: DeliveryReport, aside: SetAside,
-) -> list[_Send]:  # fmt: skip
+) -> list[Send]:  # fmt: skip
     """A reply for each reminder due; one whose alert cannot be described is set aside."""
     with uow:
         replies = uow.alerts.undelivered_reminders(limit, now)
-        parents = {r.alert_id: uow.alerts.get(r.alert_id) for r in replies}
+        parents = uow.alerts.get_many({r.alert_id for r in replies})
         views, failed = describe_each(uow, parents, today)
     for alert_id, error in failed.items():
         failures.failed("alert", alert_id, error)
@@ -216,99 +183,20 @@ def _reminder_sends(
         parent = parents.get(reminder.alert_id)
         thread = message_ts(parent) if parent is not None else None
         if parent is not None and thread is not None and reminder.alert_id in views:
-            sends.append(_reply_send(uow, notifier, parent, thread, reminder, views[reminder.alert_id]))
+            sends.append(_reply_send(notifier, parent, thread, reminder, views[reminder.alert_id]))
     return sends
 
 
-def _reply_send(
-    uow: UnitOfWork, notifier: Notifier, parent: Alert, thread: str, reminder: Reminder, view: AlertView
-) -> _Send:
-    def record(ts: str) -> None:
-        with uow:
-            uow.alerts.save_reminder(replace(reminder, ts=ts, failures=0, retry_at=None))
-            uow.commit()
+def _reply_send(notifier: Notifier, parent: Alert, thread: str, reminder: Reminder, view: AlertView) -> Send:
+    def record(recorder: Recorder, ts: str) -> None:
+        recorder.uow.alerts.save_reminder(replace(reminder, ts=ts, failures=0, retry_at=None))
 
     def call() -> str:
         return notifier.post_reminder(parent.channel, thread, view, reminder.stage)
 
-    return _Send(parent.channel, _workspace(view.account), call, record, "replies", ("reminder", reminder.id),
+    return Send(parent.channel, _workspace(view.account), call, record, "replies", ("reminder", reminder.id),
                  (reminder,))  # fmt: skip
 
 
 def _workspace(account: Account) -> tuple[str | None, str | None]:
     return account.team_id, account.enterprise_id
-
-
-_Done = tuple[_Send, str | Exception] | None  # the ts to record, or why it failed; None: a lane has finished
-_Lane = collections.deque[_Send]
-
-
-def _run(sends: list[_Send], report: DeliveryReport, workers: int, failures: FailureLog, aside: SetAside) -> None:
-    """Work the lanes (a channel of one workspace each, in order) side by side; record every
-    outcome here, as it arrives.
-
-    The lanes take turns on a shared queue: a worker posts one message of a lane, then puts the
-    lane back at the end of the queue, so many lanes (a thousand workspaces' channels) share the
-    workers without any lane holding one while it waits for its channel's next turn, and a slow
-    lane (a workspace timing out) delays only itself.
-    """
-    lanes: dict[tuple[str | None, str | None, str], _Lane] = {}
-    for send in sends:
-        lanes.setdefault((*send.workspace, send.channel), collections.deque()).append(send)
-    if not lanes:
-        return
-    work: queue.SimpleQueue[_Lane | None] = queue.SimpleQueue()
-    for lane in lanes.values():
-        work.put(lane)
-    done: queue.SimpleQueue[_Done] = queue.SimpleQueue()
-    stop = threading.Event()
-    threads = max(1, min(workers, len(lanes)))
-    with ThreadPoolExecutor(threads, thread_name_prefix="deliver") as pool:
-        futures = [pool.submit(_worker, work, done, stop) for _ in range(threads)]
-        try:
-            _collect(done, len(lanes), report, failures, aside)
-        except BaseException:
-            stop.set()  # nothing more is posted once outcomes can no longer be recorded
-            raise
-        finally:
-            for _ in futures:
-                work.put(None)
-    for future in futures:
-        future.result()  # a bug in a worker itself surfaces here
-
-
-def _worker(work: queue.SimpleQueue[_Lane | None], done: queue.SimpleQueue[_Done], stop: threading.Event) -> None:
-    """Post the next message of each lane taken; a message that fails (Slack refusing it, or its
-    builder) fails alone, and its lane goes on."""
-    while (lane := work.get()) is not None:
-        send = lane.popleft()
-        if stop.is_set():
-            continue
-        try:
-            done.put((send, send.call()))
-        except Exception as error:  # set aside for the next run; _collect logs it once
-            done.put((send, error))
-        if lane:
-            work.put(lane)
-        else:
-            done.put(None)
-
-
-def _collect(
-    done: queue.SimpleQueue[_Done], lanes: int, report: DeliveryReport, failures: FailureLog, aside: SetAside
-) -> None:
-    finished = 0
-    while finished < lanes:
-        item = done.get()
-        if item is None:
-            finished += 1
-            continue
-        send, outcome = item
-        if isinstance(outcome, Exception):
-            report.failed += 1
-            failures.failed(*send.what, outcome)
-            aside.add(send.records)
-            continue
-        send.record(outcome)
-        failures.succeeded(*send.what)
-        setattr(report, send.kind, getattr(report, send.kind) + 1)

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from domain.errors import DomainError
 from domain.failures import FailureLog
-from domain.model import Account, Card, Invoice, InvoiceStatus, balance_of
+from domain.model import Account, Card, Invoice, InvoiceStatus, Subscription, balance_of
 from domain.money import Money
 from domain.ports import UnitOfWork
 from domain.records import Alert
@@ -125,11 +125,19 @@ def describe_each(
     uow: UnitOfWork, alert_ids: Iterable[str], today: dt.date
 ) -> tuple[dict[str, AlertView], dict[str, DomainError]]:
     """The view of each alert, and apart the error of each whose records cannot be read (a
-    row that fails to map, an account whose currency no longer matches its invoices)."""
+    row that fails to map, an account whose currency no longer matches its invoices).
+
+    The records are read in bulk (a few queries however many alerts); when a row among them
+    fails to map, each alert's are read again alone, so that only its own alert fails."""
+    ids = list(dict.fromkeys(alert_ids))
+    try:
+        shared: _Records | None = _Records.read(uow, ids)
+    except DomainError:
+        shared = None
     views, failed = {}, {}
-    for alert_id in dict.fromkeys(alert_ids):
+    for alert_id in ids:
         try:
-            view = _view(uow, alert_id, today)
+            view = _view(uow, shared or _Records.read(uow, [alert_id]), alert_id, today)
         except DomainError as error:
             failed[alert_id] = error
             continue
@@ -138,15 +146,35 @@ def describe_each(
     return views, failed
 
 
-def _view(uow: UnitOfWork, alert_id: str, today: dt.date) -> AlertView | None:
-    alert = uow.alerts.get(alert_id)
-    subscription = uow.subscriptions.get(alert.subscription_id) if alert else None
-    account = uow.accounts.get(subscription.account_id) if subscription else None
+@dataclass(frozen=True, slots=True)
+class _Records:
+    """What the views of some alerts are made of, read in bulk."""
+
+    alerts: dict[str, Alert]
+    subscriptions: dict[str, Subscription]
+    accounts: dict[str, Account]
+    invoices: dict[str, list[Invoice]]
+    cards: dict[str, Card]
+
+    @classmethod
+    def read(cls, uow: UnitOfWork, alert_ids: list[str]) -> _Records:
+        alerts = uow.alerts.get_many(alert_ids)
+        subscriptions = uow.subscriptions.get_many({a.subscription_id for a in alerts.values()})
+        accounts = uow.accounts.get_many({s.account_id for s in subscriptions.values()})
+        invoices = uow.invoices.for_subscriptions(subscriptions)
+        cards = uow.cards.get_many({s.payment_method_id for s in subscriptions.values() if s.payment_method_id})
+        return cls(alerts, subscriptions, accounts, invoices, cards)
+
+
+def _view(uow: UnitOfWork, records: _Records, alert_id: str, today: dt.date) -> AlertView | None:
+    alert = records.alerts.get(alert_id)
+    subscription = records.subscriptions.get(alert.subscription_id) if alert else None
+    account = records.accounts.get(subscription.account_id) if subscription else None
     if alert is None or subscription is None or account is None:
         return None
-    invoices = uow.invoices.for_subscriptions([subscription.id]).get(subscription.id, [])
+    invoices = records.invoices.get(subscription.id, [])
     balance = balance_of(invoices, account.currency, today)
-    card = uow.cards.get(subscription.payment_method_id or "")
+    card = records.cards.get(subscription.payment_method_id or "")
     settled = _settled(uow, alert.settled_attempt_id)
     amount = settled.amount if settled else balance.amount
     closed = Closed(alert.closed_reason, alert.closed_at) if alert.closed_reason and alert.closed_at else None

@@ -13,8 +13,9 @@ import secrets
 import time
 from dataclasses import dataclass, field
 
-from domain.alert_delivery import DeliveryReport, deliver
+from domain.alert_delivery import deliver
 from domain.alert_views import AlertView, DigestView, Notifier, Settled, describe
+from domain.delivery_lanes import DeliveryReport
 from domain.ports import Clock, UnitOfWork
 from domain.records import Alert, Claim, Reminder
 

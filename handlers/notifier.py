@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Iterator
@@ -17,9 +18,10 @@ from handlers.blocks.alert import alert_message, reminder_message
 from handlers.blocks.command import receipt_message
 from handlers.blocks.common import Message
 from handlers.blocks.digest import digest_message
+from handlers.blocks.payload import as_json
 from handlers.i18n import translator
 from handlers.people import Locales
-from handlers.workspaces import SingleWorkspace, SlackClients, WorkspaceGone
+from handlers.workspaces import RunClients, SingleWorkspace, SlackClients, WorkspaceGone
 from handlers.workspaces_down import WORKSPACE_ERRORS, WORKSPACE_PAUSE, Workspace, WorkspacesDown, workspace_of
 
 POST_INTERVAL = 1.02  # seconds between posts to one channel: Slack allows about one a second
@@ -70,13 +72,20 @@ class SlackNotifier:
         self._sandbox = sandbox
         self._down = WorkspacesDown(pause)
 
+    def for_run(self) -> SlackNotifier:
+        """This notifier for one delivery run: the same pacing, languages and paused workspaces,
+        with each workspace's client asked for once (``RunClients``), not once per message."""
+        run = copy.copy(self)
+        run._clients = RunClients(self._clients)
+        return run
+
     def post_alert(self, channel: str, view: AlertView) -> str:
         return self._post(workspace_of(view.account), channel, self._alert(view))
 
     def update_alert(self, channel: str, ts: str, view: AlertView) -> None:
         message = self._alert(view)
         self._call(workspace_of(view.account), "chat_update", channel=channel, ts=ts, text=message.text,
-                   blocks=message.blocks)  # fmt: skip
+                   blocks=as_json(message.blocks))  # fmt: skip
 
     def post_reminder(self, channel: str, thread_ts: str, view: AlertView, stage: int) -> str:
         owner = view.card.owner_slack_user_id if view.card else None
@@ -112,7 +121,7 @@ class SlackNotifier:
         self._down.check(workspace, channel)
         with self._pacer.turn((*workspace, channel)):
             response = self._call(workspace, "chat_postMessage", channel=channel, text=message.text,
-                                  blocks=message.blocks, **extra)  # fmt: skip
+                                  blocks=as_json(message.blocks), **extra)  # fmt: skip
         return str(response["ts"])
 
     def _call(self, workspace: Workspace, method: str, **kwargs: object) -> dict[str, object]:

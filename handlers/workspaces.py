@@ -8,6 +8,9 @@ installation mode (OAuth) provides its own implementation of the same protocol.
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -15,6 +18,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 log = logging.getLogger(__name__)
+# A delivery run keeps each workspace's client at most this long. Installation mode hands out
+# only tokens more than two hours from expiry (it refreshes those due sooner first), so a client
+# kept this long never carries an expired token.
+RUN_CLIENT_SECONDS = 600.0
 
 
 class WorkspaceGone(Exception):
@@ -65,3 +72,30 @@ class SingleWorkspace:
         team, name = answer.get("team_id"), answer.get("team")
         self._team_id = team if isinstance(team, str) else None
         self._name = name if isinstance(name, str) else ""
+
+
+class RunClients:
+    """``SlackClients`` for one delivery run: each workspace's client is asked of ``clients``
+    once (a lookup of its installation and a new client, in installation mode) and reused by
+    the run's messages, for at most ``RUN_CLIENT_SECONDS``. Only the run sees it: a workspace
+    removed meanwhile (by another process) is seen by the next run, and a token it kept works
+    until Slack revokes it, when the notifier pauses the workspace as for any revoked token."""
+
+    def __init__(self, clients: SlackClients, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clients, self._clock = clients, clock
+        self._kept: dict[tuple[str | None, str | None], tuple[WebClient, float]] = {}
+        self._lock = threading.Lock()
+
+    def client_for(self, team_id: str | None, enterprise_id: str | None = None) -> WebClient:
+        key, now = (team_id, enterprise_id), self._clock()
+        with self._lock:
+            kept = self._kept.get(key)
+        if kept is not None and now - kept[1] < RUN_CLIENT_SECONDS:
+            return kept[0]
+        client = self._clients.client_for(team_id, enterprise_id)  # WorkspaceGone is never kept
+        with self._lock:
+            self._kept[key] = (client, now)
+        return client
+
+    def workspaces(self) -> list[Workspace]:
+        return self._clients.workspaces()

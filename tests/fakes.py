@@ -141,6 +141,9 @@ class FakeCards(_Repo):
     def get(self, card_id: str) -> Card | None:
         return self._read(self.t.cards.get(card_id))
 
+    def get_many(self, card_ids: Iterable[str]) -> dict[str, Card]:
+        return {i: self._read(self.t.cards[i]) for i in set(card_ids) if i in self.t.cards}
+
     def for_account(self, account_id: str) -> list[Card]:
         return [self._read(c) for c in self.t.cards.values() if c.account_id == account_id]
 
@@ -170,6 +173,9 @@ class FakeSubscriptions(_Repo):
 
     def get(self, subscription_id: str, *, lock: bool = False) -> Subscription | None:
         return self._read(self.t.subscriptions.get(subscription_id))
+
+    def get_many(self, subscription_ids: Iterable[str]) -> dict[str, Subscription]:
+        return {i: self._read(self.t.subscriptions[i]) for i in set(subscription_ids) if i in self.t.subscriptions}
 
     def for_accounts(self, account_ids: Iterable[str]) -> list[Subscription]:
         wanted = set(account_ids)
@@ -293,6 +299,9 @@ class FakeAlerts(_Repo):
     def get(self, alert_id: str) -> Alert | None:
         return self.t.alerts.get(alert_id)
 
+    def get_many(self, alert_ids: Iterable[str]) -> dict[str, Alert]:
+        return {i: self.t.alerts[i] for i in set(alert_ids) if i in self.t.alerts}
+
     def add(self, alerts: Iterable[Alert]) -> None:
         for alert in alerts:
             if self.open_for(alert.subscription_id):
@@ -382,6 +391,12 @@ class FakeAlerts(_Repo):
         for alert_id in alert_ids:
             alert = self.t.alerts[alert_id]
             self.t.alerts[alert_id] = replace(alert, ts=ts, delivered_version=alert.version, failures=0, retry_at=None)
+
+    def mark_delivered(self, delivered: Iterable[tuple[str, str, int]]) -> None:
+        for alert_id, ts, version in delivered:
+            if (alert := self.t.alerts.get(alert_id)) is not None:
+                done = max(alert.delivered_version, version)
+                self.t.alerts[alert_id] = replace(alert, ts=ts, delivered_version=done, failures=0, retry_at=None)
 
     def add_reminders(self, reminders: Iterable[Reminder]) -> None:
         for r in reminders:

@@ -10,11 +10,28 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 import psycopg
 from psycopg import sql
-from sqlalchemy import ColumnElement, Connection, Row, Select, Table, and_, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Executable,
+    Integer,
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from domain.alert_views import DIGEST_PREFIX
@@ -55,6 +72,9 @@ class SqlAlerts(SqlRepository):
     def get(self, alert_id: str) -> Alert | None:
         row = self._get(AlertRow, alert_id)
         return None if row is None else mapping.alert(row)
+
+    def get_many(self, alert_ids: Iterable[str]) -> dict[str, Alert]:
+        return {row.id: mapping.alert(row) for row in self._by_ids(AlertRow, alert_ids)}
 
     def add(self, alerts: Iterable[Alert]) -> None:
         """Bulk insert; a second open alert for a subscription raises ConflictError."""
@@ -140,6 +160,13 @@ class SqlAlerts(SqlRepository):
                 .values(ts=ts, delivered_version=table.c.version, failures=0, retry_at=None)
             )
 
+    def mark_delivered(self, delivered: Iterable[tuple[str, str, int]]) -> None:
+        """One ``UPDATE`` per alert, sent as one executemany per batch."""
+        for batch in batches(delivered):
+            self.session.connection().execute(
+                _mark_delivered(), [{"b_id": i, "b_ts": ts, "b_version": v} for i, ts, v in batch]
+            )
+
     def add_reminders(self, reminders: Iterable[Reminder]) -> None:
         """Bulk insert; a second reminder for the same alert and stage raises ConflictError."""
         self._insert_all(ReminderRow, (tuple(getattr(r, n) for n in mapping.REMINDER_FIELDS) for r in reminders))
@@ -220,6 +247,17 @@ def _copy(connection: Connection, table: Table, names: list[str], rows: Iterable
                 copy.write_row(row)
     except psycopg.errors.IntegrityError as exc:  # as SQLAlchemy would have wrapped it
         raise IntegrityError(stmt.as_string(driver), None, exc) from exc
+
+
+@cache
+def _mark_delivered() -> Executable:
+    table = table_of(AlertRow)
+    version = bindparam("b_version", type_=Integer())
+    return (
+        update(table).where(table.c.id == bindparam("b_id"))
+        .values(ts=bindparam("b_ts"), failures=0, retry_at=None, delivered_version=case(
+            (table.c.delivered_version > version, table.c.delivered_version), else_=version))
+    )  # fmt: skip
 
 
 def _alert_tuple(a: Alert) -> tuple[Any, ...]:

@@ -7,7 +7,7 @@ from functools import cache
 from itertools import islice
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Executable, Select, Table, false, or_
+from sqlalchemy import ColumnElement, Executable, Select, Table, false, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
@@ -40,6 +40,11 @@ class SqlRepository:
 
     def _all(self, stmt: Select[Row]) -> list[Row]:
         return list(self.session.scalars(stmt.execution_options(populate_existing=True)))
+
+    def _by_ids(self, model: type[Row], ids: Iterable[str]) -> list[Row]:
+        """The rows with these primary keys (``id``) that exist, a read per BATCH of ids."""
+        column = table_of(model).c.id
+        return [row for batch in batches(set(ids)) for row in self._all(select(model).where(column.in_(batch)))]
 
     def _first(self, stmt: Select[Row]) -> Row | None:
         return self.session.scalars(stmt.limit(1).execution_options(populate_existing=True)).first()

@@ -21,11 +21,7 @@ class SqlAccounts(SqlRepository):
         return None if row is None else mapping.account(row)
 
     def get_many(self, account_ids: Iterable[str]) -> dict[str, Account]:
-        found: dict[str, Account] = {}
-        for batch in batches(set(account_ids)):
-            for row in self._all(select(AccountRow).where(AccountRow.id.in_(batch))):
-                found[row.id] = mapping.account(row)
-        return found
+        return {row.id: mapping.account(row) for row in self._by_ids(AccountRow, account_ids)}
 
     def ids(self) -> list[str]:
         return list(self.session.scalars(select(AccountRow.id).order_by(AccountRow.id)))
@@ -68,6 +64,9 @@ class SqlCards(SqlRepository):
         row = self._get(CardRow, card_id)
         return None if row is None else mapping.card(row)
 
+    def get_many(self, card_ids: Iterable[str]) -> dict[str, Card]:
+        return {row.id: mapping.card(row) for row in self._by_ids(CardRow, card_ids)}
+
     def for_account(self, account_id: str) -> list[Card]:
         stmt = select(CardRow).where(CardRow.account_id == account_id).order_by(CardRow.id)
         return [mapping.card(row) for row in self._all(stmt)]
@@ -102,6 +101,9 @@ class SqlSubscriptions(SqlRepository):
         already holds the database's one write lock)."""
         row = self._get(SubscriptionRow, subscription_id, lock=lock)
         return None if row is None else mapping.subscription(row)
+
+    def get_many(self, subscription_ids: Iterable[str]) -> dict[str, Subscription]:
+        return {row.id: mapping.subscription(row) for row in self._by_ids(SubscriptionRow, subscription_ids)}
 
     def for_accounts(self, account_ids: Iterable[str]) -> list[Subscription]:
         found: list[Subscription] = []

@@ -201,3 +201,31 @@ def test_mark_posted_records_the_message_for_every_member(uow: UnitOfWork) -> No
     assert [(a.ts, a.delivered_version) for a in stored if a] == [
         ("digest:1700000000.000100", 1), ("digest:1700000000.000100", 2),
     ]  # fmt: skip
+
+
+def test_alerts_are_read_many_at_once_and_the_missing_left_out(uow: UnitOfWork) -> None:
+    seed_billing(uow, "sub_1", "sub_2")
+    with uow:
+        uow.alerts.add([alert("al_1", "sub_1"), alert("al_2", "sub_2", minutes=1)])
+        uow.commit()
+    with uow:
+        assert uow.alerts.get_many(iter(["al_2", "al_missing"])) == {"al_2": alert("al_2", "sub_2", minutes=1)}
+        assert uow.alerts.get_many([]) == {}
+
+
+def test_marking_alerts_delivered_records_each_ts_and_never_lowers_the_delivered_version(uow: UnitOfWork) -> None:
+    seed_billing(uow, "sub_1", "sub_2")
+    with uow:
+        uow.alerts.add([
+            alert("al_new", "sub_1", failures=2, retry_at=NOW),
+            alert("al_ahead", "sub_2", ts="1.1", version=3, delivered_version=3),
+        ])  # fmt: skip
+        uow.commit()
+    with uow:
+        uow.alerts.mark_delivered(iter([("al_new", "2.2", 1), ("al_ahead", "1.1", 2), ("al_missing", "3.3", 1)]))
+        uow.commit()
+    with uow:
+        found = uow.alerts.get_many(["al_new", "al_ahead", "al_missing"])
+    assert found["al_new"] == alert("al_new", "sub_1", ts="2.2", delivered_version=1)
+    assert found["al_ahead"] == alert("al_ahead", "sub_2", ts="1.1", version=3, delivered_version=3)
+    assert "al_missing" not in found

@@ -129,6 +129,20 @@ def test_the_cards_of_many_accounts_are_listed_by_id(uow: UnitOfWork) -> None:
         assert uow.cards.for_accounts([]) == []
 
 
+def test_subscriptions_and_cards_are_read_many_at_once_and_the_missing_left_out(uow: UnitOfWork) -> None:
+    with uow:
+        uow.accounts.save(account())
+        for card_id in ("card_1", "card_2"):
+            uow.cards.save(card(card_id))
+        for sub_id in ("sub_1", "sub_2"):
+            uow.subscriptions.save(subscription(sub_id))
+        uow.commit()
+    with uow:
+        assert uow.cards.get_many(iter(["card_2", "card_missing"])) == {"card_2": card("card_2")}
+        assert uow.subscriptions.get_many(iter(["sub_1", "sub_missing"])) == {"sub_1": subscription("sub_1")}
+        assert uow.cards.get_many([]) == {} and uow.subscriptions.get_many([]) == {}
+
+
 def test_subscriptions_roundtrip_and_are_listed_for_accounts(uow: UnitOfWork) -> None:
     with uow:
         for acc in ("acc_1", "acc_2", "acc_3"):

@@ -16,6 +16,7 @@ from domain.alerts import ReminderPolicy, deliver, scan
 from domain.model import Account, Admin, Card, Invoice, Role, Subscription
 from domain.money import Money
 from handlers.notifier import ChannelPacer, SlackNotifier
+from handlers.workspaces import RUN_CLIENT_SECONDS, RunClients, WorkspaceGone
 from sandbox.fake_slack import FakeSlack
 from tests.fakes import FakeClock, FakeUnitOfWork
 from tests.unit.test_digest import DEFAULT
@@ -135,3 +136,30 @@ def test_a_channel_id_crowded_in_two_workspaces_gets_a_digest_per_workspace_each
         shown = str(digest.params)
         assert f"acc_{team[2:6].lower()}" in shown and f"acc_{other[2:6].lower()}" not in shown
         assert "25" in digest.params["text"]
+
+
+def test_a_delivery_run_asks_for_each_workspaces_client_once_not_once_per_message(
+    slacks: dict[str, FakeSlack],
+) -> None:  # fmt: skip
+    uow = FakeUnitOfWork()
+    seed(uow)
+    both = clients(slacks)
+    report, _ = run(uow, SlackNotifier(both, ChannelPacer(0)).for_run())
+    assert (report.posted, report.failed) == (6, 0)
+    assert sorted(both.asked) == [ACME, BOLT]
+    assert posted(slacks[ACME]) == ["C0ACME"] * 3 and posted(slacks[BOLT]) == ["C0BOLT"] * 3
+
+
+def test_a_run_keeps_a_workspaces_client_for_a_bounded_time_and_never_keeps_its_absence() -> None:
+    now = [0.0]
+    fake = FakeSlackClients({ACME: WebClient(token="xoxb-acme")})
+    fake.gone.add(ACME)
+    run_clients = RunClients(fake, lambda: now[0])
+    with pytest.raises(WorkspaceGone):
+        run_clients.client_for(ACME)
+    fake.gone.clear()  # installed again
+    first = run_clients.client_for(ACME)
+    assert run_clients.client_for(ACME) is first and fake.asked == [ACME, ACME]
+    now[0] += RUN_CLIENT_SECONDS
+    run_clients.client_for(ACME)
+    assert fake.asked == [ACME, ACME, ACME]
