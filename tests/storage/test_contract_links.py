@@ -36,12 +36,24 @@ def test_links_and_the_cursor_are_kept_and_removed(uow: UnitOfWork) -> None:
 
 def test_an_event_is_recorded_once(uow: UnitOfWork) -> None:
     with uow:
-        assert uow.links.record_event("evt_1", "invoice.paid", NOW)
+        assert uow.links.record_events([("evt_1", "invoice.paid")], NOW) == {"evt_1"}
         uow.commit()
     with uow:
-        assert not uow.links.record_event("evt_1", "invoice.paid", NOW)
+        assert uow.links.record_events([("evt_1", "invoice.paid")], NOW) == set()
         uow.links.event_handled("evt_1", NOW)
         uow.commit()
+
+
+def test_a_batch_of_events_records_each_new_id_once(uow: UnitOfWork) -> None:
+    with uow:
+        uow.links.record_events([("evt_old", "invoice.paid")], NOW)
+        uow.commit()
+    with uow:
+        batch = [("evt_new", "invoice.paid"), ("evt_old", "invoice.paid"), ("evt_new", "invoice.paid")]
+        assert uow.links.record_events(batch, NOW) == {"evt_new"}
+        uow.commit()
+    with uow:
+        assert uow.links.record_events([("evt_new", "invoice.paid"), ("evt_old", "x")], NOW) == set()
 
 
 def test_sync_writes_and_unlink_drops_the_open_invoices_on_every_backend(uow: UnitOfWork) -> None:
