@@ -4,7 +4,7 @@ through. Its objects are plain values of settlebot's own; the adapter (payments/
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -94,6 +94,16 @@ class Snapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class ReadBatch:
+    """Part of a full read, as it arrives: customers listed since the last part (every customer,
+    served or not), and served customers (``done``) whose billing ``snapshot`` holds whole."""
+
+    listed: Sequence[RemoteCustomer] = ()
+    done: Sequence[str] = ()
+    snapshot: Snapshot = field(default_factory=Snapshot)
+
+
+@dataclass(frozen=True, slots=True)
 class Changes:
     """What changed since a cursor, oldest first, and the cursor after the newest."""
 
@@ -129,8 +139,10 @@ class BillingReader(Protocol):
         """A cursor at the newest change now (None when there has been none)."""
         ...
 
-    def customers(self) -> Iterable[RemoteCustomer]:
-        """Every customer (to find those linked by their metadata)."""
+    def read_all(self, serves: Callable[[RemoteCustomer], bool]) -> Iterator[ReadBatch]:
+        """Every customer (to find those linked by their metadata) and the billing of those
+        ``serves`` keeps, read whole, in parts as they arrive (so that they can be written while
+        the rest is read). ``serves`` may be called from another thread."""
         ...
 
     def customer(self, customer_id: str) -> RemoteCustomer | None: ...
