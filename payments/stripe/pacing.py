@@ -7,8 +7,9 @@ default). Stripe raises either for an account on request: the settings say so.
 Each limit is a rate with a small burst, kept by the generic cell rate algorithm: a request is
 sent at a moment both its limits allow, and that moment is reserved in both at once. A request
 whose endpoint is busy waits without reserving anything, so that it never holds the global limit
-from requests to other endpoints. The burst is `BURST_SHARE` of the limit and the rate the rest,
-so that no window of one second sees more requests than the limit.
+from requests to other endpoints. No window of one second sees more than `SHARE` of a limit sent
+(the rest absorbs requests that arrive at Stripe bunched although sent apart): a burst of
+`BURST_SHARE` of the limit, and the steady rate the remainder.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import stripe
 LIVE_PER_SECOND = 100.0
 TEST_PER_SECOND = 25.0
 ENDPOINT_PER_SECOND = 25.0
+SHARE = 0.95
 BURST_SHARE = 0.05
 # A path segment that is an object's id (`cus_NffrFeUfNV2Hib`), not a name (`payment_methods`).
 _ID = re.compile(r"^[a-z]+_[A-Za-z0-9_]*[A-Z0-9][A-Za-z0-9_]*$")
@@ -45,8 +47,8 @@ class Rate:
     """One limit (requests a second) as the generic cell rate algorithm's state.
 
     Args:
-        limit: requests at most in any second; the burst is `BURST_SHARE` of it (at least 1),
-            the steady rate the rest.
+        limit: Stripe's limit, requests a second; at most `SHARE` of it are sent in any second: a
+            burst of `BURST_SHARE` of it (at least 1), the steady rate the rest.
         start: the clock's reading when the limit starts (the burst is then available).
     """
 
@@ -55,7 +57,7 @@ class Rate:
             raise ValueError("a rate limit needs at least 2 requests a second")
         self.limit = limit
         burst = max(1.0, limit * BURST_SHARE)
-        self.interval = 1.0 / (limit - burst)
+        self.interval = 1.0 / (limit * SHARE - burst)
         self._tolerance = (burst - 1.0) * self.interval
         self._due = start  # the theoretical arrival time of the next request
 

@@ -67,7 +67,7 @@ def test_one_endpoint_is_held_to_its_own_limit_below_the_global_one() -> None:
     for _ in range(100):
         pacer.wait("GET /v1/payment_methods/{id}")
 
-    assert 100 / 25.0 <= clock.now <= 100 / 23.0  # at most 25 a second, at least 95% of it
+    assert 100 / 25.0 <= clock.now <= 100 / 22.0  # at most 25 a second, at least 90% of it
 
 
 def test_different_endpoints_share_the_global_limit() -> None:
@@ -77,7 +77,7 @@ def test_different_endpoints_share_the_global_limit() -> None:
     every = [t for times in sent.values() for t in times]
     assert len(every) == 40 * 20
     assert busiest_second(every) <= 100
-    assert max(every) <= 800 / 95.0 + 0.1  # the global limit is the bound, and it is used
+    assert max(every) <= 800 / 89.0  # the global limit is the bound, and it is used
 
 
 @pytest.mark.parametrize(("per_second", "endpoint_per_second"), [(100.0, 25.0), (25.0, 25.0), (500.0, 100.0)])
@@ -85,8 +85,8 @@ def test_no_second_ever_sees_more_than_either_limit(per_second: float, endpoint_
     endpoints = [CARDS] * 12 + [INVOICES] * 2 + ["GET /v1/payment_methods/{id}"] * 12 + ["POST /v1/invoices/{id}/pay"]
     sent = concurrent_callers(Pacer(per_second, endpoint_per_second, clock=Clock()), endpoints, 40)
 
-    assert busiest_second([t for times in sent.values() for t in times]) <= per_second
-    assert all(busiest_second(times) <= endpoint_per_second for times in sent.values())
+    assert busiest_second([t for times in sent.values() for t in times]) <= per_second * 0.95
+    assert all(busiest_second(times) <= endpoint_per_second * 0.95 for times in sent.values())
 
 
 def test_a_busy_endpoint_does_not_hold_back_requests_to_others() -> None:
