@@ -194,24 +194,23 @@ def _busiest_endpoint(r: dict[str, Any]) -> str:
 
 STRIPE_NOTE = (
     "The fake Stripe runs in the benchmark's process on loopback and holds a live-mode account. Stripe's "
-    "rate-limit page (https://docs.stripe.com/rate-limits) documents a global limit (live mode 100 "
-    "requests/s) and, besides, a default of 25 requests/s per endpoint (one API operation, ids aside); "
-    "settlebot paces itself under both (`payments/stripe/pacing.py`: it sends at most 95% of each limit "
-    "in any second, a burst of 5% included). The busiest seconds count arrivals at the fake: on a busy machine, starts paced "
-    "apart can arrive bunched. Webhooks: the events are card updates from the networks "
-    "(`payment_method.automatically_updated`), one per card, each changing the card; handling one reads "
-    "the card again from Stripe (GET /v1/payment_methods/{id}, one endpoint) and writes it, so the burst "
-    "runs the account with its endpoint limit raised to 100/s (`STRIPE_ENDPOINT_RATE_LIMIT=100`, as Stripe "
-    "does on request; at the default 25/s the 10,000 reads alone would take 400 s). The burst's time runs "
-    "from the first POST until the database holds every event as handled; its baseline calls the same code "
-    "(verify, record once, handle) in-process with as many threads as the app's worker, on as many new "
-    "events. The acknowledgement baseline is a bare WSGI app that only checks the signature with the "
-    "stripe SDK (`construct_event`), sent the same events (re-signed) after the app. Full sync, at Stripe's "
-    "default limits: the fewest requests are the events cursor, the customers, one card list per customer "
-    "(Stripe lists payment methods per customer only: 10,000 requests to GET /v1/payment_methods) and the "
-    "subscriptions and open invoices account-wide, 100 a page; the ideal is the largest of those requests "
-    "at 100/s, the card lists at 25/s, and the pages of the longest list one after another at the fake's "
-    "latency."
+    'rate-limit page (https://docs.stripe.com/rate-limits) documents a global limit (live mode 100 requests/s)'
+    ' and, besides, a default of 25 requests/s per endpoint (one API operation, ids aside); settlebot paces '
+    'itself under both (`payments/stripe/pacing.py`: it sends at most 95% of each limit in any second, a burst'
+    ' of 5% included). The busiest seconds count requests as the fake handles them: on a busy machine, '
+    'requests sent apart can be handled bunched. Webhooks: the events are card updates from the networks '
+    '(`payment_method.automatically_updated`), one per card, each changing the card; handling one reads the '
+    'card again from Stripe (GET /v1/payment_methods/{id}, one endpoint) and writes it, so the burst runs the '
+    'account with its endpoint limit raised to 100/s (`STRIPE_ENDPOINT_RATE_LIMIT=100`, as Stripe does on '
+    "request; at the default 25/s the 10,000 reads alone would take 400 s). The burst's time runs from the "
+    'first POST until the database holds every event as handled; its baseline calls the same code (verify, '
+    "record once, handle) in-process with as many threads as the app's worker, on as many new events. The "
+    'acknowledgement baseline is a bare WSGI app that only checks the signature with the stripe SDK '
+    "(`construct_event`), sent the same events (re-signed) after the app. Full sync, at Stripe's default "
+    'limits: the fewest requests are the events cursor, the customers, one card list per customer (Stripe '
+    'lists payment methods per customer only: 10,000 requests to GET /v1/payment_methods) and the '
+    'subscriptions and open invoices account-wide, 100 a page; the ideal is the largest of those requests at '
+    "100/s, the card lists at 25/s, and the pages of the longest list one after another at the fake's latency."
 )  # fmt: skip
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from pathlib import Path
+from typing import ClassVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,7 +28,7 @@ LINKED, OTHERS = ACCOUNT_WIDE_FROM + 70, 15
 class TimedUnitOfWork(SqlUnitOfWork):
     """Notes when each commit happened (on the fake Stripe's clock, time.time)."""
 
-    commits: list[float] = []
+    commits: ClassVar[list[float]] = []
 
     def commit(self) -> None:
         super().commit()
