@@ -28,6 +28,7 @@ TEST_PER_SECOND = 25.0
 ENDPOINT_PER_SECOND = 25.0
 SHARE = 0.95
 BURST_SHARE = 0.05
+LATE = 0.05  # seconds after its moment a request may still go: (1 + LATE) * rate + burst <= limit
 # A path segment that is an object's id (`cus_NffrFeUfNV2Hib`), not a name (`payment_methods`).
 _ID = re.compile(r"^[a-z]+_[A-Za-z0-9_]*[A-Z0-9][A-Za-z0-9_]*$")
 
@@ -105,15 +106,19 @@ class Pacer:
             return True, at
 
     def wait(self, endpoint: str) -> float:
-        """Wait for a moment both limits allow a request to `endpoint`; the seconds waited."""
+        """Wait for a moment both limits allow a request to `endpoint`; the seconds waited.
+
+        A thread that wakes more than `LATE` after its moment (the process was busy) takes a new
+        one rather than send beside the requests given the moments after its own: so every request
+        goes within `LATE` of its moment, and no second sends more than either limit."""
         started = now = self._clock()
         while True:
             reserved, at = self.plan(endpoint, now)
             if at > now:
                 self._sleep(at - now)
-            if reserved:
-                return max(at, now) - started
-            now = self._clock()
+                now = self._clock()
+            if reserved and now - at <= LATE:
+                return now - started
 
 
 class PacedRequestsClient(stripe.RequestsClient):

@@ -100,6 +100,24 @@ def test_a_busy_endpoint_does_not_hold_back_requests_to_others() -> None:
     assert reserved and at == 0.0
 
 
+def test_a_thread_that_wakes_late_takes_a_new_moment_instead_of_sending_beside_later_ones() -> None:
+    clock = Clock()
+    oversleeps = [0.3]
+
+    def sleep(seconds: float) -> None:  # the process is busy once: the thread wakes 0.3 s late
+        clock.now += seconds + (oversleeps.pop() if oversleeps else 0.0)
+
+    pacer = Pacer(100.0, 25.0, clock=clock, sleep=sleep)
+    for n in range(20):  # other endpoints book the global limit for the next 0.17 s
+        pacer.plan(f"GET /v1/other_{n}", 0.0)
+
+    waited = pacer.wait(CARDS)
+
+    assert waited > 0.3
+    reserved, _ = pacer.plan(CARDS, clock.now)
+    assert not reserved  # the cards' endpoint was given a new moment just now (the missed one is spent)
+
+
 def test_the_limit_follows_the_keys_mode_and_a_bad_limit_is_refused() -> None:
     assert per_second_for("sk_live_abcdefghijklmnop") == per_second_for("rk_live_abcdefghij") == LIVE_PER_SECOND
     assert per_second_for("sk_test_abcdefghijklmnop") == per_second_for("rk_test_abcdefghij") == TEST_PER_SECOND
