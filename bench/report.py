@@ -196,8 +196,9 @@ STRIPE_NOTE = (
     "The fake Stripe runs in the benchmark's process on loopback and holds a live-mode account. Stripe's "
     'rate-limit page (https://docs.stripe.com/rate-limits) documents a global limit (live mode 100 requests/s)'
     ' and, besides, a default of 25 requests/s per endpoint (one API operation, ids aside); settlebot paces '
-    'itself under both (`payments/stripe/pacing.py`: it sends at most 95% of each limit in any second, a burst'
-    ' of 5% included). The busiest seconds count requests as the fake handles them: on a busy machine, '
+    'itself under both (`payments/stripe/pacing.py`: it reserves at most 95% of each limit in any second, '
+    'and a request that cannot go within 50 ms of its moment takes a new one). The busiest seconds count '
+    'requests as the fake handles them: on a busy machine, '
     'requests sent apart can be handled bunched. Webhooks: the events are card updates from the networks '
     '(`payment_method.automatically_updated`), one per card, each changing the card; handling one reads the '
     'card again from Stripe (GET /v1/payment_methods/{id}, one endpoint) and writes it, so the burst runs the '
