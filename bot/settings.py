@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.faults import POINTS as FAULT_POINTS
 from domain.alerts import ReminderPolicy
 from payments.stripe.config import DEFAULT_API_BASE, ApiKey, StripeConfig, check_api_base
+from payments.stripe.pacing import ENDPOINT_PER_SECOND
 
 # The proxy headers waitress knows how to apply (``forwarded`` stands alone).
 PROXY_HEADERS = frozenset(
@@ -82,6 +83,10 @@ class Settings(BaseSettings):
     stripe_webhook_secret: SecretStr | None = None
     stripe_api_base: str = DEFAULT_API_BASE
     stripe_sync_interval_seconds: int = Field(300, ge=10, le=86400)
+    # Stripe's rate limits for the account, requests a second, when Stripe raised them: the global
+    # one (default: 100 for a live key, 25 for a test key) and each API endpoint's (default 25).
+    stripe_rate_limit: float | None = Field(None, ge=2, le=100_000)
+    stripe_endpoint_rate_limit: float = Field(ENDPOINT_PER_SECOND, ge=2, le=100_000)
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
     # Required of GET /metrics requests that do not come from loopback (Authorization: Bearer ...).
@@ -230,7 +235,8 @@ class Settings(BaseSettings):
             key = ApiKey(self.secret("stripe_api_key"))
         except ValueError as exc:
             raise ConfigError(str(exc).replace(" must", ": must", 1)) from None
-        return StripeConfig(key, self.stripe_api_base)
+        return StripeConfig(key, self.stripe_api_base, per_second=self.stripe_rate_limit,
+                            endpoint_per_second=self.stripe_endpoint_rate_limit)  # fmt: skip
 
     def stripe_webhook_key(self) -> str:
         value = self.secret("stripe_webhook_secret")

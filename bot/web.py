@@ -54,6 +54,8 @@ class WebApp:
         if path == "/slack/events":
             with context.bind(request_id=context.new_id()):
                 return self._timed_slack_events(environ, start_response, int(length))
+        if path == "/stripe/webhook" and self._stripe is not None:
+            return self._stripe(environ, start_response)
         request = Request(environ)
         if path == "/healthz":
             return Response('{"ok": true}', mimetype="application/json")(environ, start_response)
@@ -65,8 +67,6 @@ class WebApp:
             return self._cards(request)(environ, start_response)
         if path in (INSTALL_PATH, REDIRECT_PATH) and self._oauth is not None:
             return self._installing(path, environ)(environ, start_response)
-        if path == "/stripe/webhook" and self._stripe is not None:
-            return self._stripe(request)(environ, start_response)
         return Response("not found", status=404)(environ, start_response)
 
     def _installing(self, path: str, environ: dict[str, Any]) -> Response:

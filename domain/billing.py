@@ -4,7 +4,7 @@ through. Its objects are plain values of settlebot's own; the adapter (payments/
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -94,6 +94,16 @@ class Snapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class ReadBatch:
+    """Part of a full read, as it arrives: customers listed since the last part (every customer,
+    served or not), and served customers (``done``) whose billing ``snapshot`` holds whole."""
+
+    listed: Sequence[RemoteCustomer] = ()
+    done: Sequence[str] = ()
+    snapshot: Snapshot = field(default_factory=Snapshot)
+
+
+@dataclass(frozen=True, slots=True)
 class EventRef:
     """An event (a webhook's, or one the sync read from the events list), reduced to what acting
     on it needs: which object it concerns, and who caused it."""
@@ -137,8 +147,10 @@ class BillingReader(Protocol):
         """A cursor at the newest change now (None when there has been none)."""
         ...
 
-    def customers(self) -> Iterable[RemoteCustomer]:
-        """Every customer (to find those linked by their metadata)."""
+    def read_all(self, serves: Callable[[RemoteCustomer], bool]) -> Iterator[ReadBatch]:
+        """Every customer (to find those linked by their metadata) and the billing of those
+        ``serves`` keeps, read whole, in parts as they arrive (so that they can be written while
+        the rest is read). ``serves`` may be called from another thread."""
         ...
 
     def customer(self, customer_id: str) -> RemoteCustomer | None: ...
@@ -164,8 +176,9 @@ class LinkRepository(Protocol):
     def cursor(self) -> str | None: ...
     def set_cursor(self, cursor: str | None, at: dt.datetime, *, full: bool = False) -> None: ...
 
-    def record_event(self, event_id: str, type_: str, at: dt.datetime) -> bool:
-        """Remember a delivered event; False when it was seen before (it is then not handled again)."""
+    def record_events(self, events: Sequence[tuple[str, str]], at: dt.datetime) -> set[str]:
+        """Remember delivered events (id, type); the ids not seen before (the others are not
+        handled again; an id twice among them counts once)."""
         ...
 
     def claim_event(self, event_id: str, type_: str, at: dt.datetime) -> bool:

@@ -19,8 +19,14 @@ from domain.ports import Clock, UnitOfWork
 
 def receive_event(uow: UnitOfWork, clock: Clock, event_id: str, type_: str) -> bool:
     """Record a delivered webhook event; False when it was delivered before (handle it only once)."""
+    return event_id in receive_events(uow, clock, [(event_id, type_)])
+
+
+def receive_events(uow: UnitOfWork, clock: Clock, events: Sequence[tuple[str, str]]) -> set[str]:
+    """Record delivered webhook events (id, type) in one transaction; the ids delivered for the
+    first time (handle only those)."""
     with uow:
-        first = uow.links.record_event(event_id, type_, clock.now())
+        first = uow.links.record_events(events, clock.now())
         uow.commit()
     return first
 

@@ -4,7 +4,9 @@ closes alerts from the events it reads as the webhooks do (``domain.billing_even
 reads whole is alerted by the past-due scan (``domain.alerts.scan``), as imported data is.
 
 Every read of the billing system happens before the transaction that writes what it read, so
-no database lock is held while waiting on Stripe; one sync is one transaction.
+no database lock is held while waiting on Stripe. A full sync writes while it reads: each part of
+the customers read whole is written (and marked synced) in a transaction of its own as it arrives,
+and the cursor last, so a sync that fails midway leaves whole customers and the old cursor.
 """
 
 from __future__ import annotations
@@ -143,24 +145,43 @@ def sync(
 def _full(uow: UnitOfWork, run: _Run, links: dict[str, Link]) -> SyncReport:
     reader, clock = run.reader, run.clock
     cursor = reader.latest_cursor()  # first: what changes while reading is replayed next time
-    customers = {c.id: c for c in reader.customers()}
-    served = _links_after(links, customers.values(), clock.now())
+    now, customers, still_open = clock.now(), dict[str, RemoteCustomer](), set[str]()
+    report = SyncReport("full")
+    for batch in reader.read_all(lambda c: _link_after(links.get(c.id), c, now) is not None):
+        customers.update((c.id, c) for c in batch.listed)
+        if batch.done:
+            snapshot = snapshot_owners(uow, batch.snapshot, run.people)
+            done = {cid: customers[cid] for cid in batch.done}
+            served = {cid: link for cid, c in done.items() if (link := _link_after(links.get(cid), c, now))}
+            report.applied += _write_whole(uow, clock, links, served, done, snapshot)
+            still_open.update(i.id for i in snapshot.invoices)
+    served = _links_after(links, customers.values(), now)
     missing = sorted(set(served) - set(customers))
     if missing:
         log.warning("sync: %d linked customers no longer exist in Stripe (%s...)", len(missing), missing[0])
     ids = sorted(set(served) & set(customers))
-    snapshot = snapshot_owners(uow, reader.snapshot(ids), run.people)
-    closed = _read_again(uow, reader, ids, {i.id for i in snapshot.invoices})
-    first = sum(1 for cid in ids if served[cid].synced_at is None)
-    report = SyncReport("full", customers=len(ids), read_whole=len(ids), first_read=first)
+    closed = _read_again(uow, reader, ids, still_open)
     with uow:
-        _apply_links(uow, links, served, customers)
-        report.applied = _apply_snapshot(uow, snapshot, set(ids), whole=True)
+        _unlink_gone(uow, links, served)
         report.applied += sum(apply_invoice(uow, invoice) for invoice in closed)
-        _mark_synced(uow, clock, ids)
         uow.links.set_cursor(cursor, clock.now(), full=True)
         uow.commit()
+    report.customers = report.read_whole = len(ids)
+    report.first_read = sum(1 for cid in ids if served[cid].synced_at is None)
     return report
+
+
+def _write_whole(
+    uow: UnitOfWork, clock: Clock, before: dict[str, Link], served: dict[str, Link],
+    customers: dict[str, RemoteCustomer], snapshot: Snapshot,
+) -> int:  # fmt: skip
+    """Customers read whole, in one transaction: their links and accounts, their billing, synced."""
+    with uow:
+        _save_links(uow, before, served, customers)
+        applied = _apply_snapshot(uow, snapshot, set(customers), whole=True)
+        _mark_synced(uow, clock, customers)
+        uow.commit()
+    return applied
 
 
 def _incremental(uow: UnitOfWork, run: _Run, changes: Changes, links: dict[str, Link]) -> SyncReport:
@@ -186,23 +207,40 @@ def _links_after(links: dict[str, Link], customers: Iterable[RemoteCustomer], no
     follows ``settlebot_channel`` (made when it appears, dropped when it goes)."""
     served = dict(links)
     for customer in customers:
-        link = served.get(customer.id)
-        if link is not None and link.via is LinkedVia.COMMAND:
-            continue
-        if customer.channel and CHANNEL.fullmatch(customer.channel):
-            served[customer.id] = link or Link(customer.id, LinkedVia.METADATA, now, None)
-        elif link is not None:
-            del served[customer.id]
+        link = _link_after(served.get(customer.id), customer, now)
+        if link is not None:
+            served[customer.id] = link
+        else:
+            served.pop(customer.id, None)
     return served
+
+
+def _link_after(link: Link | None, customer: RemoteCustomer, now: dt.datetime) -> Link | None:
+    """A customer's link once its metadata is read (None: not served)."""
+    if link is not None and link.via is LinkedVia.COMMAND:
+        return link
+    if customer.channel and CHANNEL.fullmatch(customer.channel):
+        return link or Link(customer.id, LinkedVia.METADATA, now, None)
+    return None
 
 
 def _apply_links(
     uow: UnitOfWork, before: dict[str, Link], served: dict[str, Link],
     customers: dict[str, RemoteCustomer],
 ) -> None:  # fmt: skip
+    _unlink_gone(uow, before, served)
+    _save_links(uow, before, served, customers)
+
+
+def _unlink_gone(uow: UnitOfWork, before: dict[str, Link], served: dict[str, Link]) -> None:
     for gone in set(before) - set(served):
         log.info("sync: %s no longer has metadata settlebot_channel; unlinked", gone)
         _unlink_in(uow, gone)
+
+
+def _save_links(
+    uow: UnitOfWork, before: dict[str, Link], served: dict[str, Link], customers: dict[str, RemoteCustomer]
+) -> None:  # fmt: skip
     for cid, link in served.items():
         customer = customers.get(cid)
         if customer is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Self, TypeVar
@@ -469,11 +469,10 @@ class FakeLinks(_Repo):
     def set_cursor(self, cursor: str | None, at: dt.datetime, *, full: bool = False) -> None:
         self.t.sync.update(cursor=cursor, synced_at=at, **({"full_at": at} if full else {}))
 
-    def record_event(self, event_id: str, type_: str, at: dt.datetime) -> bool:
-        if event_id in self.t.events:
-            return False
-        self.t.events[event_id] = None
-        return True
+    def record_events(self, events: Sequence[tuple[str, str]], at: dt.datetime) -> set[str]:
+        new = {event_id for event_id, _ in events if event_id not in self.t.events}
+        self.t.events.update(dict.fromkeys(new))
+        return new
 
     def claim_event(self, event_id: str, type_: str, at: dt.datetime) -> bool:
         if self.t.events.get(event_id) is not None:

@@ -13,7 +13,7 @@ from domain.billing import BillingUnavailable
 from domain.card_checkout import CheckoutDone
 from payments.stripe import parsing
 from payments.stripe.errors import StripeLayerError, StripeNotFound, mapped_errors
-from payments.stripe.sync_reader import card as remote_card
+from payments.stripe.remote import card as remote_card
 from payments.stripe.writing import create_setup_session, tag_card
 
 OWNER, LINK, SUBSCRIPTION = "settlebot_owner", "settlebot_link", "settlebot_subscription"

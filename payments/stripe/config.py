@@ -6,7 +6,8 @@ network retries, and the `StripeClient` built from them.
 safe for money because every mutating call carries settlebot's own `Idempotency-Key` (committed
 before the call), which the SDK reuses on each retry: a retried payment is replayed by Stripe,
 never made twice. A 429 is not retried here (Stripe does not mark it): the caller is told.
-Requests are paced within Stripe's rate limit for the key's mode (`pacing`).
+Requests are paced within Stripe's rate limits (`pacing`): the global one for the key's mode and
+one per endpoint, each Stripe's default unless the account's were raised.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ from urllib.parse import urlsplit
 
 import stripe
 
-from payments.stripe.pacing import PacedRequestsClient, TokenBucket, per_second_for
+from payments.stripe.pacing import ENDPOINT_PER_SECOND, PacedRequestsClient, Pacer, per_second_for
 
 DEFAULT_API_BASE = "https://api.stripe.com"
-HEADROOM = 0.95  # of Stripe's limit: with the burst, no second sees more than the limit
 KEY_PREFIXES = ("sk_test_", "sk_live_", "rk_test_", "rk_live_")
 
 
@@ -67,8 +67,8 @@ class StripeConfig:
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     max_network_retries: int = 2
-    per_second: float | None = None  # reads (and, apart, writes) a second; None: Stripe's limit for the key
-    burst: float = 5.0  # requests that may go at once after a quiet spell
+    per_second: float | None = None  # the account's global limit; None: Stripe's default for the key's mode
+    endpoint_per_second: float = ENDPOINT_PER_SECOND  # each endpoint's limit
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "api_base", check_api_base(self.api_base))
@@ -76,9 +76,8 @@ class StripeConfig:
 
 def make_client(config: StripeConfig) -> stripe.StripeClient:
     """A `StripeClient` for one account, with its own HTTP client (timeouts, pacing) and retries."""
-    rate = config.per_second or per_second_for(config.api_key.reveal()) * HEADROOM
-    http = PacedRequestsClient(TokenBucket(rate, config.burst), TokenBucket(rate, config.burst),
-                               timeout=(config.connect_timeout, config.read_timeout))  # fmt: skip
+    pacer = Pacer(config.per_second or per_second_for(config.api_key.reveal()), config.endpoint_per_second)
+    http = PacedRequestsClient(pacer, timeout=(config.connect_timeout, config.read_timeout))
     return stripe.StripeClient(
         config.api_key.reveal(),
         base_addresses={"api": config.api_base},

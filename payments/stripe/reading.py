@@ -39,14 +39,19 @@ def cards(client: stripe.StripeClient, customer: str) -> list[Card]:
 
 
 def listed(client: stripe.StripeClient, path: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every object of an account-wide list (`/v1/invoices`...) as plain JSON, newest first, a page
-    at a time. The pages are read raw: building the SDK's objects costs about 150 ms of CPU for a
-    page of 100 invoices, which would hold a large sync below Stripe's rate limit."""
+    """Every object of a list (`/v1/invoices`...) as plain JSON, newest first, a page at a time."""
+    for page in pages(client, path, params):
+        yield from page
+
+
+def pages(client: stripe.StripeClient, path: str, params: Mapping[str, Any]) -> Iterator[list[dict[str, Any]]]:
+    """A list's pages of plain JSON objects, read raw: building the SDK's objects costs about 150 ms
+    of CPU for a page of 100 invoices, which would hold a large sync below Stripe's rate limit."""
     query = dict(params)
     while True:
         with mapped_errors():
             page = client.raw_request("get", path, **query).data
-        yield from page["data"]
+        yield page["data"]
         if not page["has_more"] or not page["data"]:
             return
         query["starting_after"] = page["data"][-1]["id"]

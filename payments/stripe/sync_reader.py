@@ -1,12 +1,13 @@
-"""Stripe as the sync's `BillingReader`: customers, a customer's billing read whole, the changes
-(events) since a cursor, and single objects read again, as the domain's plain values.
+"""Stripe as the sync's `BillingReader`: every customer and the served ones read whole
+(`full_read`, pipelined), some customers' billing read whole, the changes (events) since a cursor,
+and single objects read again, as the domain's plain values.
 
 A snapshot lists each customer's cards (Stripe lists payment methods per customer only); its
 subscriptions and open invoices are listed per customer too, or account-wide (100 a page, kept
 for the customers asked) once the customers asked are `ACCOUNT_WIDE_FROM` or more, where the few
 account-wide pages cost less than two requests a customer. The lists are read `READERS` at a time
 (each account-wide list follows its pages in turn beside the per-customer ones); the client's
-pacing (`pacing`) keeps them all within Stripe's rate limit.
+pacing (`pacing`) keeps them all within Stripe's rate limits.
 """
 
 from __future__ import annotations
@@ -18,15 +19,15 @@ from functools import partial
 from typing import Any, TypeVar
 
 import stripe
-from stripe.params import CustomerListParams, EventListParams, InvoiceListParams, SubscriptionListParams
+from stripe.params import EventListParams, InvoiceListParams, SubscriptionListParams
 
 from domain.billing import (
-    BillingUnavailable,
     CardGone,
     Change,
     Changes,
     CursorExpired,
     EventRef,
+    ReadBatch,
     RemoteCard,
     RemoteCustomer,
     RemoteInvoice,
@@ -34,11 +35,12 @@ from domain.billing import (
     Snapshot,
 )
 from payments.stripe import models, parsing, reading
-from payments.stripe.errors import StripeLayerError, StripeNotFound, mapped_errors
+from payments.stripe.errors import StripeNotFound
+from payments.stripe.full_read import ACCOUNT_WIDE_FROM, FullRead
+from payments.stripe.remote import call, card, customer, maybe, subscription
 
 T = TypeVar("T")
 PAGE = reading.PAGE
-ACCOUNT_WIDE_FROM = 50
 READERS = 16  # requests in flight at once: the rate limit (100/s) at 50-150 ms a request needs 5-15
 # What the sync reads from the events list (Stripe takes at most 20 types).
 SYNC_EVENTS = (
@@ -68,16 +70,21 @@ class StripeReader:
 
     def latest_cursor(self) -> str | None:
         params: EventListParams = {"limit": 1}
-        newest = _call(lambda: self._client.v1.events.list(params).data)
+        newest = call(lambda: self._client.v1.events.list(params).data)
         return newest[0].id if newest else None
 
-    def customers(self) -> Iterator[RemoteCustomer]:
-        params: CustomerListParams = {"limit": PAGE}
-        found = _call(lambda: list(reading.listed(self._client, "/v1/customers", params)))
-        return (customer(c) for c in found)
+    def read_all(self, serves: Callable[[RemoteCustomer], bool]) -> Iterator[ReadBatch]:
+        """Every customer, and those `serves` keeps read whole, in parts (`full_read`)."""
+        pool = ThreadPoolExecutor(READERS, thread_name_prefix="stripe-read")
+        read = FullRead(self._client, serves, pool, self._invoice)
+        try:
+            yield from read.parts()
+        finally:
+            read.stop()  # after a failure, the long lists end at their next page
+            pool.shutdown(cancel_futures=True)  # and the reads not started are dropped
 
     def customer(self, customer_id: str) -> RemoteCustomer | None:
-        found = _maybe(lambda: parsing.plain(self._client.v1.customers.retrieve(customer_id)))
+        found = maybe(lambda: parsing.plain(self._client.v1.customers.retrieve(customer_id)))
         return None if found is None or found.get("deleted") else customer(found)
 
     def snapshot(self, customer_ids: Sequence[str]) -> Snapshot:
@@ -113,11 +120,11 @@ class StripeReader:
             found = reading.listed(self._client, "/v1/invoices", open_params)
             return [i for i in map(parsing.invoice, found) if i.customer in wanted]
 
-        return pool.submit(_call, subs), pool.submit(_call, invoices)
+        return pool.submit(call, subs), pool.submit(call, invoices)
 
     def changes_since(self, cursor: str) -> Changes:
         try:
-            events = _call(lambda: list(reading.events_since(self._client, cursor, list(SYNC_EVENTS))), expired=True)
+            events = call(lambda: list(reading.events_since(self._client, cursor, list(SYNC_EVENTS))), expired=True)
         except StripeNotFound as error:
             raise CursorExpired(cursor) from error
         read = [(change, event_ref(e)) for e in events if (change := self.change(e)) is not None]
@@ -139,15 +146,15 @@ class StripeReader:
         return None
 
     def invoice(self, invoice_id: str) -> RemoteInvoice | None:
-        found = _maybe(lambda: reading.invoice(self._client, invoice_id))
+        found = maybe(lambda: reading.invoice(self._client, invoice_id))
         return None if found is None else self._invoice(found)
 
     def subscription(self, subscription_id: str) -> RemoteSubscription | None:
-        found = _maybe(lambda: parsing.plain(self._client.v1.subscriptions.retrieve(subscription_id)))
+        found = maybe(lambda: parsing.plain(self._client.v1.subscriptions.retrieve(subscription_id)))
         return None if found is None else subscription(parsing.subscription(found))
 
     def card(self, card_id: str) -> RemoteCard | None:
-        found = _maybe(lambda: parsing.plain(self._client.v1.payment_methods.retrieve(card_id)))
+        found = maybe(lambda: parsing.plain(self._client.v1.payment_methods.retrieve(card_id)))
         return None if found is None or found.get("type") != "card" else card(parsing.card(found))
 
     def _invoice(self, found: models.Invoice) -> RemoteInvoice:
@@ -180,49 +187,6 @@ def _plain_id(value: Any) -> str | None:
     return str(value) if value else None
 
 
-def customer(obj: Mapping[str, Any]) -> RemoteCustomer:
-    metadata = obj.get("metadata") or {}
-    name = obj.get("name") or obj.get("email") or obj["id"]
-    currency = obj.get("currency")
-    return RemoteCustomer(str(obj["id"]), str(name)[:200], currency.upper() if currency else None,
-                          metadata.get("settlebot_channel"), metadata.get("settlebot_locale"))  # fmt: skip
-
-
-def card(found: models.Card) -> RemoteCard:
-    return RemoteCard(found.id, found.customer, found.brand, found.last4, found.exp_month, found.exp_year,
-                      found.metadata.get("settlebot_owner"), found.email)  # fmt: skip
-
-
-def subscription(found: models.Subscription) -> RemoteSubscription:
-    return RemoteSubscription(found.id, found.customer, found.product, found.status, found.currency,
-                              found.default_payment_method)  # fmt: skip
-
-
 def _each(pool: ThreadPoolExecutor, read: Callable[[str], list[T]], customer_ids: Sequence[str]) -> list[T]:
     """`read` of every customer, several at a time, in the customers' order, flattened."""
-    return [item for found in pool.map(lambda cid: _call(partial(read, cid)), customer_ids) for item in found]
-
-
-def _call(read: Callable[[], T], *, expired: bool = False) -> T:
-    """Run a read with Stripe's errors mapped: what the sync cannot do without is BillingUnavailable
-    (with ``expired``, a missing object is raised as StripeNotFound: the events cursor is too old)."""
-    try:
-        with mapped_errors():
-            return read()
-    except StripeNotFound:
-        if expired:
-            raise
-        raise BillingUnavailable("not_found") from None
-    except StripeLayerError as error:
-        raise BillingUnavailable(type(error).__name__) from error
-
-
-def _maybe(read: Callable[[], T]) -> T | None:
-    """As `_call`, but a missing object is None."""
-    try:
-        with mapped_errors():
-            return read()
-    except StripeNotFound:
-        return None
-    except StripeLayerError as error:
-        raise BillingUnavailable(type(error).__name__) from error
+    return [item for found in pool.map(lambda cid: call(partial(read, cid)), customer_ids) for item in found]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Executable, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -46,18 +48,22 @@ class SqlLinks(SqlRepository):
         full_at = at if full else (row.full_at if row else None)
         self._upsert(BillingSyncRow, {"id": SYNC_ROW, "cursor": cursor, "synced_at": at, "full_at": full_at})
 
-    def record_event(self, event_id: str, type_: str, at: dt.datetime) -> bool:
-        values = {"id": event_id, "type": type_, "received_at": at, "handled_at": None}
-        return self.session.execute(_record_event(self.session.get_bind().dialect.name), values).first() is not None
+    def record_events(self, events: Sequence[tuple[str, str]], at: dt.datetime) -> set[str]:
+        unique = dict(events)  # an id twice in one batch is inserted once
+        if not unique:
+            return set()
+        values = [{"id": i, "type": t, "received_at": at, "handled_at": None} for i, t in unique.items()]
+        statement = _record_events(self.session.get_bind().dialect.name).values(values)
+        return set(self.session.scalars(statement))
 
     def claim_event(self, event_id: str, type_: str, at: dt.datetime) -> bool:
         values = {"id": event_id, "type": type_, "received_at": at, "handled_at": at}
         return self.session.execute(_claim_event(self.session.get_bind().dialect.name), values).first() is not None
 
 
-@cache
-def _record_event(dialect: str) -> Executable:
-    """INSERT the event unless it is there, returning its id only when this statement inserted it."""
+def _record_events(dialect: str) -> Any:
+    """INSERT the events not there yet, returning the ids this statement inserted (one statement
+    for a batch: ``INSERT ... ON CONFLICT DO NOTHING RETURNING id``)."""
     table = table_of(StripeEventRow)
     insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
     return insert.on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)

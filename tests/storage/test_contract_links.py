@@ -36,16 +36,16 @@ def test_links_and_the_cursor_are_kept_and_removed(uow: UnitOfWork) -> None:
 
 def test_an_event_is_recorded_once(uow: UnitOfWork) -> None:
     with uow:
-        assert uow.links.record_event("evt_1", "invoice.paid", NOW)
+        assert uow.links.record_events([("evt_1", "invoice.paid")], NOW) == {"evt_1"}
         uow.commit()
     with uow:
-        assert not uow.links.record_event("evt_1", "invoice.paid", NOW)
+        assert uow.links.record_events([("evt_1", "invoice.paid")], NOW) == set()
         uow.commit()
 
 
 def test_an_event_is_claimed_once_whether_a_webhook_recorded_it_first_or_not(uow: UnitOfWork) -> None:
     with uow:
-        uow.links.record_event("evt_hook", "invoice.paid", NOW)  # received, its job not run yet
+        uow.links.record_events([("evt_hook", "invoice.paid")], NOW)  # received, its job not run yet
         uow.commit()
     with uow:
         assert uow.links.claim_event("evt_hook", "invoice.paid", NOW)
@@ -54,7 +54,7 @@ def test_an_event_is_claimed_once_whether_a_webhook_recorded_it_first_or_not(uow
     with uow:
         assert not uow.links.claim_event("evt_hook", "invoice.paid", NOW)
         assert not uow.links.claim_event("evt_synced", "invoice.voided", NOW)
-        assert not uow.links.record_event("evt_synced", "invoice.voided", NOW)  # a late webhook: a duplicate
+        assert uow.links.record_events([("evt_synced", "invoice.voided")], NOW) == set()  # a late webhook: a duplicate
 
 
 def test_a_claim_rolled_back_leaves_the_event_to_claim_again(uow: UnitOfWork) -> None:
@@ -62,6 +62,18 @@ def test_a_claim_rolled_back_leaves_the_event_to_claim_again(uow: UnitOfWork) ->
         assert uow.links.claim_event("evt_1", "invoice.paid", NOW)  # no commit: e.g. the handling failed
     with uow:
         assert uow.links.claim_event("evt_1", "invoice.paid", NOW)
+
+
+def test_a_batch_of_events_records_each_new_id_once(uow: UnitOfWork) -> None:
+    with uow:
+        uow.links.record_events([("evt_old", "invoice.paid")], NOW)
+        uow.commit()
+    with uow:
+        batch = [("evt_new", "invoice.paid"), ("evt_old", "invoice.paid"), ("evt_new", "invoice.paid")]
+        assert uow.links.record_events(batch, NOW) == {"evt_new"}
+        uow.commit()
+    with uow:
+        assert uow.links.record_events([("evt_new", "invoice.paid"), ("evt_old", "x")], NOW) == set()
 
 
 def test_sync_writes_and_unlink_drops_the_open_invoices_on_every_backend(uow: UnitOfWork) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
@@ -15,6 +15,7 @@ from domain.billing import (
     Changes,
     CursorExpired,
     EventRef,
+    ReadBatch,
     RemoteCard,
     RemoteCustomer,
     RemoteInvoice,
@@ -36,6 +37,7 @@ class FakeReader:
         self.forgotten = 0  # changes older than this many are no longer kept
         self.calls: Counter[str] = Counter()
         self.down = False
+        self.fails_after: int | None = None
 
     # -- Stripe's side -----------------------------------------------------------------------
 
@@ -74,9 +76,16 @@ class FakeReader:
         self._call("latest_cursor")
         return self.log[-1][0] if self.log else None
 
-    def customers(self) -> Iterable[RemoteCustomer]:
-        self._call("customers")
-        return list(self.customers_.values())
+    def read_all(self, serves: Callable[[RemoteCustomer], bool]) -> Iterator[ReadBatch]:
+        """The customers listed first, then each served one's billing whole, one part each;
+        unavailable after ``fails_after`` parts when that is set."""
+        self._call("read_all")
+        customers = list(self.customers_.values())
+        yield ReadBatch(listed=customers)
+        for n, customer in enumerate(c for c in customers if serves(c)):
+            if self.fails_after is not None and n >= self.fails_after:
+                raise BillingUnavailable("down")
+            yield ReadBatch(done=[customer.id], snapshot=self.snapshot([customer.id]))
 
     def customer(self, customer_id: str) -> RemoteCustomer | None:
         self._call("customer")

@@ -1,6 +1,13 @@
 """The Stripe benchmark's arithmetic (no timing is asserted)."""
 
-from bench.stripe_figures import busiest_second, ideal_seconds, minimum_full_sync, pages, ratio
+from bench.stripe_figures import (
+    busiest_second,
+    ideal_seconds,
+    minimum_full_sync,
+    minimum_full_sync_by_endpoint,
+    pages,
+    ratio,
+)
 
 
 def test_pages_round_up_and_an_empty_list_still_costs_a_request() -> None:
@@ -13,9 +20,12 @@ def test_the_minimum_full_sync_of_the_issues_account() -> None:
     assert minimum_full_sync(3, 3, 30, cards_per_customer=150) == 1 + 1 + 3 * 2 + 1 + 1
 
 
-def test_the_ideal_is_the_rate_limit_unless_a_chain_of_pages_takes_longer() -> None:
-    assert ideal_seconds(11_201, 100, 0.05, longest_chain=1_000) == 112.01
-    assert ideal_seconds(300, 100, 0.05, longest_chain=1_000) == 50.0
+def test_the_ideal_is_the_tighter_of_the_global_and_the_busiest_endpoints_limit_unless_a_chain_takes_longer() -> None:
+    issue = minimum_full_sync_by_endpoint(10_000, 10_000, 100_000)
+    assert issue["payment_methods.list"] == 10_000 and sum(issue.values()) == 11_201
+    assert ideal_seconds(issue, 100, 25, 0.05, longest_chain=1_000) == 400.0  # 10,000 card lists at 25/s
+    assert ideal_seconds(issue, 100, 1000, 0.05, longest_chain=1_000) == 112.01  # the global limit
+    assert ideal_seconds({"a": 150, "b": 150}, 100, 25, 0.05, longest_chain=1_000) == 50.0  # the chain
 
 
 def test_the_busiest_second_counts_requests_started_within_one_second() -> None:

@@ -198,6 +198,22 @@ def test_stripe_unavailable_writes_nothing(uow, reader, clock) -> None:
     assert uow.commits == commits and uow.committed.invoices == {} and uow.committed.sync == {}
 
 
+def test_a_full_sync_failing_midway_keeps_whole_customers_and_the_old_cursor_so_the_next_is_full(
+    uow, reader, clock
+) -> None:  # fmt: skip
+    link_customer(uow, reader, clock, "cus_A", "C0ALERTS")
+    link_customer(uow, reader, clock, "cus_B", "C0ALERTS")
+    reader.fails_after = 1
+
+    with pytest.raises(BillingUnavailable):
+        sync(uow, reader, clock)
+
+    assert invoices_of(uow, "cus_A") == {"in_cus_A_0": InvoiceStatus.OPEN, "in_cus_A_1": InvoiceStatus.OPEN}
+    assert invoices_of(uow, "cus_B") == {} and uow.committed.sync == {}
+    reader.fails_after = None
+    assert sync(uow, reader, clock).mode == "full" and invoices_of(uow, "cus_B") == {"in_cus_B_0": InvoiceStatus.OPEN}
+
+
 def test_link_refuses_an_unknown_customer_a_bad_channel_and_an_unknown_locale(uow, reader, clock) -> None:
     with pytest.raises(NotFound):
         link_customer(uow, reader, clock, "cus_NOPE", "C0ALERTS")

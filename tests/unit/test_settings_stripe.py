@@ -12,7 +12,14 @@ WHSEC = "whsec_fake_settlebot_tests_0000000000"
 
 @pytest.fixture(autouse=True)
 def no_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    for name in ("BILLING_BACKEND", "STRIPE_API_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE"):
+    for name in (
+        "BILLING_BACKEND",
+        "STRIPE_API_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+        "STRIPE_API_BASE",
+        "STRIPE_RATE_LIMIT",
+        "STRIPE_ENDPOINT_RATE_LIMIT",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no .env
 
@@ -42,6 +49,8 @@ def test_stripe_settings_are_read_and_the_key_never_shows_itself() -> None:
         ({"stripe_webhook_secret": "secret"}, "STRIPE_WEBHOOK_SECRET: must be"),
         ({"stripe_api_base": "api.stripe.com"}, "STRIPE_API_BASE: must be an http(s) address"),
         ({"billing_backend": "braintree"}, "BILLING_BACKEND: "),
+        ({"stripe_rate_limit": "0"}, "STRIPE_RATE_LIMIT: "),
+        ({"stripe_endpoint_rate_limit": "many"}, "STRIPE_ENDPOINT_RATE_LIMIT: "),
     ],
 )
 def test_a_missing_or_malformed_stripe_setting_stops_start_up_naming_it(overrides: dict[str, str], named: str) -> None:
@@ -50,6 +59,13 @@ def test_a_missing_or_malformed_stripe_setting_stops_start_up_naming_it(override
     message = str(raised.value)
     assert message.startswith(named) and "\n" not in message
     assert KEY not in message and "pk_test_publishable" not in message and WHSEC not in message
+
+
+def test_stripes_rate_limits_default_to_its_documented_ones_unless_raised() -> None:
+    default = load_settings(**stripe()).stripe_config()
+    assert (default.per_second, default.endpoint_per_second) == (None, 25.0)  # None: by the key's mode
+    raised = load_settings(**stripe(stripe_rate_limit="500", stripe_endpoint_rate_limit="100")).stripe_config()
+    assert (raised.per_second, raised.endpoint_per_second) == (500.0, 100.0)
 
 
 def test_the_cli_prints_one_line_naming_the_setting(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
