@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 PURGE_EVERY = 30.0  # seconds between deletions of expired records, per process
 CHECKPOINT_EVERY = 32  # batches between two checkpoints of a SQLite record's WAL (see _Checkpointer)
 WAL_FRAMES_LIMIT = 4000  # past this (16 MB of 4 KB pages), the writer checkpoints once itself
+STARVED_AFTER = 4  # so it does after this many CHECKPOINT_EVERY batches with no checkpoint by the thread
 _PG_INSERT = (
     "INSERT INTO seen_requests (digest, expires_at)"
     " SELECT * FROM unnest(%s::varchar[], %s::timestamptz[])"
@@ -232,6 +233,8 @@ class _Checkpointer:
         self._stopping = False
         self.done = 0  # checkpoints run by the thread
         self.frames = 0  # in the WAL at the last one
+        self._unchecked = 0  # batches written since the thread's last checkpoint
+        self._one_at_a_time = threading.Lock()  # SQLite answers BUSY, without waiting, to a second checkpointer
         threading.Thread(target=self._loop, name="replay-record-checkpoint", daemon=True).start()
 
     def after_write(self, writer: PoolProxiedConnection, batches: int) -> None:
@@ -239,11 +242,15 @@ class _Checkpointer:
         writer that never pauses would keep the WAL from ever starting over (a checkpoint
         must catch up between two writes): past ``WAL_FRAMES_LIMIT`` frames the writer
         checkpoints once itself, between its batches, which copies only what the thread has
-        not (and the next write starts the WAL over)."""
-        if self.frames > WAL_FRAMES_LIMIT:
-            self.frames = 0
+        not (and the next write starts the WAL over). So it does when the thread has not
+        checkpointed for ``STARVED_AFTER`` of its turns (a busy machine can keep it from running,
+        and then from reporting the WAL's size at all)."""
+        self._unchecked += 1
+        if self.frames > WAL_FRAMES_LIMIT or self._unchecked > STARVED_AFTER * CHECKPOINT_EVERY:
+            self.frames, self._unchecked = 0, 0
             try:  # the batch is written: a failed checkpoint must not fail its requests
-                _checkpoint(writer, synced=True)
+                with self._one_at_a_time:
+                    _checkpoint(writer, synced=True, mode="TRUNCATE")
             except Exception as exc:
                 log.warning("replay record checkpoint failed: %s", type(exc).__name__)
         elif batches % CHECKPOINT_EVERY == 0:
@@ -266,7 +273,9 @@ class _Checkpointer:
             try:
                 if connection is None:
                     connection = self._engine.raw_connection()
-                self.frames = _checkpoint(connection)
+                with self._one_at_a_time:
+                    self.frames = _checkpoint(connection)
+                self._unchecked = 0
                 self.done += 1
             except Exception as exc:  # the next request tries again, on a new connection
                 log.warning("replay record checkpoint failed: %s", type(exc).__name__)
@@ -279,14 +288,16 @@ class _Checkpointer:
                 connection.close()
 
 
-def _checkpoint(connection: PoolProxiedConnection, synced: bool = False) -> int:
-    """A ``PASSIVE`` checkpoint; the frames the WAL holds. ``synced``: on the writer's
-    connection, syncing as usual for the checkpoint, then not again."""
+def _checkpoint(connection: PoolProxiedConnection, synced: bool = False, mode: str = "PASSIVE") -> int:
+    """A checkpoint (``PASSIVE``: it never waits); the frames the WAL holds. ``synced``: on the
+    writer's connection, syncing as usual for the checkpoint, then not again. The writer's own
+    is ``TRUNCATE`` (it copies everything and empties the WAL file), run once the thread's is
+    over: SQLite refuses a second checkpoint at once (BUSY) instead of waiting for the first."""
     cursor = connection.cursor()
     try:
         if synced:
             cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        cursor.execute(f"PRAGMA wal_checkpoint({mode})")
         row = cursor.fetchone()
         if synced:
             cursor.execute("PRAGMA synchronous=OFF")

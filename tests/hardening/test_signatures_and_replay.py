@@ -276,6 +276,22 @@ def test_a_writer_that_never_pauses_still_keeps_the_sqlite_record_small(
     sidecar.dispose()
 
 
+def test_a_writer_whose_checkpoint_thread_never_runs_still_keeps_the_sqlite_record_small(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a busy machine the checkpoint thread may not run, and then never reports the WAL's
+    size: after STARVED_AFTER of its turns without a checkpoint the writer makes one itself."""
+    monkeypatch.setattr(seen_requests, "CHECKPOINT_EVERY", 8)
+    monkeypatch.setattr(seen_requests._Checkpointer, "_loop", lambda self: None)  # a starved thread
+    sidecar, path = _sqlite_record(tmp_path)
+    store, now = SeenRequestStore(sidecar), dt.datetime.now(dt.UTC)
+    for n in range(3000):  # unchecked: 45 MB of WAL
+        assert store.first_sighting(f"v0=sig{n}", now + dt.timedelta(minutes=5), now)
+    assert Path(f"{path}-wal").stat().st_size < 2 * 2**20
+    assert store.count() == 3000
+    sidecar.dispose()
+
+
 def test_a_damaged_sqlite_record_is_started_anew(tmp_path: Path) -> None:
     (tmp_path / "app.db-requests").write_bytes(b"SQLite format 3\x00" + b"\xff" * 8192)  # a torn file
     sidecar, _ = _sqlite_record(tmp_path)
