@@ -59,8 +59,9 @@ class SocketModeRequester:
         self.sent.append(delivery)
         return delivery
 
-    def wait_ack(self, delivery: Delivery) -> Delivery:
-        """The delivery once acknowledged, following its redeliveries."""
+    def wait_ack(self, delivery: Delivery, timeout: float | None = None) -> Delivery:
+        """The delivery once acknowledged, following its redeliveries (within ``timeout`` s, by
+        default the requester's)."""
 
         def acked(deliveries: list[Delivery]) -> Delivery | None:
             current = next((d for d in deliveries if d.envelope_id == delivery.envelope_id), None)
@@ -68,7 +69,7 @@ class SocketModeRequester:
                 current = next((d for d in deliveries if d.envelope_id == current.redelivered_as), None)
             return current if current is not None and current.acked else None
 
-        return self.server.deliveries.wait(acked, self._timeout)
+        return self.server.deliveries.wait(acked, self._timeout if timeout is None else timeout)
 
 
 def answer(delivery: Delivery) -> AppResponse:

@@ -86,7 +86,9 @@ def test_a_save_whose_ack_is_lost_with_a_dropped_socket_is_redelivered_and_charg
     requester = slack.requester
     assert isinstance(requester, SocketModeRequester)
     lost = requester.deliver(save, then_drop=True)  # the app may act on it; its ack never arrives
-    acked = requester.wait_ack(lost)
+    # A socket cut without a close frame is replaced within about 10 s (bot.socket_mode.PING_INTERVAL),
+    # then the envelope is delivered again: more than the requester's default wait on a busy machine.
+    acked = requester.wait_ack(lost, timeout=30)
     assert acked.retry_attempt == 1 and acked.envelope["payload"] == lost.envelope["payload"]
     slack.fake.apply_view_response(BA, modal["id"], acked.ack)
     wait_until(lambda: db.charges() and _settled_alert(slack, "sub_m365_e3"), timeout=20)
