@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.error import URLError
 from urllib.parse import SplitResult
 from urllib.request import Request
@@ -137,8 +138,31 @@ class ConnectionPool:
             self.opened += 1
         scheme, host, port, _ = origin
         if scheme == "https":
-            return http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
-        return http.client.HTTPConnection(host, port, timeout=timeout)
+            return _HTTPSConnection(host, port, timeout=timeout, context=context)
+        return _HTTPConnection(host, port, timeout=timeout)
+
+
+class _OneWrite(http.client.HTTPConnection):
+    """Writes a request's head and (bytes) body in one ``send``: http.client writes them apart,
+    two system calls and two segments, the second one held back by Nagle's algorithm until the
+    first is acknowledged on a connection that has sent before (as a kept one has)."""
+
+    def _send_output(self, message_body: Any = None, encode_chunked: bool = False) -> None:
+        if not isinstance(message_body, bytes) or encode_chunked:
+            super()._send_output(message_body, encode_chunked)  # type: ignore[misc]  # http.client's own
+            return
+        self._buffer.extend((b"", b""))  # type: ignore[attr-defined]  # http.client's own head buffer
+        head = b"\r\n".join(self._buffer)  # type: ignore[attr-defined]
+        del self._buffer[:]  # type: ignore[attr-defined]
+        self.send(head + message_body)
+
+
+class _HTTPConnection(_OneWrite):
+    pass
+
+
+class _HTTPSConnection(_OneWrite, http.client.HTTPSConnection):
+    pass
 
 
 def _quiet(sock: object) -> bool:
