@@ -87,7 +87,8 @@ class ConnectionPool:
             OSError, http.client.HTTPException: the answer could not be read (the request may
                 have been handled: the caller cannot know, as with urllib).
         """
-        origin: Origin = (url.scheme, url.hostname or "", url.port or DEFAULT_PORTS[url.scheme], id(context or 0))
+        tls = id(context) if context is not None else 0
+        origin: Origin = (url.scheme, url.hostname or "", url.port or DEFAULT_PORTS[url.scheme], tls)
         connection = self._take(origin, timeout, context)
         try:
             try:
@@ -102,7 +103,10 @@ class ConnectionPool:
         if response.will_close:
             connection.close()
         else:
-            self._mine().idle[origin] = _Kept(connection, self._clock())
+            idle = self._mine().idle
+            if origin in idle:  # a call made meanwhile on this thread kept one: one is enough
+                idle[origin].connection.close()
+            idle[origin] = _Kept(connection, self._clock())
         return answer
 
     def close(self) -> None:

@@ -43,6 +43,7 @@ class Loopback(socketserver.ThreadingTCPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.close_after, self.drop, self.tls = close_after, drop, tls
         self.connections = 0
+        self.closed = 0  # connections the client closed (their handler finished)
         self.requests: list[tuple[str, bytes]] = []  # request line, body
         self.lock = threading.Lock()
 
@@ -65,6 +66,11 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         with self.server.lock:
             self.server.connections += 1
+
+    def finish(self) -> None:
+        super().finish()
+        with self.server.lock:
+            self.server.closed += 1
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -124,6 +130,18 @@ def test_a_threads_calls_share_one_connection_and_each_thread_has_its_own(loopba
 
     assert len(loopback.requests) == 11
     assert loopback.connections == pool.opened == 3
+
+
+def test_a_threads_connections_are_closed_when_the_thread_ends(loopback: Loopback) -> None:
+    client = client_of(loopback.url, ConnectionPool())
+    thread = threading.Thread(target=post, args=(client,))
+    thread.start()
+    thread.join()
+    deadline = time.monotonic() + 5
+    while loopback.closed < 1 and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+    assert (loopback.connections, loopback.closed) == (1, 1)
 
 
 def test_a_connection_the_server_closed_after_answering_is_replaced_and_the_call_works() -> None:
