@@ -30,6 +30,7 @@ from payments.stripe.checkout import StripeCheckout
 from payments.stripe.config import make_client
 from payments.stripe.gateway import StripeGateway
 from payments.stripe.sync_reader import StripeReader
+from slackhttp.pool import ConnectionPool
 from storage.card_links import CardLinkStore
 from storage.db import make_engine, read_only_engine
 from storage.installation import InstallationGoneRow, InstallationRecord
@@ -122,15 +123,16 @@ class Services:
         self.engine.dispose()
 
 
-def slack_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A Web API client: every call goes to SLACK_API_URL, with slack_sdk's retries (and is counted).
-    One-token mode: the configured bot token; installation mode: ``token`` (None: no token, as for
-    ``oauth.v2.access``)."""
+def slack_client(settings: Settings, pool: ConnectionPool, token: str | None = None) -> WebClient:
+    """A Web API client: every call goes to SLACK_API_URL, with slack_sdk's retries (and is counted),
+    over ``pool``'s kept-alive connections. One-token mode: the configured bot token; installation
+    mode: ``token`` (None: no token, as for ``oauth.v2.access``)."""
     return MeteredWebClient(
         token=token if settings.installs else settings.secret("slack_bot_token"),
         base_url=settings.api_url,
         timeout=10,
         retry_handlers=retry_handlers(),
+        pool=pool,
     )
 
 
@@ -145,8 +147,9 @@ def build_services(settings: Settings, *, with_slack: bool = True) -> Services:
     if settings.fault_injection:
         gateway = FaultyGateway(gateway, settings.fault_injection)
     gateway = InstrumentedGateway(gateway)
-    client = slack_client(settings) if with_slack else None
-    installed = installed_workspaces(settings, engine) if with_slack and settings.installs else None
+    pool = ConnectionPool()  # every client's: each thread keeps one connection to Slack, whatever the token
+    client = slack_client(settings, pool) if with_slack else None
+    installed = installed_workspaces(settings, engine, pool) if with_slack and settings.installs else None
     single = SingleWorkspace(client, settings.slack_team_id) if client is not None and installed is None else None
     return Services(
         settings=settings,
@@ -165,7 +168,9 @@ def build_services(settings: Settings, *, with_slack: bool = True) -> Services:
     )
 
 
-def installed_workspaces(settings: Settings, engine: Engine) -> InstalledWorkspaces:
+def installed_workspaces(settings: Settings, engine: Engine, pool: ConnectionPool) -> InstalledWorkspaces:
     assert settings.slack_client_id is not None
     secret = settings.secret("slack_client_secret")
-    return InstalledWorkspaces(settings.slack_client_id, secret, engine, lambda token: slack_client(settings, token))
+    return InstalledWorkspaces(
+        settings.slack_client_id, secret, engine, lambda token: slack_client(settings, pool, token)
+    )

@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from slack_bolt.authorization import AuthorizeResult
@@ -43,6 +44,17 @@ class InstalledWorkspaces:
 
     def client_for(self, team_id: str | None, enterprise_id: str | None = None) -> WebClient:
         return self._client(self.bot(team_id, enterprise_id).bot_token)
+
+    def clients_by_workspace(self) -> dict[tuple[str | None, str | None], Callable[[], WebClient]]:
+        """Each installed workspace's client (made when called), from its bot token as ``bot``
+        finds it, every workspace read in one query; those whose token is due for a refresh are
+        left out (``client_for`` refreshes them), as are teams served by their org's install
+        (``client_for`` finds it)."""
+        return {
+            key: partial(self._client, found.bot_token)
+            for key, found in self._tokens.latest().items()
+            if found.bot_token and not expiring(found)
+        }
 
     def bot(self, team_id: str | None, enterprise_id: str | None = None) -> Bot:
         """The workspace's current bot installation (its token refreshed if it expires soon)."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from functools import cache
+from decimal import Decimal
+from functools import cache, lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
@@ -56,6 +57,19 @@ def load_catalogs() -> None:
         messages(locale)
 
 
+# Babel's number formats cost a message (an alert shows its amount twice) about a tenth of its CPU;
+# amounts and counts recur, so the last few thousand are kept. Keyed by the amount's text, so
+# that 1234.5 and 1234.50, or 0 and -0, each keep their own.
+@lru_cache(maxsize=4096)
+def _money(amount: str, currency: str, babel: str) -> str:
+    return format_currency(Decimal(amount), currency, locale=babel)
+
+
+@lru_cache(maxsize=4096)
+def _number(value: int, babel: str) -> str:
+    return format_decimal(value, locale=babel)
+
+
 class Translator:
     """Texts and formats for one locale. ``strict`` disables the English fallback (tests)."""
 
@@ -79,7 +93,7 @@ class Translator:
         return text.format(**params)
 
     def money(self, money: Money) -> str:
-        return format_currency(money.amount, money.currency, locale=self._babel)
+        return _money(str(money.amount), money.currency, self._babel)
 
     def date(self, day: dt.date) -> str:
         return format_date(day, "medium", locale=self._babel)
@@ -91,7 +105,7 @@ class Translator:
         return f"{self.date(utc.date())} {time} UTC"
 
     def number(self, value: int) -> str:
-        return format_decimal(value, locale=self._babel)
+        return _number(value, self._babel)
 
     def days(self, count: int) -> str:
         return self("days.one") if count == 1 else self("days.other", count=self.number(count))

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.token_rotation import TokenRotator
-from sqlalchemy import Engine, and_, update
+from sqlalchemy import Engine, and_, desc, update
 
+from storage.db import read_only_engine
 from storage.locks import RefreshLock
 from storage.slack_tables import BOTS, INSTALLATIONS
 
@@ -41,6 +43,22 @@ class BotTokens:
         if found is None and enterprise_id is not None and team_id is not None:
             found = self._store.find_bot(enterprise_id=enterprise_id, team_id=None, is_enterprise_install=True)
         return found
+
+    def latest(self) -> dict[tuple[str | None, str | None], Bot]:
+        """Every installation's bot as ``find`` reads it for its own workspace (the latest with a
+        token), all in one query (a read: on SQLite it takes no write lock), by (team_id,
+        enterprise_id); none refreshed."""
+        column = self._store.bots.c
+        query = (
+            self._store.bots.select()
+            .where(and_(column.client_id == self._store.client_id, column.bot_token.is_not(None)))
+            .order_by(desc(column.installed_at))
+        )
+        rows: dict[tuple[str | None, str | None], Any] = {}
+        with read_only_engine(self._engine).connect() as conn:
+            for row in conn.execute(query).mappings():
+                rows.setdefault((row["team_id"], row["enterprise_id"]), row)
+        return {key: self._store.build_bot_entity(row) for key, row in rows.items()}
 
     def _refresh(self, stale: Bot) -> Bot | None:
         key = f"{stale.enterprise_id or '-'}:{stale.team_id or '-'}"

@@ -76,7 +76,7 @@ class FakeSlack:
         """Bind the port and serve in a daemon thread."""
         if self._server is None:
             self._stopping.clear()
-            self._server = ServerThread(self.wsgi_app, self._host, self._port, self._nice)
+            self._server = ServerThread(self.wsgi_app, self._host, self._port, self._nice, keep_alive=True)
             self._server.start()
             self.workspace.socket_urls = lambda: self.socket_mode.issue_url()
         return self

@@ -24,6 +24,7 @@ from werkzeug.wrappers import Request, Response
 from sandbox import api_chat, api_misc, api_views, oauth, responses, team_scope
 from sandbox.errors import ApiError
 from sandbox.faults import Fault, Faults
+from sandbox.keepalive import KeepAlive, drop_connections
 from sandbox.params import Params
 from sandbox.recording import Call, CallLog
 from sandbox.responses import ResponseUrls
@@ -276,10 +277,13 @@ class ServerThread:
     """Serves a WSGI app on a loopback port in a daemon thread (port 0: the OS picks one).
 
     ``nice`` > 0: each request's thread runs at that niceness, below the process's others.
+    ``keep_alive``: connections are kept open for the client's next requests (``sandbox.keepalive``),
+    as Slack's servers keep them; else each is closed after one answer (werkzeug's way).
     """
 
-    def __init__(self, app: Any, host: str, port: int, nice: int = 0) -> None:
-        handler = type("_Handler", (_NiceHandler,), {"nice": nice}) if nice else _QuietHandler
+    def __init__(self, app: Any, host: str, port: int, nice: int = 0, *, keep_alive: bool = False) -> None:
+        base = type("_Handler", (_NiceHandler,), {"nice": nice}) if nice else _QuietHandler
+        handler = type("_KeepAliveHandler", (KeepAlive, base), {}) if keep_alive else base
         self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=handler)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -296,4 +300,5 @@ class ServerThread:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        drop_connections(self._server)
         self._thread.join(timeout=5)

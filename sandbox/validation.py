@@ -14,6 +14,8 @@ from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from sandbox.model_dict import checked_dict
+
 MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
 
@@ -51,8 +53,7 @@ def block_errors(block: Any, pointer: str) -> list[str]:
         parsed = Block.parse(block)
         if parsed is None:
             return [f"unsupported block type {block.get('type')!r} [json-pointer:{pointer}]"]
-        parsed.validate_json()
-        kept = parsed.to_dict()
+        kept = checked_dict(parsed)  # to_dict(): every validator, then the fields it keeps
     except (SlackObjectFormationError, ValueError, TypeError, KeyError) as error:
         return [f"{error} [json-pointer:{pointer}]"]
     return _dropped(block, kept, pointer)

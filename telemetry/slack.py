@@ -7,20 +7,21 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.web import SlackResponse
 
+from slackhttp.client import KeepAliveWebClient
 from telemetry.metrics import label, metrics
 
 _METHOD = re.compile(r"[a-z]+(\.[A-Za-z]+)+")
 RESPONSE_URL = "response_url"  # a slash command's answer (a webhook, not a Web API method)
 
 
-class MeteredWebClient(WebClient):
-    """A ``WebClient`` whose every call (they all go through ``api_call``) is counted and timed."""
+class MeteredWebClient(KeepAliveWebClient):
+    """A ``WebClient`` whose every call (they all go through ``api_call``) is counted and timed,
+    sent over kept-alive connections (``slackhttp``)."""
 
     def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
         method = api_method if _METHOD.fullmatch(api_method) else "other"

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from babel.numbers import format_currency
 
 from domain import errors
 from domain.errors import AlreadySettled, CardExpired, DomainError, InvalidInput, NotFound
@@ -112,6 +113,16 @@ def test_translators_are_cached_per_locale() -> None:
 )  # fmt: skip
 def test_money_is_formatted_exactly_per_locale(locale, amount, currency, expected) -> None:
     assert translator(locale).money(Money(Decimal(amount), currency)) == expected
+
+
+def test_a_kept_format_is_babels_own_for_every_spelling_of_an_amount() -> None:
+    en, zh = translator("en"), translator("zh-CN")
+    amounts = ["1234.5", "1234.50", "1234.500", "-0", "0", "-12.34", "1E+3", "1000"]
+    for _ in range(2):  # the second time from what was kept
+        for tr, babel in ((en, "en"), (zh, "zh_CN")):
+            for amount in amounts:
+                expected = format_currency(Decimal(amount), "USD", locale=babel)
+                assert tr.money(Money(Decimal(amount), "USD")) == expected
 
 
 def test_dates_numbers_cards_and_expiry() -> None:

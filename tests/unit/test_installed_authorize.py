@@ -9,8 +9,10 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
+from sqlalchemy import event
 
 from bot.installed import CACHE_SECONDS, InstalledAuthorize, InstalledWorkspaces
+from handlers.workspaces import RunClients
 from storage.db import make_engine, upgrade
 
 
@@ -83,3 +85,24 @@ def test_a_token_due_for_refresh_is_never_reused(expires_in: int | None, lookups
     authorize = InstalledAuthorize(workspaces, Clock())  # type: ignore[arg-type]
     assert token(authorize, "T1") == token(authorize, "T1") == "xoxb-1"
     assert workspaces.lookups == lookups
+
+
+def test_a_run_reads_every_workspaces_installation_in_one_query_and_asks_alone_for_those_due_for_refresh(
+    workspaces: InstalledWorkspaces,
+) -> None:  # fmt: skip
+    installed(workspaces, "T1", "xoxb-1")
+    installed(workspaces, "T2", "xoxb-2")
+    installed(workspaces, "T2", "xoxb-2-newer")  # the latest installation of a workspace wins, as for one lookup
+    installed(workspaces, "T3", "xoxb-3", expires_in=60)  # due for a refresh: left to client_for
+    statements: list[str] = []
+    event.listen(workspaces._engine, "before_cursor_execute", lambda *args: statements.append(args[2][:6]))
+
+    listed = workspaces.clients_by_workspace()
+
+    assert statements.count("SELECT") == 1
+    assert {key: make().token for key, make in listed.items()} == {("T1", None): "xoxb-1", ("T2", None): "xoxb-2-newer"}
+    assert all(workspaces.client_for(team).token == client().token for (team, _), client in listed.items())
+    run = RunClients(workspaces)
+    statements.clear()
+    assert [run.client_for(team).token for team in ("T1", "T2", "T1")] == ["xoxb-1", "xoxb-2-newer", "xoxb-1"]
+    assert statements.count("SELECT") == 1

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BELOW_BOT = ["domain", "storage", "handlers", "payments", "installations", "telemetry"]
+BELOW_BOT = ["domain", "storage", "handlers", "payments", "installations", "telemetry", "slackhttp"]
 
 
 def imported(package: str) -> dict[str, set[str]]:
