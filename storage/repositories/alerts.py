@@ -269,7 +269,7 @@ def _alert_tuple(a: Alert) -> tuple[Any, ...]:
 
 
 @cache
-def _undelivered_of_one() -> Select[tuple[AlertRow]]:
+def _undelivered_of_one() -> Select[AlertRow]:
     """``undelivered`` of one subscription, due by ``:at``: built once, since a statement built
     anew has its cache key worked out anew (the larger part of the refresh after a settlement)."""
     return (
