@@ -39,7 +39,7 @@ class LocalWorkers:
     result already shown), few so that under load they take a small share of the process and the
     next settlements go first. Started by ``start(deps)``."""
 
-    def __init__(self, threads: int, interactive_threads: int = 8, follow_up_threads: int = 1) -> None:
+    def __init__(self, threads: int, interactive_threads: int = 8, follow_up_threads: int = 4) -> None:
         self._sizes = {INTERACTIVE: interactive_threads, SETTLING: threads, FOLLOWING: follow_up_threads}
         self._queues: dict[int, queue.PriorityQueue[tuple[int, int, Job | None]]] = {
             lane: queue.PriorityQueue() for lane in self._sizes
