@@ -10,7 +10,7 @@ modal), ``SOON`` for what a person is looking at (filling a modal, answering a c
 Home tab), ``LATER`` for settlements, which wait on the gateway, ``FOLLOW_UP`` for what comes
 after a result already shown (a receipt, an alert refreshed). NOW and SOON jobs have threads
 of their own, so that a burst of slow settlements never delays a modal; FOLLOW_UP jobs have a
-few threads of their own, so that under load the next settlements go before them.
+thread of their own, so that under load the next settlements go before them.
 """
 
 from __future__ import annotations
