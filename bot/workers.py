@@ -24,7 +24,7 @@ from typing import Any
 
 from bot.settings import Settings
 from handlers.context import Deps
-from handlers.work import Job, run_job
+from handlers.work import FOLLOW_UP, Job, run_job
 from telemetry.metrics import metrics, priority_name
 
 log = logging.getLogger(__name__)
@@ -33,35 +33,39 @@ STARTING_SECONDS = 30.0  # how long a stop waits for a worker still starting to 
 
 
 class LocalWorkers:
-    """Threads running jobs: ``interactive_threads`` for NOW and SOON jobs (NOW first), and
-    ``threads`` for LATER ones, so that settlements waiting on the gateway never hold up a
-    modal. Started by ``start(deps)``."""
+    """Threads running jobs, in three lanes: ``interactive_threads`` for NOW and SOON jobs (NOW
+    first), ``threads`` for LATER ones, so that settlements waiting on the gateway never hold up
+    a modal, and ``follow_up_threads`` for FOLLOW_UP jobs (a receipt, an alert refreshed after a
+    result already shown), one by default: under load the next settlements go first, and the
+    follow-ups never hold more than one of the ``DB_POOL_SIZE`` connections the settlements need
+    (with four threads, throughput on PostgreSQL fell by a quarter). Started by ``start(deps)``."""
 
-    def __init__(self, threads: int, interactive_threads: int = 8) -> None:
-        self._sizes = {True: interactive_threads, False: threads}
-        self._queues: dict[bool, queue.PriorityQueue[tuple[int, int, Job | None]]] = {
-            True: queue.PriorityQueue(), False: queue.PriorityQueue(),
-        }  # fmt: skip
+    def __init__(self, threads: int, interactive_threads: int = 8, follow_up_threads: int = 1) -> None:
+        self._sizes = {INTERACTIVE: interactive_threads, SETTLING: threads, FOLLOWING: follow_up_threads}
+        self._queues: dict[int, queue.PriorityQueue[tuple[int, int, Job | None]]] = {
+            lane: queue.PriorityQueue() for lane in self._sizes
+        }
         self._order = itertools.count(1)
-        self._threads: list[tuple[bool, threading.Thread]] = []
+        self._threads: list[tuple[int, threading.Thread]] = []
         self._deps: Deps | None = None
         self._idle = threading.Condition()
-        self._busy = {True: 0, False: 0}
+        self._busy = dict.fromkeys(self._sizes, 0)
 
     def start(self, deps: Deps) -> None:
         self._deps = deps
-        for interactive, size in self._sizes.items():
+        for lane, size in self._sizes.items():
             for n in range(size):
-                name = f"work-{'now' if interactive else 'later'}-{n}"
-                thread = threading.Thread(target=self._loop, args=(interactive,), name=name, daemon=True)
+                name = f"work-{LANE_NAMES[lane]}-{n}"
+                thread = threading.Thread(target=self._loop, args=(lane,), name=name, daemon=True)
                 thread.start()
-                self._threads.append((interactive, thread))
+                self._threads.append((lane, thread))
 
     def submit(self, job: Job) -> None:
+        lane = lane_of(job)
         with self._idle:
-            self._busy[job.interactive] += 1
+            self._busy[lane] += 1
         metrics().job_queue_depth.labels(priority_name(job.priority)).inc()
-        self._queues[job.interactive].put((job.priority, next(self._order), job))
+        self._queues[lane].put((job.priority, next(self._order), job))
 
     def problems(self) -> list[str]:
         """Why these threads cannot take jobs (for readiness): none when all of them run."""
@@ -74,10 +78,10 @@ class LocalWorkers:
         with self._idle:
             return self._idle.wait_for(lambda: not any(self._busy.values()), timeout)
 
-    def _loop(self, interactive: bool) -> None:
+    def _loop(self, lane: int) -> None:
         assert self._deps is not None
         while True:
-            _, _, job = self._queues[interactive].get()
+            _, _, job = self._queues[lane].get()
             if job is None:
                 return
             metrics().job_queue_depth.labels(priority_name(job.priority)).dec()
@@ -85,16 +89,29 @@ class LocalWorkers:
                 run_job(self._deps, job)
             finally:
                 with self._idle:
-                    self._busy[interactive] -= 1
+                    self._busy[lane] -= 1
                     self._idle.notify_all()
 
     def close(self) -> None:
-        """Finish every job submitted so far, then stop the threads."""
-        for interactive, _ in self._threads:
-            self._queues[interactive].put((_LAST, next(self._order), None))
-        for _, thread in self._threads:
-            thread.join()
+        """Finish every job submitted so far, then stop the threads: lane by lane, so that the
+        follow-ups a settlement submits while it finishes are run too."""
+        for lane in sorted(self._sizes):
+            threads = [thread for in_lane, thread in self._threads if in_lane == lane]
+            for _ in threads:
+                self._queues[lane].put((_LAST, next(self._order), None))
+            for thread in threads:
+                thread.join()
         self._threads.clear()
+
+
+INTERACTIVE, SETTLING, FOLLOWING = 0, 1, 2  # lanes, closed in this order
+LANE_NAMES = {INTERACTIVE: "now", SETTLING: "later", FOLLOWING: "after"}
+
+
+def lane_of(job: Job) -> int:
+    if job.interactive:
+        return INTERACTIVE
+    return FOLLOWING if job.priority >= FOLLOW_UP else SETTLING
 
 
 @dataclass

@@ -36,12 +36,13 @@ from domain.settlement import (
 from handlers import ids
 from handlers.blocks.command import receipt_message
 from handlers.blocks.modal import message_modal, result_modal
+from handlers.blocks.payload import as_json
 from handlers.context import Deps
 from handlers.home_flow import publish_home
 from handlers.i18n import Translator, decline_text, error_text
 from handlers.metadata import ModalMeta
 from handlers.modal_flow import load_plan, notice_view, refresh
-from handlers.work import task
+from handlers.work import FOLLOW_UP, job, task
 from telemetry.settlements import counted_settlement
 
 log = logging.getLogger(__name__)
@@ -193,9 +194,11 @@ def settle_submission(deps: Deps, actor: str, meta: ModalMeta, sub: Submission, 
             tr, title=tr("modal.title"), text=tr("unavailable_save"), level="error"))  # fmt: skip
         return
     if result.outcome in SHOWN_AS_RESULT:
-        shown = result_modal(result, tr, sandbox=deps.services.sandbox)
-        deps.client_for(actor).views_update(view_id=view_id, view=shown)
-        _after_success(deps, tr, actor, meta, result)
+        shown = as_json(result_modal(result, tr, sandbox=deps.services.sandbox))
+        try:
+            deps.client_for(actor).views_update(view_id=view_id, view=shown)
+        finally:  # the receipt is owed even when the modal was closed meanwhile
+            deps.jobs.submit(job(after_settlement, actor, meta, result, priority=FOLLOW_UP))
     else:
         notice = decline_text(result.attempt.decline_code or "generic_decline", tr)
         refresh(deps, tr, actor, replace(meta, selected_card_id=card_id), view_id, notice)
@@ -228,21 +231,25 @@ def _settle_when_free(deps: Deps, actor: str, meta: ModalMeta, card_id: str) -> 
     raise AssertionError("unreachable")
 
 
-def _after_success(deps: Deps, tr: Translator, actor: str, meta: ModalMeta, result: SettlementResult) -> None:
-    services = deps.services
+@task
+def after_settlement(deps: Deps, actor: str, meta: ModalMeta, result: SettlementResult) -> None:
+    """Once the result is shown: its alert refreshed, the Home tab (when the modal came from
+    it) and the receipt. A job of its own, at FOLLOW_UP: under load the next Saves' charges
+    (what people are waiting for) go before the receipts of those already shown."""
+    services, tr = deps.services, deps.locales.of(actor)
     deliver(services.uow(), services.clock, services.notifier(), updates_only=True,
             failures=services.failures, backoff=services.backoff,
             subscription_id=result.subscription.id, reader=services.uow(read_only=True))  # fmt: skip
     if meta.channel_id is None:  # opened from the Home tab, which the person goes back to; any other
         publish_home(deps, actor)  # time the tab is republished as they open it (app_home_opened)
     receipt = receipt_message(result, tr, sandbox=services.sandbox)
+    blocks = as_json(receipt.blocks)
     try:
         if meta.channel_id and not meta.channel_id.startswith("D"):
-            deps.client_for(actor).chat_postEphemeral(
-                channel=meta.channel_id, user=actor, text=receipt.text, blocks=receipt.blocks
-            )
+            deps.client_for(actor).chat_postEphemeral(channel=meta.channel_id, user=actor, text=receipt.text,
+                                                      blocks=blocks)  # fmt: skip
         else:
-            deps.client_for(actor).chat_postMessage(channel=actor, text=receipt.text, blocks=receipt.blocks)
+            deps.client_for(actor).chat_postMessage(channel=actor, text=receipt.text, blocks=blocks)
     except SlackApiError as exc:
         log.warning("receipt for attempt %s not delivered: %s", result.attempt.id, exc.response.get("error"))
 

@@ -7,8 +7,10 @@ behind a settlement.
 
 Priorities: ``NOW`` for what must happen within the 3 seconds of a trigger id (opening a
 modal), ``SOON`` for what a person is looking at (filling a modal, answering a command, the
-Home tab), ``LATER`` for settlements, which wait on the gateway. NOW and SOON jobs have
-threads of their own, so that a burst of slow settlements never delays a modal.
+Home tab), ``LATER`` for settlements, which wait on the gateway, ``FOLLOW_UP`` for what comes
+after a result already shown (a receipt, an alert refreshed). NOW and SOON jobs have threads
+of their own, so that a burst of slow settlements never delays a modal; FOLLOW_UP jobs have a
+thread of their own, so that under load the next settlements go before them.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ Task = Callable[..., None]
 TASKS: dict[str, Task] = {}
 
 
-NOW, SOON, LATER = 0, 1, 2
+NOW, SOON, LATER, FOLLOW_UP = 0, 1, 2, 3
 
 
 @dataclass(frozen=True, slots=True)

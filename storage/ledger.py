@@ -2,7 +2,10 @@
 
 Every call runs in its own short transaction on its own connection, apart from the
 app's unit of work, so a charge stays recorded when the app's transaction rolls back
-(as an external processor's would).
+(as an external processor's would). Lookups only read: on SQLite they begin deferred and do
+not queue for the write lock (a settlement's charge looked up, then recorded, took it
+twice). A charge that two lookups both miss is still recorded once: the entry goes in under
+its key's unique index, and both get the one entry back.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from domain.money import Money
 from domain.ports import ChargeStatus
 from payments.sandbox import LedgerEntry
+from storage.db import read_only_engine
 from storage.models import SandboxChargeRow
 from storage.repositories.base import insert_ignoring, table_of
 
@@ -22,6 +26,7 @@ class SqlLedger:
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine)
+        self._readers = sessionmaker(read_only_engine(engine))
 
     def record(self, entry: LedgerEntry) -> LedgerEntry:
         """Store the entry unless its key exists; return whichever entry holds the key."""
@@ -40,13 +45,13 @@ class SqlLedger:
         return held
 
     def find(self, idempotency_key: str) -> LedgerEntry | None:
-        with self._sessions.begin() as session:
+        with self._readers.begin() as session:
             return _by_key(session, idempotency_key)
 
     def entries(self) -> list[LedgerEntry]:
         """Every entry, oldest first."""
         stmt = select(SandboxChargeRow).order_by(SandboxChargeRow.created_at, SandboxChargeRow.id)
-        with self._sessions.begin() as session:
+        with self._readers.begin() as session:
             return [_entry(row) for row in session.scalars(stmt)]
 
 

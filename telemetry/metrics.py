@@ -13,7 +13,7 @@ import re
 import threading
 from typing import Any
 
-PRIORITIES = {0: "now", 1: "soon", 2: "later"}  # handlers.work's NOW, SOON, LATER
+PRIORITIES = {0: "now", 1: "soon", 2: "later", 3: "follow_up"}  # handlers.work's NOW, SOON, LATER, FOLLOW_UP
 ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 3.0, 5.0)  # Slack waits 3 s
 WORK_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 CALL_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)

@@ -180,6 +180,9 @@ class SqlAlerts(SqlRepository):
     ) -> list[Alert]:
         """Alerts not yet posted, or posted at an older version: those never set aside first,
         oldest first, then those set aside by when they fell due again."""
+        if subscription_id is not None and due_at is not None:  # the refresh after each settlement
+            found = self.session.scalars(_undelivered_of_one(), {"sub": subscription_id, "at": due_at, "n": limit})
+            return [mapping.alert(row) for row in found]
         mine = [] if subscription_id is None else [AlertRow.subscription_id == subscription_id]
         stmt = (
             select(AlertRow)
@@ -265,7 +268,20 @@ def _alert_tuple(a: Alert) -> tuple[Any, ...]:
     return tuple(getattr(a, name) for name in mapping.ALERT_FIELDS)
 
 
-def _due(retry_at: Any, at: dt.datetime | None) -> list[ColumnElement[bool]]:
+@cache
+def _undelivered_of_one() -> Select[AlertRow]:
+    """``undelivered`` of one subscription, due by ``:at``: built once, since a statement built
+    anew has its cache key worked out anew (the larger part of the refresh after a settlement)."""
+    return (
+        select(AlertRow)
+        .where(UNDELIVERED, *_due(AlertRow.retry_at, bindparam("at")), AlertRow.subscription_id == bindparam("sub"))
+        .order_by(AlertRow.retry_at.is_not(None), AlertRow.retry_at, AlertRow.created_at, AlertRow.id)
+        .limit(bindparam("n"))
+        .execution_options(populate_existing=True)
+    )  # fmt: skip
+
+
+def _due(retry_at: Any, at: Any) -> list[ColumnElement[bool]]:
     """Not set aside, or due again by ``at`` (None: whether set aside or not)."""
     return [] if at is None else [or_(retry_at.is_(None), retry_at <= at)]
 

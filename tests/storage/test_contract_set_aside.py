@@ -40,6 +40,20 @@ def test_an_alert_set_aside_leaves_the_batches_until_its_retry_time_then_follows
     assert stuck == replace(alert("al_1", "sub_1", minutes=1), failures=1, retry_at=NOW + MINUTE)
 
 
+def test_one_subscriptions_undelivered_alert_is_read_alone_and_waits_when_set_aside(uow: UnitOfWork) -> None:
+    _alerts(uow, "1", "2", "3")
+    with uow:
+        uow.alerts.set_aside(["al_2"], NOW + MINUTE)
+        uow.commit()
+    with uow:  # what the refresh after a settlement reads (the same statement, run again and again)
+        assert _ids(uow.alerts.undelivered(10, NOW, "sub_1")) == ["al_1"]
+        assert _ids(uow.alerts.undelivered(10, NOW, "sub_3")) == ["al_3"]
+        assert _ids(uow.alerts.undelivered(10, NOW, "sub_2")) == []
+        assert _ids(uow.alerts.undelivered(10, NOW + MINUTE, "sub_2")) == ["al_2"]
+        assert _ids(uow.alerts.undelivered(0, NOW, "sub_1")) == []
+        assert _ids(uow.alerts.undelivered(10, None, "sub_2")) == ["al_2"]  # no time: set aside or not
+
+
 def test_a_batch_takes_the_alerts_never_set_aside_before_any_due_again(uow: UnitOfWork) -> None:
     _alerts(uow, "1", "2", "3", "4", "5", "6")
     with uow:  # the four oldest keep failing; the latest wait is the last to come due

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from bot.workers import LocalWorkers
-from handlers.work import LATER, NOW, SOON, TASKS, Job, job, task
+from handlers.work import FOLLOW_UP, LATER, NOW, SOON, TASKS, Job, job, task
 
 ran: list[tuple[str, Any]] = []
 gate = threading.Event()
@@ -22,6 +22,12 @@ def note(deps: Any, label: str) -> None:
 def blocked(deps: Any, label: str) -> None:
     gate.wait(5)
     ran.append((label, deps))
+
+
+@task
+def settles_then_follows(workers: LocalWorkers, label: str) -> None:
+    ran.append((label, "settled"))
+    workers.submit(job(note, f"receipt of {label}", priority=FOLLOW_UP))
 
 
 @task
@@ -75,3 +81,18 @@ def test_a_failing_job_is_logged_and_the_workers_go_on(caplog) -> None:
     workers.close()
     assert ran == [("after", "deps")]
     assert "failed (ref" in caplog.text and "unknown task" in caplog.text
+
+
+def test_follow_ups_have_threads_of_their_own_and_those_submitted_while_closing_still_run() -> None:
+    workers = LocalWorkers(threads=1, interactive_threads=1, follow_up_threads=1)
+    workers.start(workers)  # type: ignore[arg-type]  # the tasks get the workers as their deps
+    workers.submit(job(blocked, "settle-0"))  # the only settlement thread waits on the gateway
+    workers.submit(job(note, "receipt of an earlier one", priority=FOLLOW_UP))
+    deadline = time.time() + 5
+    while not ran and time.time() < deadline:
+        time.sleep(0.01)
+    assert [label for label, _ in ran] == ["receipt of an earlier one"]
+    workers.submit(job(settles_then_follows, "settle-1"))
+    gate.set()
+    workers.close()  # settlements first, then their follow-ups: none is left behind
+    assert [label for label, _ in ran][1:] == ["settle-0", "settle-1", "receipt of settle-1"]
