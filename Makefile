@@ -49,4 +49,4 @@ bench-quick: $(STAMP)
 	@$(PY) -m bench --quick
 
 clean:
-	rm -rf $(VENV) settlebot.db* sandbox.db* sandbox.log artifacts .pytest_cache
+	rm -rf $(VENV) settlebot.db* settlebot.delivery.lock sandbox.db* sandbox.delivery.lock sandbox.log artifacts .pytest_cache
