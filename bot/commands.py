@@ -15,6 +15,7 @@ from bot import billing_commands, workspace_commands
 from bot.bootstrap import Services, build_services
 from bot.clock import FixedClock
 from bot.demo import demo_data
+from bot.heap import freeze_boot_heap
 from bot.logs import configure_logging
 from bot.printing import print_balances, print_charges, print_dry_run, print_unreadable
 from bot.settings import Settings, load_settings
@@ -54,6 +55,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
 
     runtime = Runtime(settings, scheduler=not args.no_scheduler)
     _stop_on_signals(runtime.stop)
+    freeze_boot_heap()
     runtime.serve_forever()
     return 0
 
@@ -71,6 +73,7 @@ def scheduler_only(settings: Settings, args: argparse.Namespace) -> int:
     confirm_in_background(services)
     lock = LeaderLock(services.engine)
     notifier = services.notifier()
+    freeze_boot_heap()
     scheduler = start_scheduler(services, Jobs(services, notifier, lock))
     print("settlebot scheduler running (one scheduler works at a time; Ctrl-C stops)", flush=True)
     stopped = threading.Event()
@@ -90,6 +93,7 @@ def socket_mode(settings: Settings, args: argparse.Namespace) -> int:
     settings.secret("slack_app_token")
     runtime = Runtime(settings, scheduler=not args.no_scheduler)
     _stop_on_signals(runtime.stop)
+    freeze_boot_heap()
     runtime.socket_forever()
     return 0
 

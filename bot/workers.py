@@ -217,6 +217,7 @@ def worker_main(
 
     from bot.app import build_deps
     from bot.bootstrap import build_services
+    from bot.heap import freeze_boot_heap
     from bot.logs import configure_logging
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the serving process decides when to stop
@@ -229,6 +230,7 @@ def worker_main(
     local = LocalWorkers(settings.worker_threads)
     deps = build_deps(services, local)
     local.start(deps)
+    freeze_boot_heap()
     if ready is not None:
         ready.set()
     _reader(urgent, local.submit, daemon=True)  # interactive jobs: taken at once, threads of their own
