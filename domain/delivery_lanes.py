@@ -13,8 +13,8 @@ from __future__ import annotations
 import collections
 import queue
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from domain.failures import FailureLog
@@ -69,8 +69,9 @@ _Lane = collections.deque[Send]
 
 
 def run_lanes(
-    uow: UnitOfWork, sends: list[Send], report: DeliveryReport, workers: int, failures: FailureLog, aside: SetAside
-) -> None:
+    uow: UnitOfWork, sends: list[Send], report: DeliveryReport, workers: int, failures: FailureLog, aside: SetAside,
+    more: Iterable[list[Send]] = (),
+) -> None:  # fmt: skip
     """Work the lanes (a channel of one workspace each, in order) side by side; record every
     outcome here, as it arrives.
 
@@ -78,30 +79,55 @@ def run_lanes(
     lane back at the end of the queue, so many lanes (a thousand workspaces' channels) share the
     workers without any lane holding one while it waits for its channel's next turn, and a slow
     lane (a workspace timing out) delays only itself.
+
+    ``more`` yields further sends, taken here (between recording outcomes) while the lanes
+    already there are posted: so posting starts before the last of them are read. Each batch
+    makes lanes of its own, never one of an earlier batch (a worker finding a lane empty has
+    finished it). Should taking a batch fail, no other is taken, the lanes already there are
+    finished and recorded, and the error is raised.
     """
-    lanes: dict[tuple[str | None, str | None, str], _Lane] = {}
-    for send in sends:
-        lanes.setdefault((*send.workspace, send.channel), collections.deque()).append(send)
-    if not lanes:
-        return
-    work: queue.SimpleQueue[_Lane | None] = queue.SimpleQueue()
-    for lane in lanes.values():
-        work.put(lane)
-    done: queue.SimpleQueue[_Done] = queue.SimpleQueue()
     stop = threading.Event()
-    threads = max(1, min(workers, len(lanes)))
-    with ThreadPoolExecutor(threads, thread_name_prefix="deliver") as pool:
-        futures = [pool.submit(_worker, work, done, stop) for _ in range(threads)]
+    with ThreadPoolExecutor(max(1, workers), thread_name_prefix="deliver") as pool:
+        lanes = _Lanes(pool, workers, stop)
         try:
-            _collect(uow, done, len(lanes), report, failures, aside)
+            count = lanes.add(sends)
+            _collect(uow, lanes.done, count, report, failures, aside, (lanes.add(batch) for batch in more))
         except BaseException:
             stop.set()  # nothing more is posted once outcomes can no longer be recorded
             raise
         finally:
-            for _ in futures:
-                work.put(None)
-    for future in futures:
+            for _ in lanes.futures:
+                lanes.work.put(None)
+    for future in lanes.futures:
         future.result()  # a bug in a worker itself surfaces here
+
+
+class _Lanes:
+    """The lanes queued so far, and the workers started for them (as many as lanes, up to
+    ``workers``)."""
+
+    def __init__(self, pool: ThreadPoolExecutor, workers: int, stop: threading.Event) -> None:
+        self.work: queue.SimpleQueue[_Lane | None] = queue.SimpleQueue()
+        self.done: queue.SimpleQueue[_Done] = queue.SimpleQueue()
+        self.futures: list[Future[None]] = []
+        self._count = 0
+        self._pool, self._workers, self._stop = pool, max(1, workers), stop
+        self._keys: set[tuple[str | None, str | None, str]] = set()
+
+    def add(self, sends: list[Send]) -> int:
+        """Queue the lanes of ``sends`` (none of them already queued); how many."""
+        lanes: dict[tuple[str | None, str | None, str], _Lane] = {}
+        for send in sends:
+            lanes.setdefault((*send.workspace, send.channel), collections.deque()).append(send)
+        if not self._keys.isdisjoint(lanes):
+            raise ValueError("sends for a lane already queued")  # a worker may have finished it
+        self._keys.update(lanes)
+        for lane in lanes.values():
+            self.work.put(lane)
+        self._count += len(lanes)
+        while len(self.futures) < min(self._workers, self._count):
+            self.futures.append(self._pool.submit(_worker, self.work, self.done, self._stop))
+        return len(lanes)
 
 
 def _worker(work: queue.SimpleQueue[_Lane | None], done: queue.SimpleQueue[_Done], stop: threading.Event) -> None:
@@ -123,11 +149,13 @@ def _worker(work: queue.SimpleQueue[_Lane | None], done: queue.SimpleQueue[_Done
 
 def _collect(
     uow: UnitOfWork, done: queue.SimpleQueue[_Done], lanes: int, report: DeliveryReport, failures: FailureLog,
-    aside: SetAside,
+    aside: SetAside, added: Iterable[int] = (),
 ) -> None:  # fmt: skip
-    finished = 0
-    while finished < lanes:
-        arrived = _arrived(done)
+    """Record outcomes until ``lanes`` lanes have finished; between two groups, ``added`` is
+    advanced (it queues more lanes and says how many) until it is exhausted or fails."""
+    adding, finished, taking, failed = iter(added), 0, True, None
+    while taking or finished < lanes:
+        arrived = _arrived(done, wait=not taking)
         finished += arrived.count(None)
         outcomes = [item for item in arrived if item is not None]
         _record(uow, [(send, ts) for send, ts in outcomes if isinstance(ts, str)])
@@ -139,11 +167,20 @@ def _collect(
                 continue
             failures.succeeded(*send.what)
             setattr(report, send.kind, getattr(report, send.kind) + 1)
+        if taking:
+            try:
+                lanes += next(adding)
+            except StopIteration:
+                taking = False
+            except Exception as error:  # raised once what is already posted is recorded
+                taking, failed = False, error
+    if failed is not None:
+        raise failed
 
 
-def _arrived(done: queue.SimpleQueue[_Done]) -> list[_Done]:
-    """The next outcome (waiting for it), and those already there with it, up to RECORD_BATCH."""
-    arrived = [done.get()]
+def _arrived(done: queue.SimpleQueue[_Done], *, wait: bool) -> list[_Done]:
+    """The outcomes already there, up to RECORD_BATCH; ``wait``: at least one (waiting for it)."""
+    arrived = [done.get()] if wait else []
     while len(arrived) < RECORD_BATCH:
         try:
             arrived.append(done.get_nowait())
