@@ -66,6 +66,7 @@ class Recorder:
 
 _Done = tuple[Send, str | Exception] | None  # the ts to record, or why it failed; None: a lane has finished
 _Lane = collections.deque[Send]
+_FRESH: _Lane = collections.deque()  # in the queue: "a lane not started yet" (the first in ``fresh``)
 
 
 def run_lanes(
@@ -108,6 +109,7 @@ class _Lanes:
 
     def __init__(self, pool: ThreadPoolExecutor, workers: int, stop: threading.Event) -> None:
         self.work: queue.SimpleQueue[_Lane | None] = queue.SimpleQueue()
+        self.fresh: collections.deque[_Lane] = collections.deque()  # not started: a _FRESH each in work
         self.done: queue.SimpleQueue[_Done] = queue.SimpleQueue()
         self.futures: list[Future[None]] = []
         self._count = 0
@@ -123,17 +125,28 @@ class _Lanes:
             raise ValueError("sends for a lane already queued")  # a worker may have finished it
         self._keys.update(lanes)
         for lane in lanes.values():
-            self.work.put(lane)
+            self.fresh.append(lane)
+            self.work.put(_FRESH)
         self._count += len(lanes)
         while len(self.futures) < min(self._workers, self._count):
-            self.futures.append(self._pool.submit(_worker, self.work, self.done, self._stop))
+            self.futures.append(self._pool.submit(_worker, self.work, self.fresh, self.done, self._stop))
         return len(lanes)
 
 
-def _worker(work: queue.SimpleQueue[_Lane | None], done: queue.SimpleQueue[_Done], stop: threading.Event) -> None:
+def _worker(
+    work: queue.SimpleQueue[_Lane | None], fresh: collections.deque[_Lane], done: queue.SimpleQueue[_Done],
+    stop: threading.Event,
+) -> None:  # fmt: skip
     """Post the next message of each lane taken; a message that fails (Slack refusing it, or its
-    builder) fails alone, and its lane goes on."""
+    builder) fails alone, and its lane goes on. A lane not started yet goes before one whose
+    next message may have to wait for its channel's turn (the one taken goes back in the queue)."""
     while (lane := work.get()) is not None:
+        if (new := _first(fresh)) is not None:
+            if lane is not _FRESH:
+                work.put(lane)
+            lane = new
+        elif lane is _FRESH:
+            continue  # its lane was taken in the place of another
         send = lane.popleft()
         if stop.is_set():
             continue
@@ -145,6 +158,13 @@ def _worker(work: queue.SimpleQueue[_Lane | None], done: queue.SimpleQueue[_Done
             work.put(lane)
         else:
             done.put(None)
+
+
+def _first(fresh: collections.deque[_Lane]) -> _Lane | None:
+    try:
+        return fresh.popleft() if fresh else None
+    except IndexError:  # taken by another worker meanwhile
+        return None
 
 
 def _collect(
