@@ -12,7 +12,6 @@ is recorded before the run ends and never posted twice by the next run.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import replace
 
 from domain.alert_views import (
@@ -35,7 +34,6 @@ from domain.records import Alert, Reminder
 from domain.set_aside import Backoff, SetAside
 
 DELIVERY_WORKERS = 32  # channels posted to at the same time
-VIEW_CHUNK = 250  # alerts whose views are read together (a chunk: all of some channels')
 
 
 def deliver(
@@ -68,10 +66,11 @@ def deliver(
     with source:
         pending = [a for a in source.alerts.undelivered(limit, now, subscription_id) if _due(a, updates_only)]
         digests = _digests(source, pending, today, failures, report, aside)
-    chunks = _Chunks(source, notifier, today, failures, report, aside)
-    sends = chunks.sends([_digest_send(notifier, d, members) for d, members in digests if members],
-                         [a for a in pending if not awaiting_digest(a)])  # fmt: skip
-    run_lanes(uow, next(sends, []), report, workers, failures, aside, more=sends)
+        singles = [a for a in pending if not awaiting_digest(a)]
+        views = _views(source, singles, today, failures, report, aside)
+    sends = [_digest_send(notifier, d, members) for d, members in digests if members]
+    sends += [_alert_send(notifier, a, views[a.id]) for a in singles if a.id in views]
+    run_lanes(uow, sends, report, workers, failures, aside)
     if not updates_only:
         reminders = _reminder_sends(uow, notifier, limit, now, today, failures, report, aside)
         run_lanes(uow, reminders, report, workers, failures, aside)
@@ -79,51 +78,16 @@ def deliver(
     return report
 
 
-class _Chunks:
-    """The sends of the alerts due, a chunk of channels at a time: each chunk's views are read in
-    a transaction of their own while the chunks before it are posted (``run_lanes`` takes them
-    between recording outcomes), so posting starts before the last views are read."""
-
-    def __init__(
-        self, source: UnitOfWork, notifier: Notifier, today: dt.date, failures: FailureLog, report: DeliveryReport,
-        aside: SetAside,
-    ) -> None:  # fmt: skip
-        self._source, self._notifier, self._today = source, notifier, today
-        self._failures, self._report, self._aside = failures, report, aside
-
-    def sends(self, digests: list[Send], singles: list[Alert]) -> Iterator[list[Send]]:
-        """All of a channel's sends are in one chunk, its digests first (as its lanes post them),
-        so every lane is complete when it starts; the digests' channels come first."""
-        by_channel: dict[str, tuple[list[Send], list[Alert]]] = {}
-        for send in digests:
-            by_channel.setdefault(send.channel, ([], []))[0].append(send)
-        for alert in singles:
-            by_channel.setdefault(alert.channel, ([], []))[1].append(alert)
-        chunk: list[tuple[list[Send], list[Alert]]] = []
-        size = 0
-        for channel in by_channel.values():
-            chunk.append(channel)
-            size += len(channel[1])
-            if size >= VIEW_CHUNK:
-                yield self._chunk(chunk)
-                chunk, size = [], 0
-        if chunk:
-            yield self._chunk(chunk)
-
-    def _chunk(self, channels: list[tuple[list[Send], list[Alert]]]) -> list[Send]:
-        alerts = [alert for _, singles in channels for alert in singles]
-        views = self._views(alerts) if alerts else {}
-        sends = [send for digests, _ in channels for send in digests]
-        return sends + [_alert_send(self._notifier, a, views[a.id]) for a in alerts if a.id in views]
-
-    def _views(self, alerts: list[Alert]) -> dict[str, AlertView]:
-        with self._source:
-            views, failed = describe_each(self._source, [a.id for a in alerts], self._today)
-        for alert_id, error in failed.items():
-            self._failures.failed("alert", alert_id, error)
-        self._aside.add([a for a in alerts if a.id in failed])
-        self._report.failed += len(failed)
-        return views
+def _views(
+    uow: UnitOfWork, alerts: list[Alert], today: dt.date, failures: FailureLog, report: DeliveryReport,
+    aside: SetAside,
+) -> dict[str, AlertView]:  # fmt: skip
+    views, failed = describe_each(uow, [a.id for a in alerts], today)
+    for alert_id, error in failed.items():
+        failures.failed("alert", alert_id, error)
+    aside.add([a for a in alerts if a.id in failed])
+    report.failed += len(failed)
+    return views
 
 
 def _digests(

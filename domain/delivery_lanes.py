@@ -13,8 +13,8 @@ from __future__ import annotations
 import collections
 import queue
 import threading
-from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from domain.failures import FailureLog
@@ -66,13 +66,11 @@ class Recorder:
 
 _Done = tuple[Send, str | Exception] | None  # the ts to record, or why it failed; None: a lane has finished
 _Lane = collections.deque[Send]
-_FRESH: _Lane = collections.deque()  # in the queue: "a lane not started yet" (the first in ``fresh``)
 
 
 def run_lanes(
-    uow: UnitOfWork, sends: list[Send], report: DeliveryReport, workers: int, failures: FailureLog, aside: SetAside,
-    more: Iterable[list[Send]] = (),
-) -> None:  # fmt: skip
+    uow: UnitOfWork, sends: list[Send], report: DeliveryReport, workers: int, failures: FailureLog, aside: SetAside
+) -> None:
     """Work the lanes (a channel of one workspace each, in order) side by side; record every
     outcome here, as it arrives.
 
@@ -80,73 +78,36 @@ def run_lanes(
     lane back at the end of the queue, so many lanes (a thousand workspaces' channels) share the
     workers without any lane holding one while it waits for its channel's next turn, and a slow
     lane (a workspace timing out) delays only itself.
-
-    ``more`` yields further sends, taken here (between recording outcomes) while the lanes
-    already there are posted: so posting starts before the last of them are read. Each batch
-    makes lanes of its own, never one of an earlier batch (a worker finding a lane empty has
-    finished it). Should taking a batch fail, no other is taken, the lanes already there are
-    finished and recorded, and the error is raised.
     """
+    lanes: dict[tuple[str | None, str | None, str], _Lane] = {}
+    for send in sends:
+        lanes.setdefault((*send.workspace, send.channel), collections.deque()).append(send)
+    if not lanes:
+        return
+    work: queue.SimpleQueue[_Lane | None] = queue.SimpleQueue()
+    for lane in lanes.values():
+        work.put(lane)
+    done: queue.SimpleQueue[_Done] = queue.SimpleQueue()
     stop = threading.Event()
-    with ThreadPoolExecutor(max(1, workers), thread_name_prefix="deliver") as pool:
-        lanes = _Lanes(pool, workers, stop)
+    threads = max(1, min(workers, len(lanes)))
+    with ThreadPoolExecutor(threads, thread_name_prefix="deliver") as pool:
+        futures = [pool.submit(_worker, work, done, stop) for _ in range(threads)]
         try:
-            count = lanes.add(sends)
-            _collect(uow, lanes.done, count, report, failures, aside, (lanes.add(batch) for batch in more))
+            _collect(uow, done, len(lanes), report, failures, aside)
         except BaseException:
             stop.set()  # nothing more is posted once outcomes can no longer be recorded
             raise
         finally:
-            for _ in lanes.futures:
-                lanes.work.put(None)
-    for future in lanes.futures:
+            for _ in futures:
+                work.put(None)
+    for future in futures:
         future.result()  # a bug in a worker itself surfaces here
 
 
-class _Lanes:
-    """The lanes queued so far, and the workers started for them (as many as lanes, up to
-    ``workers``)."""
-
-    def __init__(self, pool: ThreadPoolExecutor, workers: int, stop: threading.Event) -> None:
-        self.work: queue.SimpleQueue[_Lane | None] = queue.SimpleQueue()
-        self.fresh: collections.deque[_Lane] = collections.deque()  # not started: a _FRESH each in work
-        self.done: queue.SimpleQueue[_Done] = queue.SimpleQueue()
-        self.futures: list[Future[None]] = []
-        self._count = 0
-        self._pool, self._workers, self._stop = pool, max(1, workers), stop
-        self._keys: set[tuple[str | None, str | None, str]] = set()
-
-    def add(self, sends: list[Send]) -> int:
-        """Queue the lanes of ``sends`` (none of them already queued); how many."""
-        lanes: dict[tuple[str | None, str | None, str], _Lane] = {}
-        for send in sends:
-            lanes.setdefault((*send.workspace, send.channel), collections.deque()).append(send)
-        if not self._keys.isdisjoint(lanes):
-            raise ValueError("sends for a lane already queued")  # a worker may have finished it
-        self._keys.update(lanes)
-        for lane in lanes.values():
-            self.fresh.append(lane)
-            self.work.put(_FRESH)
-        self._count += len(lanes)
-        while len(self.futures) < min(self._workers, self._count):
-            self.futures.append(self._pool.submit(_worker, self.work, self.fresh, self.done, self._stop))
-        return len(lanes)
-
-
-def _worker(
-    work: queue.SimpleQueue[_Lane | None], fresh: collections.deque[_Lane], done: queue.SimpleQueue[_Done],
-    stop: threading.Event,
-) -> None:  # fmt: skip
+def _worker(work: queue.SimpleQueue[_Lane | None], done: queue.SimpleQueue[_Done], stop: threading.Event) -> None:
     """Post the next message of each lane taken; a message that fails (Slack refusing it, or its
-    builder) fails alone, and its lane goes on. A lane not started yet goes before one whose
-    next message may have to wait for its channel's turn (the one taken goes back in the queue)."""
+    builder) fails alone, and its lane goes on."""
     while (lane := work.get()) is not None:
-        if (new := _first(fresh)) is not None:
-            if lane is not _FRESH:
-                work.put(lane)
-            lane = new
-        elif lane is _FRESH:
-            continue  # its lane was taken in the place of another
         send = lane.popleft()
         if stop.is_set():
             continue
@@ -160,22 +121,13 @@ def _worker(
             done.put(None)
 
 
-def _first(fresh: collections.deque[_Lane]) -> _Lane | None:
-    try:
-        return fresh.popleft() if fresh else None
-    except IndexError:  # taken by another worker meanwhile
-        return None
-
-
 def _collect(
     uow: UnitOfWork, done: queue.SimpleQueue[_Done], lanes: int, report: DeliveryReport, failures: FailureLog,
-    aside: SetAside, added: Iterable[int] = (),
+    aside: SetAside,
 ) -> None:  # fmt: skip
-    """Record outcomes until ``lanes`` lanes have finished; between two groups, ``added`` is
-    advanced (it queues more lanes and says how many) until it is exhausted or fails."""
-    adding, finished, taking, failed = iter(added), 0, True, None
-    while taking or finished < lanes:
-        arrived = _arrived(done, wait=not taking)
+    finished = 0
+    while finished < lanes:
+        arrived = _arrived(done)
         finished += arrived.count(None)
         outcomes = [item for item in arrived if item is not None]
         _record(uow, [(send, ts) for send, ts in outcomes if isinstance(ts, str)])
@@ -187,20 +139,11 @@ def _collect(
                 continue
             failures.succeeded(*send.what)
             setattr(report, send.kind, getattr(report, send.kind) + 1)
-        if taking:
-            try:
-                lanes += next(adding)
-            except StopIteration:
-                taking = False
-            except Exception as error:  # raised once what is already posted is recorded
-                taking, failed = False, error
-    if failed is not None:
-        raise failed
 
 
-def _arrived(done: queue.SimpleQueue[_Done], *, wait: bool) -> list[_Done]:
-    """The outcomes already there, up to RECORD_BATCH; ``wait``: at least one (waiting for it)."""
-    arrived = [done.get()] if wait else []
+def _arrived(done: queue.SimpleQueue[_Done]) -> list[_Done]:
+    """The next outcome (waiting for it), and those already there with it, up to RECORD_BATCH."""
+    arrived = [done.get()]
     while len(arrived) < RECORD_BATCH:
         try:
             arrived.append(done.get_nowait())
