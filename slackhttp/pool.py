@@ -30,6 +30,8 @@ from urllib.error import URLError
 from urllib.parse import SplitResult
 from urllib.request import Request
 
+from slackhttp.headers import HTTPResponse
+
 IDLE_SECONDS = 4.0  # a connection idle longer is closed rather than reused
 DEFAULT_PORTS = {"http": 80, "https": 443}
 Origin = tuple[str, str, int, int]  # scheme, host, port, id() of the TLS context (0: the default one)
@@ -149,7 +151,10 @@ class ConnectionPool:
 class _OneWrite(http.client.HTTPConnection):
     """Writes a request's head and (bytes) body in one ``send``: http.client writes them apart,
     two system calls and two segments, the second one held back by Nagle's algorithm until the
-    first is acknowledged on a connection that has sent before (as a kept one has)."""
+    first is acknowledged on a connection that has sent before (as a kept one has). Its answers'
+    header blocks are parsed without the email package's feed parser (``slackhttp.headers``)."""
+
+    response_class = HTTPResponse
 
     def _send_output(self, message_body: Any = None, encode_chunked: bool = False) -> None:
         if not isinstance(message_body, bytes) or encode_chunked:
