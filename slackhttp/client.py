@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from http.client import HTTPMessage
 from typing import Any
 from urllib.error import HTTPError
 from urllib.parse import urlsplit
@@ -37,12 +38,24 @@ class KeepAliveWebClient(WebClient):
 
 def _as_urllib(url: str, answer: Answer) -> dict[str, Any]:
     """What slack_sdk's urllib transport makes of an answer: an HTTPError beyond 2xx (slack_sdk
-    reads its status, headers and body: Retry-After, ...), else status, headers and the body
-    (decoded, but for gzip files). A redirect, which urllib would follow, is an HTTPError here
-    (Slack's Web API does not redirect, and a POST is never sent again)."""
+    reads its status, headers and body: Retry-After, ...), else status, headers (as the dict
+    slack_sdk makes of them) and the body (decoded, but for gzip files). A redirect, which urllib
+    would follow, is an HTTPError here (Slack's Web API does not redirect, and a POST is never
+    sent again)."""
     if not 200 <= answer.status < 300:
         raise HTTPError(url, answer.status, answer.reason, answer.headers, io.BytesIO(answer.body))
+    headers = _as_dict(answer.headers)
     if answer.headers.get_content_type() == "application/gzip":
-        return {"status": answer.status, "headers": answer.headers, "body": answer.body}
+        return {"status": answer.status, "headers": headers, "body": answer.body}
     charset = answer.headers.get_content_charset() or "utf-8"
-    return {"status": answer.status, "headers": answer.headers, "body": answer.body.decode(charset)}
+    return {"status": answer.status, "headers": headers, "body": answer.body.decode(charset)}
+
+
+def _as_dict(headers: HTTPMessage) -> dict[str, str]:
+    """``dict(headers)``, what slack_sdk makes of a 2xx answer's headers (each name as sent, with
+    the first value given for it in any case), in one pass: ``dict()`` looks each name up in
+    the whole list again (``HTTPMessage.__getitem__``), a quarter of reading an answer."""
+    first: dict[str, str] = {}
+    for name, value in headers.items():
+        first.setdefault(name.lower(), value)
+    return {name: first[name.lower()] for name in headers}

@@ -23,17 +23,33 @@ def as_json(value: Any) -> Any:
         return [as_json(v) for v in value]
     if not isinstance(value, JsonObject):
         return value  # text, numbers, and plain dicts (kept as they are, as slack_sdk does)
-    if type(value).to_dict is not JsonObject.to_dict:
+    kind = getattr(value, "type", None)
+    shape = _SHAPES.get((type(value), kind)) or _shape(value, kind)
+    keys, empty_allowed = shape
+    if keys is None:
         return {k: as_json(v) for k, v in value.to_dict().items()}
-    found = {key: getattr(value, key, None) for key in sorted(value.attributes)}
-    return {key: as_json(v) for key, v in found.items() if _kept(value, key, v)}
+    out = {}
+    for key in keys:
+        v = getattr(value, key, None)
+        if v is None or (not v and key not in empty_allowed and hasattr(v, "__len__")):
+            continue  # as slack_sdk's is_not_empty: None and empty collections left out, but where allowed
+        out[key] = as_json(v)
+    return out
 
 
-def _kept(owner: JsonObject, key: str, value: Any) -> bool:
-    """As slack_sdk's ``is_not_empty``: None and empty collections are left out, except where
-    Slack allows an empty one."""
-    if value is None:
-        return False
-    if (getattr(owner, "type", None), key) in _EMPTY_ALLOWED:
-        return True
-    return len(value) > 0 if hasattr(value, "__len__") else True
+_Shape = tuple[tuple[str, ...] | None, frozenset[str]]
+_SHAPES: dict[tuple[type, Any], _Shape] = {}
+
+
+def _shape(value: JsonObject, kind: Any) -> _Shape:
+    """A class's attributes in ``to_dict``'s order (None: the class serialises itself), and those
+    Slack allows empty for its ``type``. slack_sdk's ``attributes`` depends on the class alone
+    (a new set at each call), so it is read once per class and type."""
+    cls = type(value)
+    if cls.to_dict is not JsonObject.to_dict:
+        shape: _Shape = (None, frozenset())
+    else:
+        keys = tuple(sorted(value.attributes))
+        shape = (keys, frozenset(key for key in keys if (kind, key) in _EMPTY_ALLOWED))
+    _SHAPES[(cls, kind)] = shape
+    return shape

@@ -10,6 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from slackhttp import headers
+from slackhttp.client import _as_dict
 from slackhttp.headers import HTTPResponse, parse_headers
 
 SLACK = (
@@ -56,6 +57,15 @@ _LINES = st.lists(st.binary(max_size=0) | st.lists(_LINE_BYTES, max_size=12).map
 def test_any_header_block_is_parsed_as_http_client_parses_it(lines: list[bytes], eol: bytes, end: bytes) -> None:
     block = b"".join(line.replace(b"\n", b"") + eol for line in lines if line.strip(b"\r\n")) + end
     same(*both(block))
+
+
+@given(_LINES)
+def test_the_headers_slack_sdk_is_given_are_what_it_would_make_of_http_clients(lines: list[bytes]) -> None:
+    cased = b"X-Case: one\r\nx-case: two\r\nX-CASE: three\r\nSet-Cookie: a\r\nSet-Cookie: b\r\n"
+    block = cased + b"".join(line.replace(b"\n", b"") + b"\r\n" for line in lines if line.strip(b"\r\n")) + b"\r\n"
+    message = http.client.parse_headers(io.BytesIO(block))
+    assert _as_dict(message) == dict(message)
+    assert _as_dict(message)["x-case"] == "one"
 
 
 def test_the_response_reads_status_headers_and_body_as_http_clients() -> None:
