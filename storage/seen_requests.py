@@ -34,8 +34,7 @@ _PG_INSERT = (
     " ON CONFLICT (digest) DO NOTHING RETURNING digest"
 )
 _SQLITE_INSERT = (
-    "INSERT INTO seen_requests (digest, expires_at) VALUES {rows}"
-    " ON CONFLICT (digest) DO NOTHING RETURNING digest"
+    "INSERT INTO seen_requests (digest, expires_at) VALUES {rows} ON CONFLICT (digest) DO NOTHING RETURNING digest"
 )
 
 

@@ -128,8 +128,8 @@ class SqlAlerts(SqlRepository):
         def made(table: Table, tag: str) -> list[ColumnElement[bool]]:
             return claims.claimed(table, claim.id_prefix, claim.now, tag)
 
-        alerts = self._all(select(AlertRow).where(*made(claims.ALERTS, "a")).order_by(AlertRow.id))
-        reminders = self._all(select(ReminderRow).where(*made(claims.REMINDERS, "r")).order_by(ReminderRow.id))
+        alerts = self._rows(select(claims.ALERTS).where(*made(claims.ALERTS, "a")).order_by(AlertRow.id))
+        reminders = self._rows(select(claims.REMINDERS).where(*made(claims.REMINDERS, "r")).order_by(ReminderRow.id))
         return [mapping.alert(row) for row in alerts], [mapping.reminder(row) for row in reminders]
 
     def _for_claims(self) -> Connection:
@@ -146,17 +146,18 @@ class SqlAlerts(SqlRepository):
 
     def awaiting_digest(self, channel: str) -> list[Alert]:
         stmt = (
-            select(AlertRow)
+            select(table_of(AlertRow))
             .where(UNDELIVERED, AlertRow.ts == DIGEST_PREFIX, AlertRow.channel == channel, *OPEN)
             .order_by(AlertRow.created_at, AlertRow.id)
         )  # fmt: skip
-        return [mapping.alert(row) for row in self._all(stmt)]
+        return [mapping.alert(row) for row in self._rows(stmt)]
 
     def mark_posted(self, alert_ids: Iterable[str], ts: str) -> None:
         table = table_of(AlertRow)
         for batch in batches(alert_ids):
             self.session.connection().execute(
-                update(table).where(table.c.id.in_(batch))
+                update(table)
+                .where(table.c.id.in_(batch))
                 .values(ts=ts, delivered_version=table.c.version, failures=0, retry_at=None)
             )
 
@@ -181,29 +182,29 @@ class SqlAlerts(SqlRepository):
         """Alerts not yet posted, or posted at an older version: those never set aside first,
         oldest first, then those set aside by when they fell due again."""
         if subscription_id is not None and due_at is not None:  # the refresh after each settlement
-            found = self.session.scalars(_undelivered_of_one(), {"sub": subscription_id, "at": due_at, "n": limit})
+            found = self._rows(_undelivered_of_one(), {"sub": subscription_id, "at": due_at, "n": limit})
             return [mapping.alert(row) for row in found]
         mine = [] if subscription_id is None else [AlertRow.subscription_id == subscription_id]
         stmt = (
-            select(AlertRow)
+            select(table_of(AlertRow))
             .where(UNDELIVERED, *_due(AlertRow.retry_at, due_at), *mine)
             .order_by(AlertRow.retry_at.is_not(None), AlertRow.retry_at, AlertRow.created_at, AlertRow.id)
             .limit(limit)
         )  # fmt: skip
-        return [mapping.alert(row) for row in self._all(stmt)]
+        return [mapping.alert(row) for row in self._rows(stmt)]
 
     def undelivered_reminders(self, limit: int, due_at: dt.datetime | None = None) -> list[Reminder]:
         """Reminders not yet posted whose alert's message is (a thread to reply in), ordered as
         ``undelivered``."""
         stmt = (
-            select(ReminderRow)
+            select(table_of(ReminderRow))
             .join(AlertRow, AlertRow.id == ReminderRow.alert_id)
             .where(ReminderRow.ts.is_(None), AlertRow.ts.is_not(None), AlertRow.ts != DIGEST_PREFIX,
                    *_due(ReminderRow.retry_at, due_at))
             .order_by(ReminderRow.retry_at.is_not(None), ReminderRow.retry_at, ReminderRow.created_at, ReminderRow.id)
             .limit(limit)
         )  # fmt: skip
-        return [mapping.reminder(row) for row in self._all(stmt)]
+        return [mapping.reminder(row) for row in self._rows(stmt)]
 
     def set_aside(self, alert_ids: Iterable[str], retry_at: dt.datetime) -> None:
         """Count a failed delivery of each alert; none is undelivered before ``retry_at``."""
@@ -269,15 +270,14 @@ def _alert_tuple(a: Alert) -> tuple[Any, ...]:
 
 
 @cache
-def _undelivered_of_one() -> Select[AlertRow]:
+def _undelivered_of_one() -> Select[Any]:
     """``undelivered`` of one subscription, due by ``:at``: built once, since a statement built
     anew has its cache key worked out anew (the larger part of the refresh after a settlement)."""
     return (
-        select(AlertRow)
+        select(table_of(AlertRow))
         .where(UNDELIVERED, *_due(AlertRow.retry_at, bindparam("at")), AlertRow.subscription_id == bindparam("sub"))
         .order_by(AlertRow.retry_at.is_not(None), AlertRow.retry_at, AlertRow.created_at, AlertRow.id)
         .limit(bindparam("n"))
-        .execution_options(populate_existing=True)
     )  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from domain.records import CardEvent
 from domain.tenancy import Tenant
 from storage.models import AccountRow, AdminRow, CardEventRow, CardRow, InvoiceRow, SubscriptionRow
 from storage.repositories import mapping
-from storage.repositories.base import SqlRepository, batches
+from storage.repositories.base import SqlRepository, batches, table_of
 from storage.repositories.tenancy import of_tenant
 
 
@@ -135,11 +135,9 @@ class SqlInvoices(SqlRepository):
         """Each subscription's invoices (paid ones too), by invoice id."""
         found: dict[str, list[Invoice]] = {}
         for batch in batches(set(subscription_ids)):
-            stmt = (
-                select(InvoiceRow).where(InvoiceRow.subscription_id.in_(batch))
-                .order_by(InvoiceRow.id)
-            )  # fmt: skip
-            for row in self._all(stmt):
+            invoices = table_of(InvoiceRow)
+            stmt = select(invoices).where(invoices.c.subscription_id.in_(batch)).order_by(invoices.c.id)
+            for row in self._rows(stmt):
                 found.setdefault(row.subscription_id, []).append(mapping.invoice(row))
         return found
 
