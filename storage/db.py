@@ -107,7 +107,6 @@ _GATES: weakref.WeakKeyDictionary[Any, WriteGate] = weakref.WeakKeyDictionary() 
 
 def _serialise_sqlite(engine: Engine, gate: WriteGate) -> None:
     _GATES[engine.dialect] = gate
-
     # SQLAlchemy's documented recipe (SQLite dialect docs, "Enabling Non-Legacy SQLite
     # Transactional Modes"): take BEGIN away from the sqlite3 driver and emit our own.
     # PRAGMAs and BEGIN have no SQL expression construct, hence the driver-level strings.

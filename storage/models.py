@@ -258,7 +258,6 @@ class CardTokenizationRow(Base):
     slack_user_id: Mapped[str]
     created_at: Mapped[dt.datetime] = mapped_column(index=True)
 
-
 class BillingLinkRow(Base):
     """A customer of the billing system (Stripe) that settlebot serves."""
 

@@ -34,7 +34,8 @@ _PG_INSERT = (
     " ON CONFLICT (digest) DO NOTHING RETURNING digest"
 )
 _SQLITE_INSERT = (
-    "INSERT INTO seen_requests (digest, expires_at) VALUES {rows} ON CONFLICT (digest) DO NOTHING RETURNING digest"
+    "INSERT INTO seen_requests (digest, expires_at) VALUES {rows}"
+    " ON CONFLICT (digest) DO NOTHING RETURNING digest"
 )
 
 

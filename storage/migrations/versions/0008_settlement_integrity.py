@@ -48,12 +48,9 @@ def upgrade() -> None:
 
 def _refuse_doubled_payments() -> None:
     payments = sa.table("payments", sa.column("attempt_id"))
-    doubled = (
-        op.get_bind()
-        .execute(sa.select(payments.c.attempt_id).group_by(payments.c.attempt_id).having(sa.func.count() > 1).limit(10))
-        .scalars()
-        .all()
-    )
+    doubled = op.get_bind().execute(
+        sa.select(payments.c.attempt_id).group_by(payments.c.attempt_id).having(sa.func.count() > 1).limit(10)
+    ).scalars().all()
     if doubled:
         raise RuntimeError(f"payments recorded twice for attempts {sorted(doubled)}: resolve them before upgrading")
 
