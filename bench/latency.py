@@ -105,7 +105,7 @@ def _compare(
     samples: dict[str, dict[str, list[Sample]]] = {}
     missed = 0
     for r in range(rounds):
-        mine = accounts[r * per_round:(r + 1) * per_round]
+        mine = accounts[r * per_round : (r + 1) * per_round]
         with spy.recording(run.app.pid, profile if r == 0 else None, title):
             measured, lost = _measure(run.app, run.fake, run.people, mine, run.concurrency, run.gateway_ms == 0)
         missed += lost
@@ -163,7 +163,8 @@ def _measure(
         log.warning("%d of %d modals did not open (trigger ids expire after 3 s)", n - len(ready), n)
     submits = [submit_request(fake, user_of(a), view) for a, view in ready]  # nothing in them expires
     out["submit"] = _load(app, lambda i: submits[i], len(ready), concurrency)
-    ResultWatcher(fake).wait({v for _, v in ready}, timeout=120 + 4 * n)  # all settled before going on
+    with ResultWatcher(fake) as watcher:  # all settled before going on
+        watcher.wait({v for _, v in ready}, timeout=120 + 4 * n)
     return out, n - len(ready)
 
 

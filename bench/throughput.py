@@ -82,7 +82,8 @@ def _through_app(app: ChildServer, fake: Any, people: People, accounts: list[int
         watcher.wait({view}, timeout=120)
         latencies.append(watcher.done[view] - sent)
 
-    wall = _threads(settle_one, len(ready))
+    with watcher:
+        wall = _threads(settle_one, len(ready))
     return {
         "settled": len(latencies), "wall_seconds": round(wall, 2),
         "per_second": round(len(latencies) / wall, 1) if wall else None,

@@ -124,6 +124,10 @@ class FakeSlack:
         """Every call received so far (a snapshot), failed ones included."""
         return self._calls.snapshot()
 
+    def calls_after(self, seen: int, timeout: float = 1.0) -> list[Call]:
+        """The calls received after the first ``seen`` (waiting up to ``timeout`` for one)."""
+        return self._calls.after(seen, timeout)
+
     def calls_to(self, method: str, ok: bool | None = None) -> list[Call]:
         """Calls to `method`; `ok=True` keeps those that took effect, `ok=False` the others."""
         return self._calls.matching(method, ok)

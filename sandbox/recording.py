@@ -71,6 +71,13 @@ class CallLog:
         with self._changed:
             return list(self._calls)
 
+    def after(self, seen: int, timeout: float) -> list[Call]:
+        """The calls received after the first ``seen``, waiting up to ``timeout`` seconds for one
+        (an empty list if none came): a reader that follows the log without copying all of it."""
+        with self._changed:
+            self._changed.wait_for(lambda: len(self._calls) > seen, timeout)
+            return self._calls[seen:]
+
     def matching(self, what: CallMatcher, ok: bool | None = None) -> list[Call]:
         """Calls matching `what`; with `ok` given, only those that did (or did not) succeed."""
         return [c for c in self.snapshot() if _matches(what, c) and (ok is None or c.ok is ok)]
