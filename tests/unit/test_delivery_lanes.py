@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import queue
+import threading
+import time
 
 import pytest
 
-from domain.delivery_lanes import DeliveryReport, Recorder, Send, _collect
+from domain.delivery_lanes import RECORD_GATHER_SECONDS, DeliveryReport, Recorder, Send, _collect
 from domain.failures import FailureLog
 from domain.set_aside import Backoff, SetAside
 from tests.fakes import FakeUnitOfWork
@@ -57,3 +59,34 @@ def test_a_record_that_fails_ends_the_run_after_recording_every_one_before_it() 
         _collect(uow, done, 1, DeliveryReport(), FailureLog(), SetAside(Backoff(), NOW))
     assert uow.commits == 1  # al_1 alone, committed before al_2's failure ends the run
     assert recorded[-1] == "al_1@1.0"
+
+
+def test_while_other_lanes_post_what_arrives_within_the_gathering_window_shares_one_transaction() -> None:
+    """Six lanes posting at once: the outcomes that arrive within RECORD_GATHER_SECONDS of the
+    first go in one transaction, not one each; every one is recorded once."""
+    uow, recorded, report = FakeUnitOfWork(), [], DeliveryReport()
+    done: queue.SimpleQueue[tuple[Send, str | Exception] | None] = queue.SimpleQueue()
+
+    def lane(i: int) -> None:
+        time.sleep(i * RECORD_GATHER_SECONDS / 10)  # all within the window of the first
+        done.put((_send(uow, f"al_{i}", recorded), f"{i}.0"))
+        done.put(None)
+
+    threads = [threading.Thread(target=lane, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    _collect(uow, done, 6, report, FailureLog(), SetAside(Backoff(), NOW))
+    for thread in threads:
+        thread.join()
+    assert sorted(recorded) == [f"al_{i}@{i}.0" for i in range(6)] and report.posted == 6
+    assert uow.commits < 6
+
+
+def test_the_last_lanes_outcome_is_recorded_without_gathering() -> None:
+    """With no other lane still posting there is nothing to gather: no wait."""
+    uow, recorded = FakeUnitOfWork(), []
+    done = _arrived((_send(uow, "al_1", recorded), "1.0"), None)
+    started = time.monotonic()
+    _collect(uow, done, 1, DeliveryReport(), FailureLog(), SetAside(Backoff(), NOW))
+    assert recorded == ["al_1@1.0"]
+    assert time.monotonic() - started < RECORD_GATHER_SECONDS
