@@ -20,7 +20,7 @@ def exchange(url: str, head: bytes, body: bytes = b"") -> bytes:
     return answer
 
 
-def request(path: str, headers: list[bytes], body: bytes) -> bytes:
+def request(path: str, headers: list[bytes]) -> bytes:
     return b"\r\n".join([f"POST {path} HTTP/1.1".encode(), *headers, b"Connection: close", b"", b""])
 
 
@@ -31,7 +31,7 @@ def test_a_folded_header_line_is_read_as_http_server_reads_it() -> None:
         head = request(urlsplit(fake.url).path + "chat.postMessage", [
             b"Host: slack.test", b"Content-Type: application/json;", b" charset=utf-8",
             b"Authorization: Bearer xoxb-1", f"Content-Length: {len(body)}".encode(),
-        ], body)  # fmt: skip
+        ])  # fmt: skip
         answer = exchange(fake.url, head, body)
     assert answer.startswith(b"HTTP/1.1 200") and b'"ok":true' in answer.replace(b" ", b"")
 
@@ -39,7 +39,7 @@ def test_a_folded_header_line_is_read_as_http_server_reads_it() -> None:
 def test_an_oversized_header_line_or_too_many_headers_get_http_servers_431() -> None:
     with FakeSlack(token="xoxb-1") as fake:
         path = urlsplit(fake.url).path + "auth.test"
-        long_line = exchange(fake.url, request(path, [b"X-Long: " + b"a" * 70000], b""))
-        many = exchange(fake.url, request(path, [f"X-{i}: {i}".encode() for i in range(120)], b""))
+        long_line = exchange(fake.url, request(path, [b"X-Long: " + b"a" * 70000]))
+        many = exchange(fake.url, request(path, [f"X-{i}: {i}".encode() for i in range(120)]))
     assert long_line.startswith(b"HTTP/1.1 431") and b"Line too long" in long_line
     assert many.startswith(b"HTTP/1.1 431") and b"Too many headers" in many

@@ -43,7 +43,7 @@ def test_a_slack_answers_headers_are_parsed_as_http_client_parses_them() -> None
 
 
 _LINE_BYTES = st.sampled_from([b"a", b"Z", b"-", b"_", b":", b" ", b"\t", b"\r", b"\xe9", b"\x00", b"1", b";", b"="])
-_LINES = st.lists(st.binary(max_size=0) | st.lists(_LINE_BYTES, max_size=12).map(b"".join), max_size=8)
+_LINES = st.lists(st.lists(_LINE_BYTES, max_size=12).map(b"".join), max_size=8)
 
 
 @settings(max_examples=400)
