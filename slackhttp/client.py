@@ -54,7 +54,7 @@ def _as_urllib(url: str, answer: Answer) -> dict[str, Any]:
 def _as_dict(headers: HTTPMessage) -> dict[str, str]:
     """``dict(headers)``, what slack_sdk makes of a 2xx answer's headers (each name as sent, with
     the first value given for it in any case), in one pass: ``dict()`` looks each name up in
-    the whole list again (``HTTPMessage.__getitem__``), a quarter of reading an answer."""
+    the whole list again (``HTTPMessage.__getitem__``), quadratic in the number of headers."""
     first: dict[str, str] = {}
     for name, value in headers.items():
         first.setdefault(name.lower(), value)

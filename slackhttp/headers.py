@@ -1,9 +1,9 @@
 """Parse an answer's header block as http.client does, without the email package's feed parser.
 
 http.client hands each answer's header lines to ``email.parser.Parser``, a general MIME parser:
-about 100 µs an answer, most of what reading a Web API answer costs here. Well-formed header
-lines (``Name: value``, the name in RFC 5322's printable set, no folded continuation lines, the
-block ended by its blank line) need none of it: each is split as the email package's own
+37 to 60 µs for a Slack answer's headers on the benchmark machine, against 10 to 16 µs here.
+Well-formed header lines (``Name: value``, the name in RFC 5322's printable set, no folded
+continuation lines, the block ended by its blank line) need none of it: each is split as the email package's own
 ``compat32`` policy splits it and stored with ``Message.set_raw``, which is what the feed parser
 does with them. Anything else (a folded line, a line without a name, a block cut short) goes to
 http.client's own ``parse_headers``, so the result, defects included, is always what it would

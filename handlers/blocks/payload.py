@@ -24,8 +24,7 @@ def as_json(value: Any) -> Any:
     if not isinstance(value, JsonObject):
         return value  # text, numbers, and plain dicts (kept as they are, as slack_sdk does)
     kind = getattr(value, "type", None)
-    shape = _SHAPES.get((type(value), kind)) or _shape(value, kind)
-    keys, empty_allowed = shape
+    keys, empty_allowed = _SHAPES.get((type(value), kind)) or _shape(value, kind)
     if keys is None:
         return {k: as_json(v) for k, v in value.to_dict().items()}
     out = {}

@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from domain.delivery_lanes import RECORD_GATHER_SECONDS, DeliveryReport, Recorder, Send, _collect
+from domain import delivery_lanes
+from domain.delivery_lanes import DeliveryReport, Recorder, Send, _collect
 from domain.failures import FailureLog
 from domain.set_aside import Backoff, SetAside
 from tests.fakes import FakeUnitOfWork
@@ -61,14 +62,17 @@ def test_a_record_that_fails_ends_the_run_after_recording_every_one_before_it() 
     assert recorded[-1] == "al_1@1.0"
 
 
-def test_while_other_lanes_post_what_arrives_within_the_gathering_window_shares_one_transaction() -> None:
-    """Six lanes posting at once: the outcomes that arrive within RECORD_GATHER_SECONDS of the
+def test_while_other_lanes_post_what_arrives_within_the_gathering_window_shares_one_transaction(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Six lanes posting at once: the outcomes that arrive within the gathering window of the
     first go in one transaction, not one each; every one is recorded once."""
+    monkeypatch.setattr(delivery_lanes, "RECORD_GATHER_SECONDS", 0.5)  # wide, so a slow machine keeps it
     uow, recorded, report = FakeUnitOfWork(), [], DeliveryReport()
     done: queue.SimpleQueue[tuple[Send, str | Exception] | None] = queue.SimpleQueue()
 
     def lane(i: int) -> None:
-        time.sleep(i * RECORD_GATHER_SECONDS / 10)  # all within the window of the first
+        time.sleep(i * 0.01)  # all well within the window of the first
         done.put((_send(uow, f"al_{i}", recorded), f"{i}.0"))
         done.put(None)
 
@@ -82,11 +86,12 @@ def test_while_other_lanes_post_what_arrives_within_the_gathering_window_shares_
     assert uow.commits < 6
 
 
-def test_the_last_lanes_outcome_is_recorded_without_gathering() -> None:
+def test_the_last_lanes_outcome_is_recorded_without_gathering(monkeypatch: pytest.MonkeyPatch) -> None:
     """With no other lane still posting there is nothing to gather: no wait."""
+    monkeypatch.setattr(delivery_lanes, "RECORD_GATHER_SECONDS", 30.0)  # a wait would be unmistakable
     uow, recorded = FakeUnitOfWork(), []
     done = _arrived((_send(uow, "al_1", recorded), "1.0"), None)
     started = time.monotonic()
     _collect(uow, done, 1, DeliveryReport(), FailureLog(), SetAside(Backoff(), NOW))
     assert recorded == ["al_1@1.0"]
-    assert time.monotonic() - started < RECORD_GATHER_SECONDS
+    assert time.monotonic() - started < 10
